@@ -1,0 +1,60 @@
+# Quick start: `make run` (the bundled server on its local defaults) and
+# `make test` (installs everything the suite needs, then runs all of it).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test check lint typecheck pytest system-deps peer bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev,postgres]'
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/switcher serve
+
+# System packages the real-component tests use. Only as root with apt (CI,
+# a fresh Debian/Ubuntu machine); elsewhere the tests name what is missing.
+SYSTEM_PACKAGES := postgresql wrk build-essential python3-venv ca-certificates
+
+system-deps:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing system packages: $(SYSTEM_PACKAGES)"; \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			$(SYSTEM_PACKAGES) >/dev/null; \
+		command -v node >/dev/null 2>&1 || \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	else \
+		echo "not root or no apt-get: skipping system packages ($(SYSTEM_PACKAGES))"; \
+	fi
+
+# better-auth 1.7.25 from npm, the interop peer (cached outside the checkout).
+peer: $(STAMP)
+	$(BIN)/python -m tests.support.peer install
+
+lint: $(STAMP)
+	$(BIN)/ruff check switcher tests bench
+	$(BIN)/ruff format --check switcher tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+check: lint typecheck pytest
+
+test: system-deps $(STAMP) peer check
+
+bench: $(STAMP) peer
+	$(BIN)/python bench/server.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

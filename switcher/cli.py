@@ -1,0 +1,148 @@
+"""The ``switcher`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from switcher import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    """A failure to report as one line, exit status 1."""
+
+
+def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run the bundled better-auth compatible server",
+        description="Serve better-auth's email/password and multi-session endpoints "
+        "under /api/auth, compatible with better-auth 1.7.25.",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=3000, help="port (default 3000)")
+    serve.add_argument(
+        "--database",
+        metavar="URL",
+        help="sqlite:///path/to/file.db or postgresql://user@host/db "
+        "(default: a SQLite file in the data directory)",
+    )
+    serve.add_argument(
+        "--secret",
+        help="cookie-signing secret (default: $BETTER_AUTH_SECRET, else a generated "
+        "secret kept private in the data directory; prefer the environment variable, "
+        "arguments are visible to other users in the process list)",
+    )
+    serve.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="public URL (default: $BETTER_AUTH_URL, else http://HOST:PORT)",
+    )
+    serve.add_argument(
+        "--trusted-origin",
+        metavar="ORIGIN",
+        action="append",
+        default=[],
+        help="another origin allowed to send credentialed requests "
+        "(repeatable; * wildcards allowed)",
+    )
+    serve.add_argument(
+        "--max-sessions", type=int, default=5, help="accounts per device (default 5)"
+    )
+    serve.add_argument(
+        "--workers", type=int, default=1, help="server processes (default 1; use with PostgreSQL)"
+    )
+    serve.add_argument(
+        "--no-rate-limit", action="store_true", help="do not limit sign-in/sign-up attempts"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="switcher",
+        description="Switch between the accounts you are signed in with on better-auth sites.",
+    )
+    parser.add_argument("--version", action="version", version=f"switcher {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _serve_parser(commands)
+    return parser
+
+
+def _run_serve(args: argparse.Namespace) -> None:
+    from switcher.server.config import RateLimit, ServerConfig
+    from switcher.server.local import SecretFileError, default_database_url, local_secret
+    from switcher.server.serve import ServeOptions, default_base_url, is_loopback, serve
+
+    if not 0 < args.port < 65536:
+        raise CliError(f"--port must be between 1 and 65535, got {args.port}")
+    if args.workers < 1:
+        raise CliError("--workers must be at least 1")
+    if args.max_sessions < 1:
+        raise CliError("--max-sessions must be at least 1")
+    secret = args.secret or os.environ.get("BETTER_AUTH_SECRET") or os.environ.get("AUTH_SECRET")
+    if not secret:
+        if not is_loopback(args.host):
+            raise CliError(
+                f"refusing to listen on {args.host} with the generated local secret: "
+                "set BETTER_AUTH_SECRET (or pass --secret) for a server others can reach"
+            )
+        try:
+            secret = local_secret()
+        except SecretFileError as error:
+            raise CliError(str(error)) from error
+    elif len(secret) < 32:
+        print(
+            "switcher: warning: a secret shorter than 32 characters is easy to guess",
+            file=sys.stderr,
+        )
+    base_url = (
+        args.base_url or os.environ.get("BETTER_AUTH_URL") or default_base_url(args.host, args.port)
+    )
+    database = args.database or default_database_url()
+    if args.workers > 1 and database.startswith("sqlite:"):
+        print(
+            "switcher: warning: several workers on SQLite share one file lock; "
+            "use PostgreSQL to scale across processes",
+            file=sys.stderr,
+        )
+    try:
+        config = ServerConfig(
+            secret=secret,
+            base_url=base_url,
+            database_url=database,
+            trusted_origins=tuple(args.trusted_origin),
+            maximum_sessions=args.max_sessions,
+            rate_limit=None if args.no_rate_limit else RateLimit(),
+        )
+    except ValueError as error:
+        raise CliError(str(error)) from error
+    from switcher.server.store import open_store
+
+    try:
+        open_store(database)
+    except (ValueError, ImportError) as error:
+        raise CliError(str(error)) from error
+    serve(config, ServeOptions(args.host, args.port, args.workers))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        if args.command == "serve":
+            _run_serve(args)
+    except CliError as error:
+        print(f"switcher: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_ERROR
+    return EXIT_OK

@@ -1,0 +1,31 @@
+"""Where switcher keeps its files on each OS (via platformdirs)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "switcher"
+
+
+def data_dir() -> Path:
+    override = os.environ.get("SWITCHER_DATA_DIR")
+    return (
+        Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    )
+
+
+def config_dir() -> Path:
+    override = os.environ.get("SWITCHER_CONFIG_DIR")
+    return (
+        Path(override)
+        if override
+        else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    )
+
+
+def local_server_dir() -> Path:
+    """The bundled server's database and secret."""
+    return data_dir() / "server"

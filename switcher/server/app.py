@@ -1,0 +1,212 @@
+"""The ASGI application: routing, body parsing, the request pipeline and hooks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from switcher.protocol.errors import RATE_LIMIT_MESSAGE, ErrorCode
+from switcher.protocol.signing import Signer
+from switcher.server.config import ServerConfig
+from switcher.server.context import Context, Services
+from switcher.server.errors import APIError, RateLimitedError
+from switcher.server.http import (
+    BodyTooLargeError,
+    Receive,
+    Request,
+    Response,
+    Scope,
+    Send,
+    json_response,
+)
+from switcher.server.origin import TrustedOrigins, check_callbacks, check_request
+from switcher.server.page import render_page
+from switcher.server.ratelimit import RateLimiter
+from switcher.server.routes import email_password, multi_session, session
+from switcher.server.store import Store, StoreError, open_store
+from switcher.server.validation import MISSING
+
+log = logging.getLogger("switcher.server")
+
+Handler = Callable[[Context], Awaitable[Any]]
+
+_JSON = "application/json"
+_FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    handler: Handler
+    forms: bool = False  # accepts form-urlencoded bodies besides JSON
+    credential: bool = False  # sign-in/up: CSRF rules apply even without cookies
+
+
+_ROUTES: dict[tuple[str, str], Route] = {
+    ("POST", "/sign-up/email"): Route(email_password.sign_up, forms=True, credential=True),
+    ("POST", "/sign-in/email"): Route(email_password.sign_in, forms=True, credential=True),
+    ("GET", "/get-session"): Route(session.get_session),
+    ("POST", "/get-session"): Route(session.post_get_session),
+    ("POST", "/sign-out"): Route(session.sign_out),
+    ("GET", "/ok"): Route(session.ok),
+    ("GET", "/multi-session/list-device-sessions"): Route(multi_session.list_device_sessions),
+    ("POST", "/multi-session/set-active"): Route(multi_session.set_active),
+    ("POST", "/multi-session/revoke"): Route(multi_session.revoke),
+}
+
+_NOT_FOUND = Response(404)
+_INTERNAL = {"message": "Internal Server Error", "code": "INTERNAL_SERVER_ERROR"}
+
+
+class AuthApp:
+    """better-auth's email/password and multi-session endpoints as one ASGI app."""
+
+    def __init__(self, config: ServerConfig, store: Store | None = None) -> None:
+        self.config = config
+        self.store = store if store is not None else open_store(config.database_url)
+        self.services = Services(
+            config=config,
+            store=self.store,
+            signer=Signer(config.secret),
+            names=config.cookie_names,
+            attributes=config.cookie_attributes,
+        )
+        self.trusted = TrustedOrigins(config.origin, config.trusted_origins)
+        self.limiter = RateLimiter(config.rate_limit) if config.rate_limit else None
+        self._opened = False
+        self._opening = asyncio.Lock()
+
+    async def open(self) -> None:
+        """Connect to the database (idempotent; also done lazily on the first request)."""
+        async with self._opening:
+            if not self._opened:
+                await self.store.open()
+                self._opened = True
+
+    async def close(self) -> None:
+        if self._opened:
+            await self.store.close()
+            self._opened = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            response = await self._respond(scope, receive)
+            await response.send(send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.open()
+                except StoreError as error:
+                    await send({"type": "lifespan.startup.failed", "message": str(error)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _respond(self, scope: Scope, receive: Receive) -> Response:
+        path: str = scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        base = self.config.base_path
+        if not path.startswith(base + "/"):
+            if path in ("/", "") and scope["method"] in ("GET", "HEAD"):
+                await self.open()
+                return await render_page(self.services, Request(scope, receive, path))
+            return _NOT_FOUND
+        sub = path[len(base) :]
+        route = _ROUTES.get((scope["method"], sub))
+        if route is None:
+            return _NOT_FOUND
+        ctx = Context(self.services, Request(scope, receive, sub))
+        try:
+            await self.open()
+            data = await self._run(route, ctx)
+        except APIError as error:
+            # Cookies set before the error (an expired device cookie) still go out.
+            return self._with_cookies(json_response(error.status, error.body(), ctx.headers), ctx)
+        except RateLimitedError as limited:
+            return json_response(
+                429,
+                {"message": RATE_LIMIT_MESSAGE},
+                [(b"x-retry-after", str(limited.retry_after).encode())],
+            )
+        except StoreError as error:
+            log.error("database unavailable: %s", error)
+            return json_response(500, _INTERNAL)
+        except Exception:
+            # A bug, not the client's fault: log it, answer without internals.
+            log.exception("%s %s failed", scope["method"], path)
+            return json_response(500, _INTERNAL)
+        return self._with_cookies(json_response(200, data, ctx.headers), ctx)
+
+    @staticmethod
+    def _with_cookies(response: Response, ctx: Context) -> Response:
+        response.headers.extend(
+            (b"set-cookie", line.encode("latin-1", "replace")) for line in ctx.set_cookies.values()
+        )
+        return response
+
+    async def _run(self, route: Route, ctx: Context) -> Any:
+        request = ctx.request
+        if (
+            self.limiter is not None
+            and request.method == "POST"
+            and self.limiter.applies_to(request.path)
+        ):
+            self.limiter.check(ctx.client_ip(), request.path)
+        cookie_header = ctx.cookie_header
+        if cookie_header is not None and len(cookie_header) > self.config.max_cookie_header_bytes:
+            raise APIError(ErrorCode.REQUEST_HEADER_FIELDS_TOO_LARGE)
+        if request.method == "POST":
+            ctx.body = await self._read_body(request, route)
+        check_request(request.method, request.headers, self.trusted, route.credential)
+        check_callbacks(ctx.body, request.query, self.trusted)
+        data = await route.handler(ctx)
+        if ctx.new_session is not None:
+            await multi_session.after_new_session(ctx)
+        if route.handler is session.sign_out:
+            await multi_session.after_sign_out(ctx)
+        return data
+
+    async def _read_body(self, request: Request, route: Route) -> Any:
+        try:
+            raw = await request.body(self.config.max_body_bytes)
+        except BodyTooLargeError:
+            raise APIError(ErrorCode.PAYLOAD_TOO_LARGE) from None
+        media = request.headers.get("content-type")
+        if media is None:
+            # As better-auth's Node handler: a body without a Content-Type is ignored.
+            return MISSING
+        media_type = media.split(";", 1)[0].strip().lower()
+        allowed = (_JSON, _FORM) if route.forms else (_JSON,)
+        if media_type not in allowed:
+            raise APIError(
+                ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                f'Content-Type "{media_type}" is not allowed. Allowed types: {", ".join(allowed)}',
+            )
+        if not raw.strip():
+            return MISSING
+        if media_type == _FORM:
+            return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        try:
+            return json.loads(raw)
+        except (ValueError, RecursionError):
+            raise APIError(ErrorCode.BAD_REQUEST) from None
+
+
+def create_app(config: ServerConfig, store: Store | None = None) -> AuthApp:
+    """An ASGI app serving better-auth's endpoints under ``config.base_path``."""
+    return AuthApp(config, store)

@@ -1,0 +1,115 @@
+"""better-auth's origin and CSRF rules for state-changing requests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from switcher.protocol.errors import ErrorCode
+from switcher.server.errors import APIError
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_CALLBACK_FIELDS = (
+    ("callbackURL", ErrorCode.INVALID_CALLBACK_URL),
+    ("redirectTo", ErrorCode.INVALID_REDIRECT_URL),
+    ("errorCallbackURL", ErrorCode.INVALID_ERROR_CALLBACK_URL),
+    ("newUserCallbackURL", ErrorCode.INVALID_NEW_USER_CALLBACK_URL),
+)
+
+
+def origin_of(url: str) -> str | None:
+    """``scheme://host[:port]`` of an absolute URL, lower-cased; ``None`` if it has none."""
+    try:
+        parts = urlsplit(url.strip())
+        if not parts.scheme or not parts.netloc:
+            return None
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return None
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+class TrustedOrigins:
+    """The base URL's origin plus configured ones; ``*`` wildcards are allowed."""
+
+    def __init__(self, base_origin: str, extra: Iterable[str]) -> None:
+        exact = {base_origin.lower()}
+        patterns: list[re.Pattern[str]] = []
+        for item in extra:
+            item = item.strip().rstrip("/").lower()
+            if not item:
+                continue
+            if "*" in item or "?" in item:
+                # A pattern without a scheme matches the host of any http(s) origin.
+                body = re.escape(item).replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
+                if "://" not in item:
+                    body = r"https?://" + body
+                patterns.append(re.compile(body + r"\Z"))
+            else:
+                exact.add(origin_of(item) or item)
+        self._exact = frozenset(exact)
+        self._patterns = tuple(patterns)
+
+    def __contains__(self, origin: object) -> bool:
+        if not isinstance(origin, str):
+            return False
+        origin = origin.lower()
+        return origin in self._exact or any(p.match(origin) for p in self._patterns)
+
+    def allows_url(self, url: str) -> bool:
+        """A callback URL: relative paths on this site, or an absolute URL at a trusted origin."""
+        if url.startswith("/") and not url.startswith(("//", "/\\")):
+            return True
+        origin = origin_of(url)
+        return origin is not None and origin in self
+
+
+def _claimed_origin(headers: dict[str, str]) -> str | None:
+    origin = headers.get("origin")
+    if origin is None:
+        referer = headers.get("referer")
+        if referer is None:
+            return None
+        return origin_of(referer) or "invalid:"
+    return origin
+
+
+def check_request(
+    method: str,
+    headers: dict[str, str],
+    trusted: TrustedOrigins,
+    credential_route: bool,
+) -> None:
+    """Raise the 403 better-auth would answer for this request's origin, if any."""
+    if method in _SAFE_METHODS:
+        return
+    if "cookie" in headers:
+        _require_trusted(headers, trusted)
+    elif credential_route:
+        fetch_site = headers.get("sec-fetch-site")
+        if fetch_site or headers.get("sec-fetch-mode") or headers.get("sec-fetch-dest"):
+            if fetch_site == "cross-site" and headers.get("sec-fetch-mode") == "navigate":
+                raise APIError(ErrorCode.CROSS_SITE_NAVIGATION_LOGIN_BLOCKED)
+            _require_trusted(headers, trusted)
+        elif "origin" in headers or "referer" in headers:
+            _require_trusted(headers, trusted)
+
+
+def _require_trusted(headers: dict[str, str], trusted: TrustedOrigins) -> None:
+    origin = _claimed_origin(headers)
+    if origin == "null" and headers.get("sec-fetch-site") == "same-origin":
+        return  # the browser vouches that the request comes from this very origin
+    if not origin or origin == "null":
+        raise APIError(ErrorCode.MISSING_OR_NULL_ORIGIN)
+    if origin not in trusted:
+        raise APIError(ErrorCode.INVALID_ORIGIN)
+
+
+def check_callbacks(body: object, query: dict[str, str], trusted: TrustedOrigins) -> None:
+    """Every redirect target named in the body or query must stay on trusted origins."""
+    for field, code in _CALLBACK_FIELDS:
+        for source in (body, query):
+            value = source.get(field) if isinstance(source, dict) else None
+            if isinstance(value, str) and value and not trusted.allows_url(value):
+                raise APIError(code)

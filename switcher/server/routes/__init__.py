@@ -1,0 +1,1 @@
+"""Endpoint handlers: each takes a Context and returns the JSON body (status 200)."""

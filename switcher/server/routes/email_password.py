@@ -1,0 +1,114 @@
+"""``POST /sign-up/email`` and ``POST /sign-in/email``."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from switcher.protocol.dates import to_iso, utc_now
+from switcher.protocol.errors import ErrorCode
+from switcher.server import passwords
+from switcher.server.context import Context
+from switcher.server.errors import APIError
+from switcher.server.ids import generate_id
+from switcher.server.rows import Account, Session, SessionWithUser, User
+from switcher.server.store import EmailTakenError
+from switcher.server.validation import SIGN_IN, SIGN_UP, is_email
+
+# A hash of a random password: unknown emails cost a full verify too, so the
+# answer's timing does not reveal which emails have accounts.
+_DUMMY_HASH = passwords.hash_password("switcher timing equaliser")
+
+
+async def _hash(password: str) -> str:
+    # scrypt releases the GIL; a worker thread keeps the event loop serving.
+    return await asyncio.to_thread(passwords.hash_password, password)
+
+
+async def _verify(stored: str, password: str) -> bool:
+    return await asyncio.to_thread(passwords.verify_password, stored, password)
+
+
+async def _new_session(ctx: Context, user: User, dont_remember: bool) -> SessionWithUser:
+    now = utc_now()
+    lifetime = ctx.config.dont_remember_expires_in if dont_remember else ctx.config.expires_in
+    session = Session(
+        id=generate_id(),
+        token=generate_id(),
+        user_id=user.id,
+        expires_at=to_iso(now + timedelta(seconds=lifetime)),
+        created_at=to_iso(now),
+        updated_at=to_iso(now),
+        ip_address=ctx.client_ip(),
+        user_agent=ctx.request.headers.get("user-agent", ""),
+    )
+    await ctx.store.create_session(session)
+    found = SessionWithUser(session, user)
+    ctx.set_session_cookie(found, dont_remember)
+    return found
+
+
+async def sign_up(ctx: Context) -> Any:
+    body = SIGN_UP.parse(ctx.body)
+    password: str = body["password"]
+    length = passwords.js_length(password)
+    if length < ctx.config.min_password_length:
+        raise APIError(ErrorCode.PASSWORD_TOO_SHORT)
+    if length > ctx.config.max_password_length:
+        raise APIError(ErrorCode.PASSWORD_TOO_LONG)
+    email = body["email"].lower()
+    if await ctx.store.find_user_by_email(email) is not None:
+        raise APIError(ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL)
+    hashed = await _hash(password)
+    now = to_iso(utc_now())
+    user = User(
+        id=generate_id(),
+        name=body["name"],
+        email=email,
+        email_verified=False,
+        image=body.get("image"),
+        created_at=now,
+        updated_at=now,
+    )
+    account = Account(
+        id=generate_id(),
+        account_id=user.id,
+        provider_id="credential",
+        user_id=user.id,
+        password=hashed,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        await ctx.store.create_user(user, account)
+    except EmailTakenError:
+        # Lost a race with a concurrent sign-up of the same email.
+        raise APIError(ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL) from None
+    found = await _new_session(ctx, user, body.get("rememberMe") is False)
+    return {"token": found.session.token, "user": user.to_json()}
+
+
+async def sign_in(ctx: Context) -> Any:
+    body = SIGN_IN.parse(ctx.body)
+    email: str = body["email"]
+    password: str = body["password"]
+    if not is_email(email):
+        raise APIError(ErrorCode.INVALID_EMAIL)
+    if passwords.js_length(password) > ctx.config.max_password_length:
+        raise APIError(ErrorCode.PASSWORD_TOO_LONG)
+    user = await ctx.store.find_user_by_email(email.lower())
+    stored = await ctx.store.find_credential_password(user.id) if user else None
+    if user is None or not stored:
+        await _verify(_DUMMY_HASH, password)
+        raise APIError(ErrorCode.INVALID_EMAIL_OR_PASSWORD)
+    if not await _verify(stored, password):
+        raise APIError(ErrorCode.INVALID_EMAIL_OR_PASSWORD)
+    found = await _new_session(ctx, user, body.get("rememberMe") is False)
+    callback = body.get("callbackURL")
+    answer: dict[str, Any] = {"redirect": bool(callback), "token": found.session.token}
+    if callback:
+        answer["url"] = callback
+        ctx.headers.append((b"location", callback.encode("utf-8", "replace")))
+    answer["user"] = user.to_json()
+    return answer

@@ -1,0 +1,89 @@
+"""``switcher serve``: run the bundled server under uvicorn."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from switcher.server.app import AuthApp
+from switcher.server.config import RateLimit, ServerConfig
+
+_CONFIG_ENV = "SWITCHER_SERVE_CONFIG"  # hands the config to uvicorn's worker processes
+
+
+class ServeError(Exception):
+    """A setting that makes the server unsafe or impossible to start."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 3000
+    workers: int = 1
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def default_base_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return f"http://{shown}:{port}"
+
+
+def _config_to_env(config: ServerConfig) -> str:
+    return json.dumps(asdict(config))
+
+
+def _config_from_env() -> ServerConfig:
+    raw = json.loads(os.environ[_CONFIG_ENV])
+    rate = raw.pop("rate_limit")
+    for key in ("trusted_origins", "ip_headers"):
+        raw[key] = tuple(raw[key])
+    limit = (
+        None
+        if rate is None
+        else RateLimit(rate["window_seconds"], rate["max_requests"], tuple(rate["path_prefixes"]))
+    )
+    return ServerConfig(rate_limit=limit, **raw)
+
+
+def worker_app() -> AuthApp:
+    """uvicorn's factory in each worker process."""
+    return AuthApp(_config_from_env())
+
+
+def serve(config: ServerConfig, options: ServeOptions) -> None:
+    import uvicorn
+
+    common: dict[str, Any] = {
+        "host": options.host,
+        "port": options.port,
+        "http": "httptools",
+        "lifespan": "on",
+        "access_log": False,
+        "server_header": False,
+        "timeout_graceful_shutdown": 5,
+        "log_level": "info",
+    }
+    try:
+        import uvloop  # noqa: F401
+
+        common["loop"] = "uvloop"
+    except ImportError:
+        common["loop"] = "asyncio"
+    if options.workers > 1:
+        os.environ[_CONFIG_ENV] = _config_to_env(config)
+        uvicorn.run(
+            "switcher.server.serve:worker_app", factory=True, workers=options.workers, **common
+        )
+    else:
+        uvicorn.run(AuthApp(config), **common)

@@ -1,0 +1,212 @@
+"""PostgreSQL storage through psycopg 3's async pool, in better-auth's schema.
+
+Dates are ``timestamptz``; they are converted to and from the wire format
+here so the endpoints see the same rows as with SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from switcher.protocol.dates import parse_iso, to_iso
+from switcher.server.rows import Account, Session, SessionWithUser, User
+from switcher.server.store import EmailTakenError, StoreError
+from switcher.server.store.schema import INDEXES, JOINED_COLUMNS, TABLES, USER_COLUMNS
+
+POSTGRES_TABLES: dict[str, str] = {
+    "user": 'create table "user" ("id" text not null primary key, "name" text not null, '
+    '"email" text not null unique, "emailVerified" boolean not null, "image" text, '
+    '"createdAt" timestamptz default CURRENT_TIMESTAMP not null, '
+    '"updatedAt" timestamptz default CURRENT_TIMESTAMP not null)',
+    "session": 'create table "session" ("id" text not null primary key, '
+    '"expiresAt" timestamptz not null, "token" text not null unique, '
+    '"createdAt" timestamptz default CURRENT_TIMESTAMP not null, '
+    '"updatedAt" timestamptz not null, "ipAddress" text, "userAgent" text, '
+    '"userId" text not null references "user" ("id") on delete cascade)',
+    "account": 'create table "account" ("id" text not null primary key, '
+    '"accountId" text not null, "providerId" text not null, '
+    '"userId" text not null references "user" ("id") on delete cascade, '
+    '"accessToken" text, "refreshToken" text, "idToken" text, '
+    '"accessTokenExpiresAt" timestamptz, "refreshTokenExpiresAt" timestamptz, '
+    '"scope" text, "password" text, "createdAt" timestamptz default CURRENT_TIMESTAMP not null, '
+    '"updatedAt" timestamptz not null)',
+    "verification": 'create table "verification" ("id" text not null primary key, '
+    '"identifier" text not null, "value" text not null, "expiresAt" timestamptz not null, '
+    '"createdAt" timestamptz default CURRENT_TIMESTAMP not null, '
+    '"updatedAt" timestamptz default CURRENT_TIMESTAMP not null)',
+}
+
+
+def _iso(value: Any) -> str:
+    return to_iso(value) if isinstance(value, datetime) else to_iso(parse_iso(str(value)))
+
+
+def _user(row: Sequence[Any], at: int = 0) -> User:
+    return User(
+        id=row[at],
+        name=row[at + 1],
+        email=row[at + 2],
+        email_verified=bool(row[at + 3]),
+        image=row[at + 4],
+        created_at=_iso(row[at + 5]),
+        updated_at=_iso(row[at + 6]),
+    )
+
+
+def _joined(row: Sequence[Any]) -> SessionWithUser:
+    session = Session(
+        id=row[0],
+        token=row[1],
+        user_id=row[2],
+        expires_at=_iso(row[3]),
+        created_at=_iso(row[4]),
+        updated_at=_iso(row[5]),
+        ip_address=row[6],
+        user_agent=row[7],
+    )
+    return SessionWithUser(session, _user(row, 8))
+
+
+_JOIN = f'select {JOINED_COLUMNS} from "session" s join "user" u on u."id" = s."userId"'
+
+
+class PostgresStore:
+    def __init__(self, url: str, max_connections: int = 10) -> None:
+        try:
+            import psycopg  # noqa: F401
+            from psycopg_pool import AsyncConnectionPool
+        except ImportError as error:
+            raise ImportError(
+                "PostgreSQL needs psycopg: pip install 'switcher[postgres]'"
+            ) from error
+        self.url = url
+        self._pool = AsyncConnectionPool(
+            url, min_size=1, max_size=max_connections, open=False, kwargs={"autocommit": True}
+        )
+
+    async def open(self) -> None:
+        import psycopg
+
+        try:
+            await self._pool.open(wait=True, timeout=10)
+            async with self._pool.connection() as conn, conn.transaction():
+                # One creator at a time across processes (several workers start together).
+                await conn.execute("select pg_advisory_xact_lock(7305861283)")
+                present = {
+                    row[0]
+                    for row in await (
+                        await conn.execute(
+                            "select tablename from pg_tables where schemaname = current_schema() "
+                            "union select indexname from pg_indexes "
+                            "where schemaname = current_schema()"
+                        )
+                    ).fetchall()
+                }
+                for table in TABLES:
+                    if table not in present:
+                        await conn.execute(POSTGRES_TABLES[table])
+                for index, ddl in INDEXES.items():
+                    if index not in present:
+                        await conn.execute(ddl)
+        except (psycopg.Error, TimeoutError) as error:
+            await self._pool.close()
+            raise StoreError(f"cannot use the PostgreSQL database: {error}") from error
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def _fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        async with self._pool.connection() as conn:
+            return await (await conn.execute(sql, params)).fetchall()
+
+    async def _run(self, sql: str, params: Sequence[Any]) -> None:
+        async with self._pool.connection() as conn:
+            await conn.execute(sql, params)
+
+    async def create_user(self, user: User, account: Account) -> None:
+        import psycopg
+
+        try:
+            async with self._pool.connection() as conn, conn.transaction():
+                await conn.execute(
+                    f'insert into "user" ({USER_COLUMNS}) values (%s, %s, %s, %s, %s, %s, %s)',
+                    (
+                        user.id,
+                        user.name,
+                        user.email,
+                        user.email_verified,
+                        user.image,
+                        parse_iso(user.created_at),
+                        parse_iso(user.updated_at),
+                    ),
+                )
+                await conn.execute(
+                    'insert into "account" ("id", "accountId", "providerId", "userId", '
+                    '"password", "createdAt", "updatedAt") values (%s, %s, %s, %s, %s, %s, %s)',
+                    (
+                        account.id,
+                        account.account_id,
+                        account.provider_id,
+                        account.user_id,
+                        account.password,
+                        parse_iso(account.created_at),
+                        parse_iso(account.updated_at),
+                    ),
+                )
+        except psycopg.errors.UniqueViolation as error:
+            raise EmailTakenError(user.email) from error
+
+    async def find_user_by_email(self, email: str) -> User | None:
+        rows = await self._fetch(f'select {USER_COLUMNS} from "user" where "email" = %s', (email,))
+        return _user(rows[0]) if rows else None
+
+    async def find_credential_password(self, user_id: str) -> str | None:
+        rows = await self._fetch(
+            'select "password" from "account" where "userId" = %s and "providerId" = %s '
+            'and "accountId" = %s limit 1',
+            (user_id, "credential", user_id),
+        )
+        return rows[0][0] if rows else None
+
+    async def create_session(self, session: Session) -> None:
+        await self._run(
+            'insert into "session" ("id", "token", "userId", "expiresAt", "createdAt", '
+            '"updatedAt", "ipAddress", "userAgent") values (%s, %s, %s, %s, %s, %s, %s, %s)',
+            (
+                session.id,
+                session.token,
+                session.user_id,
+                parse_iso(session.expires_at),
+                parse_iso(session.created_at),
+                parse_iso(session.updated_at),
+                session.ip_address,
+                session.user_agent,
+            ),
+        )
+
+    async def find_session(self, token: str) -> SessionWithUser | None:
+        rows = await self._fetch(f'{_JOIN} where s."token" = %s', (token,))
+        return _joined(rows[0]) if rows else None
+
+    async def find_sessions(
+        self, tokens: Sequence[str], active_after: str | None = None
+    ) -> list[SessionWithUser]:
+        if active_after is None:
+            rows = await self._fetch(f'{_JOIN} where s."token" = any(%s)', (list(tokens),))
+        else:
+            rows = await self._fetch(
+                f'{_JOIN} where s."token" = any(%s) and s."expiresAt" > %s',
+                (list(tokens), parse_iso(active_after)),
+            )
+        return [_joined(row) for row in rows]
+
+    async def refresh_session(self, token: str, expires_at: str, updated_at: str) -> None:
+        await self._run(
+            'update "session" set "expiresAt" = %s, "updatedAt" = %s where "token" = %s',
+            (parse_iso(expires_at), parse_iso(updated_at), token),
+        )
+
+    async def delete_sessions(self, tokens: Sequence[str]) -> None:
+        await self._run('delete from "session" where "token" = any(%s)', (list(tokens),))

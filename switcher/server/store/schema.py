@@ -1,0 +1,46 @@
+"""better-auth 1.7.25's default schema, as its own migrations create it.
+
+Column names are camelCase and quoted; the DDL text is what
+``getMigrations().compileMigrations()`` emits, so a database created by either
+server is exactly what the other expects.
+"""
+
+from __future__ import annotations
+
+TABLES = ("user", "session", "account", "verification")
+
+SQLITE_TABLES: dict[str, str] = {
+    "user": 'create table "user" ("id" text not null primary key, "name" text not null, '
+    '"email" text not null unique, "emailVerified" integer not null, "image" text, '
+    '"createdAt" date not null, "updatedAt" date not null)',
+    "session": 'create table "session" ("id" text not null primary key, '
+    '"expiresAt" date not null, "token" text not null unique, "createdAt" date not null, '
+    '"updatedAt" date not null, "ipAddress" text, "userAgent" text, '
+    '"userId" text not null references "user" ("id") on delete cascade)',
+    "account": 'create table "account" ("id" text not null primary key, '
+    '"accountId" text not null, "providerId" text not null, '
+    '"userId" text not null references "user" ("id") on delete cascade, '
+    '"accessToken" text, "refreshToken" text, "idToken" text, '
+    '"accessTokenExpiresAt" date, "refreshTokenExpiresAt" date, "scope" text, '
+    '"password" text, "createdAt" date not null, "updatedAt" date not null)',
+    "verification": 'create table "verification" ("id" text not null primary key, '
+    '"identifier" text not null, "value" text not null, "expiresAt" date not null, '
+    '"createdAt" date not null, "updatedAt" date not null)',
+}
+
+INDEXES: dict[str, str] = {
+    "session_userId_idx": 'create index "session_userId_idx" on "session" ("userId")',
+    "account_userId_idx": 'create index "account_userId_idx" on "account" ("userId")',
+    "verification_identifier_idx": 'create index "verification_identifier_idx" '
+    'on "verification" ("identifier")',
+}
+
+USER_COLUMNS = '"id", "name", "email", "emailVerified", "image", "createdAt", "updatedAt"'
+SESSION_COLUMNS = (
+    '"id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent"'
+)
+JOINED_COLUMNS = (
+    's."id", s."token", s."userId", s."expiresAt", s."createdAt", s."updatedAt", '
+    's."ipAddress", s."userAgent", u."id", u."name", u."email", u."emailVerified", '
+    'u."image", u."createdAt", u."updatedAt"'
+)

@@ -1,0 +1,46 @@
+"""switcher's bundled server on a real loopback socket, in a background thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+
+import uvicorn
+
+from switcher.server import AuthApp, ServerConfig
+
+
+def free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@contextmanager
+def running_switcher(config: ServerConfig, base_url: str | None = None) -> Iterator[AuthApp]:
+    """Serve ``config`` on 127.0.0.1; its base URL is rewritten to the chosen port."""
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    config = replace(config, base_url=base_url or f"http://127.0.0.1:{port}")
+    app = AuthApp(config)
+    server = uvicorn.Server(
+        uvicorn.Config(app, lifespan="on", log_level="warning", http="httptools", loop="asyncio")
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("switcher's server did not start")
+        time.sleep(0.01)
+    try:
+        yield app
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
