@@ -29,7 +29,7 @@ def local_secret(path: Path | None = None) -> str:
         pass
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     secret = secrets.token_urlsafe(48)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:

@@ -121,3 +121,25 @@ class Servers:
             database = self._postgres_url()
         app = self._stack.enter_context(running_switcher(self._config(database, options)))
         return Target(kind, app.config.base_url, options, app=app)
+
+
+def row_counts(target: Target) -> dict[str, int] | None:
+    """Rows per table in a switcher target's database; ``None`` for better-auth's memory store."""
+    if target.app is None:
+        return None
+    url = target.app.config.database_url
+    tables = ("user", "session", "account", "verification")
+    if url.startswith("sqlite:"):
+        import sqlite3
+
+        from switcher.server.store.sqlite import sqlite_path
+
+        with sqlite3.connect(sqlite_path(url)) as db:
+            return {t: db.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables}
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return {
+            t: conn.execute(f'select count(*) from "{t}"').fetchone()[0]  # type: ignore[index]
+            for t in tables
+        }

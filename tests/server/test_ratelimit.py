@@ -1,0 +1,52 @@
+"""The sign-in/sign-up rate limiter, on a controlled clock, and end to end."""
+
+from __future__ import annotations
+
+import pytest
+
+from switcher.server.config import RateLimit
+from switcher.server.errors import RateLimitedError
+from switcher.server.ratelimit import RateLimiter
+from tests.conftest import Serve
+from tests.support.targets import PASSWORD, unique_email
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_three_per_window_per_client_and_path() -> None:
+    clock = Clock()
+    limiter = RateLimiter(RateLimit(), clock)
+    for _ in range(3):
+        limiter.check("1.2.3.4", "/sign-in/email")
+    with pytest.raises(RateLimitedError) as limited:
+        limiter.check("1.2.3.4", "/sign-in/email")
+    assert limited.value.retry_after == 10
+    limiter.check("1.2.3.4", "/sign-up/email")  # another path has its own budget
+    limiter.check("5.6.7.8", "/sign-in/email")  # and so does another client
+    clock.now += 10.5
+    limiter.check("1.2.3.4", "/sign-in/email")
+
+
+def test_only_the_credential_paths_are_limited() -> None:
+    limiter = RateLimiter(RateLimit())
+    assert limiter.applies_to("/sign-in/email")
+    assert limiter.applies_to("/sign-up/email")
+    assert not limiter.applies_to("/get-session")
+
+
+def test_the_fourth_sign_in_within_ten_seconds_gets_429(serve: Serve) -> None:
+    target = serve(rate_limit=True)
+    browser = target.browser()
+    answers = [
+        browser.post("/sign-in/email", {"email": unique_email(), "password": PASSWORD}, origin=None)
+        for _ in range(4)
+    ]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429]
+    assert answers[3].json() == {"message": "Too many requests. Please try again later."}
+    assert 1 <= int(answers[3].headers["x-retry-after"]) <= 10
