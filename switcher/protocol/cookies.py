@@ -74,21 +74,29 @@ def _pairs(header: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def parse_first(header: str | None) -> dict[str, str]:
-    """better-call's parser: first occurrence wins, ``%``-values decoded."""
+def raw_first(header: str | None) -> dict[str, str]:
+    """better-call's parser before decoding: first occurrence wins, quotes stripped."""
     cookies: dict[str, str] = {}
     if not header:
         return cookies
     for name, raw in _pairs(header):
-        if name in cookies:
-            continue
-        value = raw[1:-1] if len(raw) > 1 and raw[0] == raw[-1] == '"' else raw
-        if "%" in value:
-            decoded = decode_uri_component(value)
-            if decoded is not None:
-                value = decoded
-        cookies[name] = value
+        if name not in cookies:
+            cookies[name] = raw[1:-1] if len(raw) > 1 and raw[0] == raw[-1] == '"' else raw
     return cookies
+
+
+def decode_value(value: str) -> str:
+    """A cookie value as better-call hands it out: URI-decoded if it has ``%`` and can be."""
+    if "%" in value:
+        decoded = decode_uri_component(value)
+        if decoded is not None:
+            return decoded
+    return value
+
+
+def parse_first(header: str | None) -> dict[str, str]:
+    """better-call's parser: first occurrence wins, ``%``-values decoded."""
+    return {name: decode_value(value) for name, value in raw_first(header).items()}
 
 
 def names_last(header: str | None) -> list[str]:

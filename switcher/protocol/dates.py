@@ -13,8 +13,11 @@ def utc_now() -> datetime:
 
 def to_iso(moment: datetime) -> str:
     """``Date.prototype.toJSON``: ``2026-11-26T22:33:50.970Z``."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # isoformat() is implemented in C; strftime() costs several times more
+    # and this runs a few times on every request.
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_iso(text: str) -> datetime:

@@ -172,8 +172,10 @@ class AuthApp:
             raise APIError(ErrorCode.REQUEST_HEADER_FIELDS_TOO_LARGE)
         if request.method == "POST":
             ctx.body = await self._read_body(request, route)
-        check_request(request.method, request.headers, self.trusted, route.credential)
-        check_callbacks(ctx.body, request.query, self.trusted)
+        if request.method == "POST":
+            # GETs are exempt from every origin rule, callback URLs included.
+            check_request(request.method, request.headers, self.trusted, route.credential)
+            check_callbacks(ctx.body, request.query, self.trusted)
         data = await route.handler(ctx)
         if ctx.new_session is not None:
             await multi_session.after_new_session(ctx)

@@ -44,13 +44,17 @@ class Context:
     # -- request cookies --------------------------------------------------
     @property
     def cookies(self) -> dict[str, str]:
+        """Request cookies by name, values still encoded (decoded one at a time, on use)."""
         if self._cookies is None:
-            self._cookies = cookies.parse_first(self.cookie_header)
+            self._cookies = cookies.raw_first(self.cookie_header)
         return self._cookies
 
     def signed_cookie(self, name: str) -> str | None:
         """A request cookie's signed value, or ``None`` when absent or not verified."""
-        return self.services.signer.verified(self.cookies.get(name))
+        raw = self.cookies.get(name)
+        if raw is None:
+            return None
+        return self.services.signer.verified(cookies.decode_value(raw))
 
     def device_tokens(self) -> list[tuple[str, str]]:
         """``(cookie name, verified token)`` for every multi-session cookie, in header order."""
