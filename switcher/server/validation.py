@@ -51,18 +51,23 @@ class Field:
 class Schema:
     """An object schema: fields checked in order, every issue reported, unknown keys ignored."""
 
-    def __init__(self, *fields: Field, optional_body: bool = False) -> None:
+    def __init__(
+        self, *fields: Field, optional_body: bool = False, with_additional_fields: bool = False
+    ) -> None:
         self.fields = fields
         self.optional_body = optional_body
+        # Sign-up's schema is the fields *and* a record of additional user
+        # fields; zod reports a non-object body against both.
+        self.with_additional_fields = with_additional_fields
 
     def parse(self, body: Any) -> dict[str, Any]:
         if body is _MISSING and self.optional_body:
             return {}
         if not isinstance(body, dict):
-            raise APIError(
-                ErrorCode.VALIDATION_ERROR,
-                f"[body] Invalid input: expected object, received {js_type(body)}",
-            )
+            message = f"[body] Invalid input: expected object, received {js_type(body)}"
+            if self.with_additional_fields and body is not _MISSING:
+                message += f"; [body] Invalid input: expected record, received {js_type(body)}"
+            raise APIError(ErrorCode.VALIDATION_ERROR, message)
         issues: list[str] = []
         out: dict[str, Any] = {}
         for field in self.fields:
@@ -102,6 +107,7 @@ SIGN_UP = Schema(
     Field("image", str, required=False),
     Field("callbackURL", str, required=False),
     Field("rememberMe", bool, required=False),
+    with_additional_fields=True,
 )
 SIGN_IN = Schema(
     Field("email", str),

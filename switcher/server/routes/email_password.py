@@ -13,7 +13,7 @@ from switcher.server.context import Context
 from switcher.server.errors import APIError
 from switcher.server.ids import generate_id
 from switcher.server.rows import Account, Session, SessionWithUser, User
-from switcher.server.store import EmailTakenError
+from switcher.server.store import EmailTakenError, UnstorableValueError
 from switcher.server.validation import SIGN_IN, SIGN_UP, is_email
 
 # A hash of a random password: unknown emails cost a full verify too, so the
@@ -85,6 +85,8 @@ async def sign_up(ctx: Context) -> Any:
     except EmailTakenError:
         # Lost a race with a concurrent sign-up of the same email.
         raise APIError(ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL) from None
+    except UnstorableValueError:
+        raise APIError(ErrorCode.FAILED_TO_CREATE_USER) from None
     found = await _new_session(ctx, user, body.get("rememberMe") is False)
     return {"token": found.session.token, "user": user.to_json()}
 

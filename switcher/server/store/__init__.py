@@ -12,6 +12,10 @@ class EmailTakenError(Exception):
     """A user with this (lower-cased) email already exists."""
 
 
+class UnstorableValueError(Exception):
+    """The database cannot hold a value it was given (PostgreSQL text cannot hold NUL)."""
+
+
 class StoreError(Exception):
     """The database cannot be used (unreachable, read-only, not a database)."""
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from switcher.protocol.dates import parse_iso, to_iso
 from switcher.server.rows import Account, Session, SessionWithUser, User
-from switcher.server.store import EmailTakenError, StoreError
+from switcher.server.store import EmailTakenError, StoreError, UnstorableValueError
 from switcher.server.store.schema import INDEXES, JOINED_COLUMNS, TABLES, USER_COLUMNS
 
 POSTGRES_TABLES: dict[str, str] = {
@@ -157,6 +157,8 @@ class PostgresStore:
                 )
         except psycopg.errors.UniqueViolation as error:
             raise EmailTakenError(user.email) from error
+        except psycopg.DataError as error:
+            raise UnstorableValueError(str(error)) from error
 
     async def find_user_by_email(self, email: str) -> User | None:
         rows = await self._fetch(f'select {USER_COLUMNS} from "user" where "email" = %s', (email,))

@@ -1,0 +1,259 @@
+// Interop peer for the switcher test suite: a stock better-auth 1.7.25 server.
+//
+// Usage: node server.mjs [--port N] [--secret S] [--base-url URL]
+//                        [--database memory|sqlite:/path/file.db|postgres://...]
+//                        [--max-sessions N] [--update-age S] [--expires-in S]
+//                        [--secure-cookies] [--trusted-origin O]... [--rate-limit]
+//                        [--migrate] [--print-migrations] [--parent-pid PID]
+//
+// Prints exactly one line "READY http://127.0.0.1:<port>" on stdout once it
+// accepts requests; every log line of better-auth goes to stderr.  With
+// --print-migrations it prints one JSON line describing the pending migration
+// and exits without serving.  SIGTERM/SIGINT close the server and exit 0, and
+// so does the death of --parent-pid (checked every second).
+//
+// NODE_ENV is read by better-auth when its modules load, so it is set here
+// (default "development") before they are imported dynamically.
+
+import http from "node:http";
+import process from "node:process";
+import { parseArgs } from "node:util";
+
+const USAGE_EXIT = 2;
+
+function fail(message, code = 1) {
+  process.stderr.write(`server.mjs: ${message}\n`);
+  process.exit(code);
+}
+
+function parseOptions(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: "string", default: "0" },
+        secret: {
+          type: "string",
+          default: "switcher-interop-peer-secret-0123456789abcdef",
+        },
+        "base-url": { type: "string" },
+        database: { type: "string", default: "memory" },
+        "max-sessions": { type: "string", default: "5" },
+        "update-age": { type: "string" },
+        "expires-in": { type: "string" },
+        "secure-cookies": { type: "boolean", default: false },
+        "trusted-origin": { type: "string", multiple: true, default: [] },
+        "rate-limit": { type: "boolean", default: false },
+        migrate: { type: "boolean", default: false },
+        "print-migrations": { type: "boolean", default: false },
+        "parent-pid": { type: "string" },
+      },
+    });
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err), USAGE_EXIT);
+  }
+  const v = parsed.values;
+  const integer = (name, value, min) => {
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value) || Number(value) < min) {
+      fail(`--${name} needs an integer >= ${min}, got ${JSON.stringify(value)}`, USAGE_EXIT);
+    }
+    return Number(value);
+  };
+  const port = integer("port", v.port, 0);
+  if (port > 65535) fail(`--port out of range: ${port}`, USAGE_EXIT);
+  return {
+    port,
+    secret: v.secret,
+    baseURL: v["base-url"],
+    database: v.database,
+    maxSessions: integer("max-sessions", v["max-sessions"], 1),
+    updateAge: integer("update-age", v["update-age"], 0),
+    expiresIn: integer("expires-in", v["expires-in"], 1),
+    secureCookies: v["secure-cookies"],
+    trustedOrigins: v["trusted-origin"],
+    rateLimit: v["rate-limit"],
+    migrate: v.migrate,
+    printMigrations: v["print-migrations"],
+    parentPid: integer("parent-pid", v["parent-pid"], 1),
+  };
+}
+
+// Returns {kind, database, close}: `database` is what better-auth's
+// `database` option takes (memory adapter, better-sqlite3 handle, pg Pool).
+async function openDatabase(spec) {
+  if (spec === "memory") {
+    const { memoryAdapter } = await import("better-auth/adapters/memory");
+    const tables = { user: [], session: [], account: [], verification: [] };
+    return { kind: "memory", database: memoryAdapter(tables), close: async () => {} };
+  }
+  if (spec.startsWith("sqlite:")) {
+    const path = spec.slice("sqlite:".length);
+    if (path === "") fail("--database sqlite: needs a file path", USAGE_EXIT);
+    const { default: Database } = await import("better-sqlite3");
+    const db = new Database(path);
+    db.pragma("journal_mode = WAL");
+    return {
+      kind: "sqlite",
+      database: db,
+      close: async () => {
+        db.close();
+      },
+    };
+  }
+  if (spec.startsWith("postgres://") || spec.startsWith("postgresql://")) {
+    const { default: pg } = await import("pg");
+    const pool = new pg.Pool({ connectionString: spec, max: 10 });
+    // An idle client losing its connection (e.g. the test database server
+    // stopped first) must not crash the peer.
+    pool.on("error", (err) => process.stderr.write(`server.mjs: pg pool: ${err.message}\n`));
+    return {
+      kind: "postgres",
+      database: pool,
+      close: async () => {
+        await pool.end();
+      },
+    };
+  }
+  fail(
+    `unsupported --database ${JSON.stringify(spec)} ` +
+      "(use memory, sqlite:/path/file.db or postgres://...)",
+    USAGE_EXIT,
+  );
+  return undefined;
+}
+
+function buildOptions(opts, database, baseURL, plugins) {
+  const session = {};
+  if (opts.updateAge !== undefined) session.updateAge = opts.updateAge;
+  if (opts.expiresIn !== undefined) session.expiresIn = opts.expiresIn;
+  const options = {
+    baseURL,
+    secret: opts.secret,
+    database,
+    plugins,
+    emailAndPassword: { enabled: true },
+    session,
+    telemetry: { enabled: false },
+    logger: {
+      level: "warn",
+      disableColors: true,
+      log: (level, message, ...args) => {
+        const extra = args.length ? ` ${args.map((a) => String(a)).join(" ")}` : "";
+        process.stderr.write(`[better-auth ${level}] ${message}${extra}\n`);
+      },
+    },
+    advanced: { useSecureCookies: opts.secureCookies },
+  };
+  if (opts.trustedOrigins.length > 0) options.trustedOrigins = opts.trustedOrigins;
+  if (opts.rateLimit) options.rateLimit = { enabled: true };
+  return options;
+}
+
+function listen(server, port) {
+  return new Promise((resolve, reject) => {
+    const onError = (err) => reject(err);
+    server.once("error", onError);
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", onError);
+      resolve(server.address().port);
+    });
+  });
+}
+
+async function printMigrations(db, options) {
+  const { getMigrations } = await import("better-auth/db/migration");
+  const plan = await getMigrations(options, { throwOnUnsafe: false });
+  const sql = await plan.compileMigrations();
+  const line = JSON.stringify({
+    database: db.kind,
+    toBeCreated: plan.toBeCreated.map((t) => t.table),
+    toBeAdded: plan.toBeAdded.map((t) => t.table),
+    toBeAddedFields: Object.fromEntries(
+      plan.toBeAdded.map((t) => [t.table, Object.keys(t.fields)]),
+    ),
+    toBeAddedIndexes: plan.toBeAddedIndexes.map((i) => i.name),
+    unsafeChanges: plan.unsafeChanges,
+    schemaProblems: plan.schemaProblems,
+    sql,
+  });
+  await new Promise((resolve) => process.stdout.write(`${line}\n`, resolve));
+}
+
+async function main() {
+  const opts = parseOptions(process.argv.slice(2));
+  if (!process.env.NODE_ENV) process.env.NODE_ENV = "development";
+
+  const db = await openDatabase(opts.database);
+  const { betterAuth } = await import("better-auth");
+  const { multiSession } = await import("better-auth/plugins/multi-session");
+  const { toNodeHandler } = await import("better-auth/node");
+  const plugins = () => [multiSession({ maximumSessions: opts.maxSessions })];
+
+  if (opts.printMigrations) {
+    if (db.kind === "memory") fail("--print-migrations needs an SQL database", USAGE_EXIT);
+    const placeholder = opts.baseURL ?? "http://127.0.0.1:0";
+    await printMigrations(db, buildOptions(opts, db.database, placeholder, plugins()));
+    await db.close();
+    return;
+  }
+
+  // Listen first (port 0 = any free port), then build better-auth with the
+  // final base URL.  Nothing is announced before the handler is installed.
+  let handler = null;
+  const server = http.createServer((req, res) => {
+    if (handler === null) {
+      res.writeHead(503, { "content-type": "text/plain" }).end("starting\n");
+      return;
+    }
+    handler(req, res);
+  });
+  const port = await listen(server, opts.port);
+  const baseURL = opts.baseURL ?? `http://127.0.0.1:${port}`;
+  const options = buildOptions(opts, db.database, baseURL, plugins());
+
+  if (opts.migrate && db.kind !== "memory") {
+    const { getMigrations } = await import("better-auth/db/migration");
+    const plan = await getMigrations(options);
+    await plan.runMigrations();
+  }
+
+  const auth = betterAuth(options);
+  handler = toNodeHandler(auth);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    server.close();
+    server.closeAllConnections();
+    try {
+      await db.close();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  if (opts.parentPid !== undefined) {
+    // Exit when the process that started us (the test run) is gone.
+    const watch = setInterval(() => {
+      try {
+        process.kill(opts.parentPid, 0);
+      } catch (err) {
+        if (err && err.code === "ESRCH") stop();
+      }
+    }, 1000);
+    watch.unref();
+  }
+
+  await new Promise((resolve) => process.stdout.write(`READY http://127.0.0.1:${port}\n`, resolve));
+}
+
+main().catch((err) => {
+  process.stderr.write(`server.mjs: ${err && err.stack ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
