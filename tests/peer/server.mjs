@@ -149,7 +149,8 @@ function buildOptions(opts, database, baseURL, plugins) {
     advanced: { useSecureCookies: opts.secureCookies },
   };
   if (opts.trustedOrigins.length > 0) options.trustedOrigins = opts.trustedOrigins;
-  if (opts.rateLimit) options.rateLimit = { enabled: true };
+  // Explicit either way: production mode would otherwise turn it on.
+  options.rateLimit = { enabled: Boolean(opts.rateLimit) };
   return options;
 }
 

@@ -283,10 +283,14 @@ def peer_args(
     return args
 
 
-def peer_env() -> dict[str, str]:
-    """Environment for the peer: ours minus better-auth's knobs, NODE_ENV=development."""
+def peer_env(node_env: str = "development") -> dict[str, str]:
+    """Environment for the peer: ours minus better-auth's knobs, and ``NODE_ENV``.
+
+    Tests use ``development`` (origin checks on, no default rate limit);
+    the benchmark uses ``production``, as a real deployment runs.
+    """
     env = {k: v for k, v in os.environ.items() if not _SCRUBBED_ENV.fullmatch(k)}
-    env["NODE_ENV"] = "development"
+    env["NODE_ENV"] = node_env
     env["NO_COLOR"] = "1"
     return env
 
@@ -322,7 +326,9 @@ class PeerServer:
         rate_limit: bool = False,
         migrate: bool = False,
         startup_timeout: float = STARTUP_TIMEOUT,
+        node_env: str = "development",
     ) -> None:
+        self.node_env = node_env
         self.args = peer_args(
             port=port,
             secret=secret,
@@ -391,7 +397,7 @@ class PeerServer:
             self._proc = subprocess.Popen(
                 cmd,
                 cwd=directory,
-                env=peer_env(),
+                env=peer_env(self.node_env),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -21,13 +23,29 @@ from switcher.server.validation import SIGN_IN, SIGN_UP, is_email
 _DUMMY_HASH = passwords.hash_password("switcher timing equaliser")
 
 
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+# scrypt releases the GIL, so hashing runs beside the event loop. One thread
+# per usable CPU: each hash walks 32 MiB, and more threads than cores only
+# evict each other from the cache (measured: 25% fewer sign-ins per second).
+_HASHING = ThreadPoolExecutor(max_workers=_usable_cpus(), thread_name_prefix="scrypt")
+
+
 async def _hash(password: str) -> str:
-    # scrypt releases the GIL; a worker thread keeps the event loop serving.
-    return await asyncio.to_thread(passwords.hash_password, password)
+    return await asyncio.get_running_loop().run_in_executor(
+        _HASHING, passwords.hash_password, password
+    )
 
 
 async def _verify(stored: str, password: str) -> bool:
-    return await asyncio.to_thread(passwords.verify_password, stored, password)
+    return await asyncio.get_running_loop().run_in_executor(
+        _HASHING, passwords.verify_password, stored, password
+    )
 
 
 async def _new_session(ctx: Context, user: User, dont_remember: bool) -> SessionWithUser:
