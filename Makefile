@@ -21,16 +21,18 @@ run: $(STAMP)
 
 # System packages the real-component tests use. Only as root with apt (CI,
 # a fresh Debian/Ubuntu machine); elsewhere the tests name what is missing.
-SYSTEM_PACKAGES := postgresql wrk build-essential python3-venv ca-certificates
+# Node.js 20 comes with the machine (Debian's own nodejs is 18, too old for
+# better-auth 1.7); it is installed from apt only when there is none at all.
+SYSTEM_PACKAGES := postgresql wrk build-essential python3 python3-venv util-linux ca-certificates
 
 system-deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "installing system packages: $(SYSTEM_PACKAGES)"; \
 		apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			$(SYSTEM_PACKAGES) >/dev/null; \
-		command -v node >/dev/null 2>&1 || \
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+			--no-upgrade $(SYSTEM_PACKAGES) >/dev/null && \
+		{ command -v node >/dev/null 2>&1 || \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }; \
 	else \
 		echo "not root or no apt-get: skipping system packages ($(SYSTEM_PACKAGES))"; \
 	fi
