@@ -34,6 +34,7 @@ from switcher.server.validation import MISSING
 log = logging.getLogger("switcher.server")
 
 Handler = Callable[[Context], Awaitable[Any]]
+Hook = Callable[[Context], Awaitable[None]]
 
 _JSON = "application/json"
 _FORM = "application/x-www-form-urlencoded"
@@ -44,6 +45,7 @@ class Route:
     handler: Handler
     forms: bool = False  # accepts form-urlencoded bodies besides JSON
     credential: bool = False  # sign-in/up: CSRF rules apply even without cookies
+    after: Hook | None = None  # a plugin's after-hook for this path
 
 
 _ROUTES: dict[tuple[str, str], Route] = {
@@ -51,7 +53,7 @@ _ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/sign-in/email"): Route(email_password.sign_in, forms=True, credential=True),
     ("GET", "/get-session"): Route(session.get_session),
     ("POST", "/get-session"): Route(session.post_get_session),
-    ("POST", "/sign-out"): Route(session.sign_out),
+    ("POST", "/sign-out"): Route(session.sign_out, after=multi_session.after_sign_out),
     ("GET", "/ok"): Route(session.ok),
     ("GET", "/multi-session/list-device-sessions"): Route(multi_session.list_device_sessions),
     ("POST", "/multi-session/set-active"): Route(multi_session.set_active),
@@ -179,8 +181,8 @@ class AuthApp:
         data = await route.handler(ctx)
         if ctx.new_session is not None:
             await multi_session.after_new_session(ctx)
-        if route.handler is session.sign_out:
-            await multi_session.after_sign_out(ctx)
+        if route.after is not None:
+            await route.after(ctx)
         return data
 
     async def _read_body(self, request: Request, route: Route) -> Any:
