@@ -1,22 +1,15 @@
-"""The ``switcher`` command line."""
+"""``switcher serve``: the bundled better-auth server."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from collections.abc import Sequence
 
-from switcher import __version__
-
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+from switcher.cli.errors import CliError
 
 
-class CliError(Exception):
-    """A failure to report as one line, exit status 1."""
-
-
-def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser(
         "serve",
         help="run the bundled better-auth compatible server",
@@ -62,19 +55,10 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "--no-rate-limit", action="store_true", help="do not limit sign-in/sign-up attempts"
     )
 
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="switcher",
-        description="Switch between the accounts you are signed in with on better-auth sites.",
-    )
-    parser.add_argument("--version", action="version", version=f"switcher {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    _serve_parser(commands)
-    return parser
+    serve.set_defaults(handler=run)
 
 
-def _run_serve(args: argparse.Namespace) -> None:
+def run(args: argparse.Namespace) -> int:
     from switcher.server.config import RateLimit, ServerConfig
     from switcher.server.local import SecretFileError, default_database_url, local_secret
     from switcher.server.serve import ServeOptions, default_base_url, is_loopback, serve
@@ -129,20 +113,4 @@ def _run_serve(args: argparse.Namespace) -> None:
     except (ValueError, ImportError) as error:
         raise CliError(str(error)) from error
     serve(config, ServeOptions(args.host, args.port, args.workers))
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_USAGE
-    try:
-        if args.command == "serve":
-            _run_serve(args)
-    except CliError as error:
-        print(f"switcher: {error}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        return EXIT_ERROR
-    return EXIT_OK
+    return 0

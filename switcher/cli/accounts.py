@@ -1,0 +1,297 @@
+"""``switcher server …``, ``switcher accounts …`` and ``switcher cookie``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import httpx
+
+from switcher.accounts import Accounts, AccountsError
+from switcher.cli.errors import CliError
+from switcher.paths import config_dir, data_dir
+from switcher.secrets import FileSecrets, KeyringSecrets, SecretStore, SecretStoreError
+from switcher.vault import LOCAL, Server, Vault, VaultError
+
+
+class LazySecrets:
+    """Opens the secret store on first use: listing fresh accounts needs none."""
+
+    def __init__(self, open_store: Callable[[], SecretStore]) -> None:
+        self._open = open_store
+        self._store: SecretStore | None = None
+
+    @property
+    def store(self) -> SecretStore:
+        if self._store is None:
+            self._store = self._open()
+        return self._store
+
+    @property
+    def calls(self) -> int:
+        return self._store.calls if self._store is not None else 0
+
+    def get(self, service: str, key: str) -> str | None:
+        return self.store.get(service, key)
+
+    def set(self, service: str, key: str, value: str) -> None:
+        self.store.set(service, key, value)
+
+    def delete(self, service: str, key: str) -> None:
+        self.store.delete(service, key)
+
+
+def build_service(args: argparse.Namespace) -> Accounts:
+    if args.insecure_storage:
+        path = data_dir() / "insecure-secrets.json"
+        secrets = LazySecrets(lambda: FileSecrets(path))
+    else:
+        secrets = LazySecrets(KeyringSecrets)
+    try:
+        vault = Vault(config_dir(), secrets)
+    except (VaultError, SecretStoreError) as error:
+        raise CliError(str(error)) from None
+    for notice in vault.notices:
+        print(f"switcher: {notice}", file=sys.stderr)
+    return Accounts(vault, transport_for=_transports())
+
+
+def _transports() -> Callable[[Server], httpx.BaseTransport | None]:
+    @cache
+    def local() -> httpx.BaseTransport:
+        from switcher.local_server import InProcessTransport, local_config
+        from switcher.server import AuthApp
+
+        return InProcessTransport(AuthApp(local_config()))
+
+    def transport_for(server: Server) -> httpx.BaseTransport | None:
+        return local() if server.name == LOCAL else None
+
+    return transport_for
+
+
+# -- argument parsing -----------------------------------------------------------
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    server = commands.add_parser("server", help="better-auth servers: list, add, use, remove")
+    server_cmds = server.add_subparsers(dest="action", metavar="ACTION", required=True)
+    server_cmds.add_parser("list", help="the configured servers").set_defaults(handler=server_list)
+    add = server_cmds.add_parser("add", help="add a better-auth server by URL")
+    add.add_argument("url")
+    add.add_argument("--name", help="a short name (default: the host name)")
+    add.add_argument(
+        "--ca-bundle", metavar="PATH", help="trust this CA bundle for the server's TLS"
+    )
+    add.set_defaults(handler=server_add)
+    use = server_cmds.add_parser("use", help="make a server the default")
+    use.add_argument("name")
+    use.set_defaults(handler=server_use)
+    remove = server_cmds.add_parser("remove", help="forget a server and its accounts here")
+    remove.add_argument("name")
+    remove.set_defaults(handler=server_remove)
+
+    accounts = commands.add_parser("accounts", help="signed-in accounts: list, add, use, revoke")
+    acc = accounts.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = acc.add_parser("list", help="the accounts on this device, active one marked")
+    listing.add_argument("--json", action="store_true", help="stable machine-readable output")
+    listing.set_defaults(handler=accounts_list)
+    sign_in = acc.add_parser("add", help="sign an account in (or up) and make it active")
+    sign_in.add_argument("email")
+    sign_in.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    sign_in.add_argument("--sign-up", action="store_true", help="create the account first")
+    sign_in.add_argument("--name", help="display name for --sign-up")
+    sign_in.add_argument("--no-remember", action="store_true", help="a one-day session")
+    sign_in.set_defaults(handler=accounts_add)
+    for verb, text, handler in (
+        ("use", "make an account the active one", accounts_use),
+        ("revoke", "end an account's session and forget it", accounts_revoke),
+    ):
+        parser = acc.add_parser(verb, help=text)
+        parser.add_argument("email")
+        parser.set_defaults(handler=handler)
+    out = acc.add_parser("sign-out", help="sign every account of this device out of the server")
+    out.set_defaults(handler=accounts_sign_out)
+
+    cookie = commands.add_parser("cookie", help="print the active session's cookies (for scripts)")
+    cookie.add_argument("--format", choices=("header", "json"), default="header")
+    cookie.set_defaults(handler=print_cookie)
+
+
+def add_global_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--server", metavar="NAME", help="the server to act on (default: the current one)"
+    )
+    parser.add_argument(
+        "--insecure-storage",
+        action="store_true",
+        help="keep session cookies in a plain 0600 file instead of the OS keyring",
+    )
+
+
+# -- handlers --------------------------------------------------------------------
+def server_list(args: argparse.Namespace) -> int:
+    service = build_service(args)
+    index = service.vault.index
+    for name, server in index.servers.items():
+        mark = "*" if name == index.current else " "
+        count = sum(1 for a in server.accounts if a.status == "valid")
+        print(f"{mark} {name}\t{server.url}\t{count} account{'s' if count != 1 else ''}")
+    return 0
+
+
+def server_add(args: argparse.Namespace) -> int:
+    service = build_service(args)
+    server = _guard_value(lambda: service.add_server(args.url, args.name, args.ca_bundle))
+    print(f"added {server.name} ({server.url})")
+    return 0
+
+
+def server_use(args: argparse.Namespace) -> int:
+    service = build_service(args)
+    server = _guard_value(lambda: service.use_server(args.name))
+    print(f"now using {server.name} ({server.url})")
+    return 0
+
+
+def server_remove(args: argparse.Namespace) -> int:
+    service = build_service(args)
+    _guard_value(lambda: service.remove_server(args.name))
+    print(f"removed {args.name}")
+    return 0
+
+
+def _guard_value(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except (AccountsError, SecretStoreError, VaultError) as error:
+        raise CliError(str(error)) from None
+
+
+def account_json(server: Server, account: Any) -> dict[str, Any]:
+    return {
+        "email": account.email,
+        "name": account.name,
+        "user_id": account.user_id,
+        "image": account.image,
+        "active": account.user_id == server.active,
+        "status": account.status,
+        "expires_at": account.expires_at,
+        "last_seen": account.last_seen,
+    }
+
+
+def accounts_list(args: argparse.Namespace) -> int:
+    service = build_service(args)
+    server = _guard_value(lambda: service.server(args.server))
+    if service.is_stale(server) and any(a.status == "valid" for a in server.accounts):
+        try:
+            server = service.refresh(server.name)
+        except (AccountsError, SecretStoreError) as error:
+            print(f"switcher: showing saved state, could not refresh: {error}", file=sys.stderr)
+    if args.json:
+        payload = {
+            "server": {"name": server.name, "url": server.url},
+            "accounts": [account_json(server, a) for a in server.accounts],
+        }
+        print(json.dumps(payload, indent=2))
+        return 0
+    print(f"{server.name} ({server.url})")
+    if not server.accounts:
+        print("  no accounts; add one with: switcher accounts add EMAIL")
+    for account in server.accounts:
+        mark = "*" if account.user_id == server.active else " "
+        who = f"{account.name} <{account.email}>" if account.name else account.email
+        detail = "active" if mark == "*" else account.status
+        if account.expires_at and account.status == "valid":
+            detail += f", until {account.expires_at[:16].replace('T', ' ')} UTC"
+        print(f"{mark} {who}  ({detail})")
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        password = line[:-1] if line.endswith("\n") else line
+    elif sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {args.email}: ")
+    else:
+        raise CliError("no terminal to ask for the password on; pass it with --password-stdin")
+    if not password:
+        raise CliError("the password is empty")
+    return password
+
+
+def accounts_add(args: argparse.Namespace) -> int:
+    if args.name and not args.sign_up:
+        raise CliError("--name is only used with --sign-up")
+    password = _read_password(args)
+    service = build_service(args)
+    account = _guard_value(
+        lambda: service.add(
+            args.email,
+            password,
+            sign_up=args.sign_up,
+            name=args.name,
+            remember=not args.no_remember,
+            server_name=args.server,
+        )
+    )
+    print(f"signed in as {account.email} (active)")
+    return 0
+
+
+def accounts_use(args: argparse.Namespace) -> int:
+    service = build_service(args)
+    account = _guard_value(lambda: service.use(args.email, args.server))
+    print(f"active: {account.email}")
+    return 0
+
+
+def accounts_revoke(args: argparse.Namespace) -> int:
+    service = build_service(args)
+    _guard_value(lambda: service.revoke(args.email, args.server))
+    server = service.server(args.server)
+    active = server.account(server.active) if server.active else None
+    suffix = f"; active: {active.email}" if active else ""
+    print(f"revoked {args.email}{suffix}")
+    return 0
+
+
+def accounts_sign_out(args: argparse.Namespace) -> int:
+    service = build_service(args)
+    count = _guard_value(lambda: service.sign_out(args.server))
+    print(f"signed out {count} account{'s' if count != 1 else ''}")
+    return 0
+
+
+def print_cookie(args: argparse.Namespace) -> int:
+    service = build_service(args)
+    cookies = _guard_value(lambda: service.active_cookies(args.server))
+    if args.format == "json":
+        print(
+            json.dumps(
+                [
+                    {
+                        "name": c.name,
+                        "value": c.value,
+                        "domain": c.domain,
+                        "path": c.path,
+                        "secure": c.secure,
+                        "httpOnly": c.http_only,
+                        "sameSite": c.same_site,
+                        "expires": c.expires,
+                    }
+                    for c in cookies
+                ],
+                indent=2,
+            )
+        )
+    else:
+        print("; ".join(f"{c.name}={c.value}" for c in cookies))
+    return 0

@@ -1,0 +1,232 @@
+"""``AuthClient``: better-auth's email/password and multi-session calls over httpx.
+
+One client is one device: it sends the jar's cookies like a browser, stores
+every ``Set-Cookie`` back into the jar, and sends the server's ``Origin`` on
+every POST (better-auth answers 403 without one once cookies are involved).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import ssl
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from switcher.client.errors import (
+    AuthError,
+    BadResponseError,
+    ServerTimeoutError,
+    ServerUnreachableError,
+)
+from switcher.client.jar import CookieJar
+from switcher.protocol.cookies import MULTI_MARKER
+
+log = logging.getLogger("switcher.client")
+
+SESSION_TOKEN_SUFFIX = ".session_token"  # noqa: S105 - a cookie name, not a secret
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSession:
+    """One ``{session, user}`` entry as get-session and the multi-session list answer it."""
+
+    token: str
+    session_id: str
+    expires_at: str
+    created_at: str
+    ip_address: str | None
+    user_agent: str | None
+    user_id: str
+    name: str
+    email: str
+    image: str | None
+
+    @classmethod
+    def from_json(cls, data: Any) -> DeviceSession:
+        try:
+            session, user = data["session"], data["user"]
+            return cls(
+                token=str(session["token"]),
+                session_id=str(session["id"]),
+                expires_at=str(session["expiresAt"]),
+                created_at=str(session["createdAt"]),
+                ip_address=session.get("ipAddress"),
+                user_agent=session.get("userAgent"),
+                user_id=str(user["id"]),
+                name=str(user.get("name") or ""),
+                email=str(user["email"]),
+                image=user.get("image"),
+            )
+        except (KeyError, TypeError) as error:
+            raise BadResponseError("the server's session answer is missing fields") from error
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    token: str
+    user_id: str
+    name: str
+    email: str
+    image: str | None
+
+
+def session_cookie_names(jar: CookieJar) -> list[str]:
+    """Names of session-token cookies in the jar (prefix and ``__Secure-`` as the server chose)."""
+    return [
+        c.name for c in jar if c.name.endswith(SESSION_TOKEN_SUFFIX) and MULTI_MARKER not in c.name
+    ]
+
+
+class AuthClient:
+    def __init__(
+        self,
+        base_url: str,
+        jar: CookieJar | None = None,
+        *,
+        base_path: str = "/api/auth",
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        ca_bundle: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        user_agent: str = "switcher",
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.api = self.base_url + base_path
+        self.jar = jar if jar is not None else CookieJar()
+        verify: ssl.SSLContext | bool = True
+        if ca_bundle:
+            verify = ssl.create_default_context(cafile=ca_bundle)
+        # trust_env: proxies from HTTP(S)_PROXY/NO_PROXY, as people configure them.
+        self._http = httpx.Client(
+            timeout=timeout,
+            verify=verify,
+            transport=transport,
+            trust_env=True,
+            headers={"user-agent": user_agent},
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> AuthClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transport -------------------------------------------------------------
+    def _request(self, method: str, path: str, body: Any = None) -> Any:
+        url = self.api + path
+        headers = {"accept": "application/json"}
+        cookie = self.jar.header_for(url)
+        if cookie:
+            headers["cookie"] = cookie
+        if method == "POST":
+            headers["origin"] = self.origin
+        try:
+            response = self._http.request(
+                method, url, headers=headers, json=body if method == "POST" else None
+            )
+        except httpx.TimeoutException:
+            raise ServerTimeoutError(f"{self.origin} did not answer in time") from None
+        except httpx.ConnectError as error:
+            raise ServerUnreachableError(_connect_message(self.origin, error)) from None
+        except httpx.TransportError as error:
+            raise ServerUnreachableError(f"lost the connection to {self.origin}: {error}") from None
+        finally:
+            self._http.cookies.clear()  # our jar is the only cookie store
+        for line in response.headers.get_list("set-cookie"):
+            reason = self.jar.store(url, line)
+            if reason:
+                log.warning("ignored a cookie from %s: %s", self.origin, reason)
+        return self._decode(response)
+
+    def _decode(self, response: httpx.Response) -> Any:
+        status = response.status_code
+        kind = response.headers.get("content-type", "").split(";")[0].strip()
+        if status == 404 and not response.content:
+            raise BadResponseError(
+                f"{self.origin} has no better-auth endpoint at {response.request.url.path}"
+            )
+        if kind != "application/json":
+            shown = kind or "no content type"
+            raise BadResponseError(
+                f"{self.origin} answered HTTP {status} with {shown}, not better-auth's JSON "
+                "(is this the right URL?)"
+            )
+        try:
+            data = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise BadResponseError(f"{self.origin} sent malformed JSON (HTTP {status})") from None
+        if status >= 500:
+            raise BadResponseError(f"{self.origin} had an internal error (HTTP {status})")
+        if status >= 400:
+            message = data.get("message") if isinstance(data, dict) else None
+            code = data.get("code") if isinstance(data, dict) else None
+            raise AuthError(status, code, str(message or f"HTTP {status}"))
+        return data
+
+    # -- better-auth calls -------------------------------------------------------
+    def sign_up(self, email: str, password: str, name: str, remember: bool = True) -> SignedIn:
+        body: dict[str, Any] = {"email": email, "password": password, "name": name}
+        if not remember:
+            body["rememberMe"] = False
+        return _signed_in(self._request("POST", "/sign-up/email", body))
+
+    def sign_in(self, email: str, password: str, remember: bool = True) -> SignedIn:
+        body: dict[str, Any] = {"email": email, "password": password}
+        if not remember:
+            body["rememberMe"] = False
+        return _signed_in(self._request("POST", "/sign-in/email", body))
+
+    def get_session(self) -> DeviceSession | None:
+        data = self._request("GET", "/get-session")
+        return None if data is None else DeviceSession.from_json(data)
+
+    def list_device_sessions(self) -> list[DeviceSession]:
+        data = self._request("GET", "/multi-session/list-device-sessions")
+        if not isinstance(data, list):
+            raise BadResponseError("the server's device-session list is not a list")
+        return [DeviceSession.from_json(item) for item in data]
+
+    def set_active(self, token: str) -> DeviceSession:
+        data = self._request("POST", "/multi-session/set-active", {"sessionToken": token})
+        return DeviceSession.from_json(data)
+
+    def revoke(self, token: str) -> None:
+        self._request("POST", "/multi-session/revoke", {"sessionToken": token})
+
+    def sign_out(self) -> None:
+        self._request("POST", "/sign-out", {})
+
+
+def _signed_in(data: Any) -> SignedIn:
+    try:
+        user = data["user"]
+        return SignedIn(
+            token=str(data["token"]),
+            user_id=str(user["id"]),
+            name=str(user.get("name") or ""),
+            email=str(user["email"]),
+            image=user.get("image"),
+        )
+    except (KeyError, TypeError) as error:
+        raise BadResponseError("the server's sign-in answer is missing fields") from error
+
+
+def _connect_message(origin: str, error: Exception) -> str:
+    text = str(error)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
+        return f"{origin}: the TLS certificate is not trusted (pass a CA bundle if it is yours)"
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return f"{origin}: no such host"
+    return f"cannot connect to {origin} (is the server running?)"
