@@ -113,14 +113,14 @@ class Vault:
     # -- the index ------------------------------------------------------------
     def _read(self) -> Index:
         try:
-            raw = self.path.read_text()
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             return Index.empty()
         except OSError as error:
             raise VaultError(f"cannot read {self.path}: {error.strerror}") from None
         try:
             return Index.from_json(json.loads(raw))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             return self._rebuild()
 
     def _rebuild(self) -> Index:
@@ -131,7 +131,7 @@ class Vault:
         try:
             index = Index.from_json(json.loads(self.backup.read_text()))
             source = "its last good copy"
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             source = "scratch"
         # Accounts the keyring knows about but the copy lacks come back too;
         # their names and emails return with the next refresh.
@@ -155,10 +155,10 @@ class Vault:
 
     def save(self) -> None:
         """Write the index atomically; the previous version becomes the backup."""
-        self.config_dir.mkdir(parents=True, exist_ok=True)
         text = json.dumps(self.index.to_json(), indent=2)
         temp = self.path.with_name(f".accounts.json.{os.getpid()}.tmp")
         try:
+            self.config_dir.mkdir(parents=True, exist_ok=True)
             with open(temp, "w") as handle:
                 handle.write(text)
                 handle.flush()
@@ -174,7 +174,10 @@ class Vault:
     @contextlib.contextmanager
     def locked(self) -> Iterator[Index]:
         """Hold the index lock, re-read the index, and save it if the block succeeds."""
-        self.config_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.config_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise VaultError(f"cannot create {self.config_dir}: {error.strerror}") from None
         with _FileLock(self.config_dir / "accounts.lock"):
             self.index = self._read()
             yield self.index

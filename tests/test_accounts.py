@@ -1,0 +1,238 @@
+"""The accounts service against every server kind, with an in-memory keyring."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from switcher.accounts import Accounts, AccountsError, Event, EventKind, token_of
+from switcher.secrets import KeyringSecrets
+from switcher.vault import Server, Vault
+from tests.conftest import Serve
+from tests.support.browser import Browser
+from tests.support.memory_keyring import MemoryKeyring, memory_keyring
+from tests.support.targets import PASSWORD, Target, unique_email
+
+
+@pytest.fixture
+def backend() -> Iterator[MemoryKeyring]:
+    with memory_keyring() as keyring_backend:
+        yield keyring_backend
+
+
+class Harness:
+    def __init__(self, target: Target, config: Path) -> None:
+        self.target = target
+        self.config = config
+        self.events: list[Event] = []
+        self.service = self.open()
+        self.service.add_server(target.base_url, name="t")
+        self.service.use_server("t")
+
+    def open(self) -> Accounts:
+        service = Accounts(Vault(self.config, KeyringSecrets()), timeout=10)
+        service.subscribe(self.events.append)
+        return service
+
+    def add(self, label: str, **kwargs: object) -> str:
+        email = unique_email(label)
+        self.service.add(email, PASSWORD, sign_up=True, name=label.title(), **kwargs)  # type: ignore[arg-type]
+        return email
+
+    @property
+    def server(self) -> Server:
+        return self.service.server()
+
+    def emails(self) -> list[str]:
+        return [a.email for a in self.server.accounts]
+
+    def active_email(self) -> str | None:
+        server = self.server
+        account = server.account(server.active) if server.active else None
+        return account.email if account else None
+
+    def server_side_active(self) -> str | None:
+        """Who the server thinks this device is signed in as (get-session with our cookies)."""
+        browser = Browser(self.target.base_url)
+        try:
+            jar = self.service._jar(self.server)
+            browser.jar.update({c.name: c.value for c in jar})
+            session = browser.get("/get-session").json()
+            return session["user"]["email"] if session else None
+        finally:
+            browser.close()
+
+    def token(self, email: str) -> str:
+        account = self.server.find(email)
+        assert account is not None
+        token = token_of(self.service.vault.cookies(self.server, account.user_id))
+        assert token is not None
+        return token
+
+    def revoke_elsewhere(self, email: str) -> None:
+        """End a session from another device, as a person signing out in a browser would."""
+        browser = Browser(self.target.base_url)
+        try:
+            cookie = f"{self.target.names.session_token}={self.target.sign(self.token(email))}"
+            assert browser.post("/sign-out", {}, cookie=cookie).status_code == 200
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def harness(target: Target, tmp_path: Path, backend: MemoryKeyring) -> Harness:
+    return Harness(target, tmp_path / "config")
+
+
+def test_added_accounts_are_listed_in_order_and_the_newest_is_active(
+    harness: Harness, backend: MemoryKeyring
+) -> None:
+    alice, bob = harness.add("alice"), harness.add("bob")
+    assert harness.emails() == [alice, bob]
+    assert harness.active_email() == bob
+    assert harness.server_side_active() == bob
+    assert [e.kind for e in harness.events].count(EventKind.ADDED) == 2
+    # One keyring entry per account, plus the server's list of account ids.
+    services = {service for service, _ in backend.entries}
+    assert services == {f"switcher {harness.target.base_url}"}
+    assert len(backend.entries) == 3
+    # The index is plain JSON without a single secret in it.
+    index = (harness.config / "accounts.json").read_text()
+    for value in backend.entries.values():
+        for token in (json.loads(value) if value.startswith("{") else {"cookies": []})["cookies"]:
+            assert token["value"] not in index
+            assert token["value"].split(".")[0] not in index
+
+
+def test_use_switches_on_the_server_without_touching_the_keyring(
+    harness: Harness, backend: MemoryKeyring
+) -> None:
+    alice, _ = harness.add("alice"), harness.add("bob")
+    writes, reads = backend.writes, backend.reads
+    harness.service.use(alice)
+    assert harness.active_email() == alice
+    assert harness.server_side_active() == alice
+    assert backend.writes == writes
+    assert backend.reads == reads  # cookies were already in memory
+    assert harness.events[-1].kind == EventKind.ACTIVE_CHANGED
+
+
+def test_a_fresh_process_reads_each_account_once(harness: Harness, backend: MemoryKeyring) -> None:
+    first, second = harness.add("alice"), harness.add("bob")
+    fresh = harness.open()
+    reads = backend.reads
+    fresh.use(first)
+    fresh.use(second)
+    fresh.use(first)
+    assert backend.reads - reads == 2
+
+
+def test_revoking_the_active_account_makes_the_next_one_active(harness: Harness) -> None:
+    alice, bob = harness.add("alice"), harness.add("bob")
+    harness.service.revoke(bob)
+    assert harness.emails() == [alice]
+    assert harness.active_email() == alice
+    assert harness.server_side_active() == alice
+
+
+def test_revoking_another_account_keeps_the_active_one(harness: Harness) -> None:
+    alice, bob = harness.add("alice"), harness.add("bob")
+    harness.service.revoke(alice)
+    assert harness.emails() == [bob]
+    assert harness.active_email() == bob
+    assert harness.server_side_active() == bob
+
+
+def test_a_session_revoked_elsewhere_is_marked_and_the_active_one_replaced(
+    harness: Harness,
+) -> None:
+    alice, bob = harness.add("alice"), harness.add("bob")
+    harness.revoke_elsewhere(bob)
+    harness.events.clear()
+    harness.service.refresh()
+    account = harness.server.find(bob)
+    assert account is not None
+    assert account.status == "revoked"
+    assert harness.active_email() == alice
+    assert harness.server_side_active() == alice
+    kinds = [e.kind for e in harness.events]
+    assert EventKind.ACTIVE_CHANGED in kinds
+    with pytest.raises(AccountsError, match="sign in again"):
+        harness.service.use(bob)
+    # Signing in again brings it back, as the same account.
+    harness.service.add(bob, PASSWORD)
+    assert harness.emails() == [alice, bob]
+    assert harness.server.find(bob).status == "valid"  # type: ignore[union-attr]
+
+
+def test_use_of_a_session_that_ended_unnoticed_says_so(harness: Harness) -> None:
+    alice, _ = harness.add("alice"), harness.add("bob")
+    harness.revoke_elsewhere(alice)
+    with pytest.raises(AccountsError, match="has ended"):
+        harness.service.use(alice)
+    assert harness.server.find(alice).status == "revoked"  # type: ignore[union-attr]
+
+
+def test_signing_in_the_same_user_again_keeps_one_account(harness: Harness) -> None:
+    alice = harness.add("alice")
+    old = harness.token(alice)
+    harness.service.add(alice, PASSWORD)
+    assert harness.emails() == [alice]
+    assert harness.token(alice) != old
+
+
+def test_sign_out_ends_every_session_of_the_device(harness: Harness) -> None:
+    harness.add("alice")
+    harness.add("bob")
+    jar = harness.service._jar(harness.server)
+    assert harness.service.sign_out() == 2
+    assert harness.emails() == []
+    assert harness.server.active is None
+    browser = Browser(harness.target.base_url)
+    try:
+        browser.jar.update({c.name: c.value for c in jar})
+        assert browser.get("/multi-session/list-device-sessions").json() == []
+    finally:
+        browser.close()
+
+
+def test_a_wrong_password_changes_nothing(harness: Harness, backend: MemoryKeyring) -> None:
+    alice = harness.add("alice")
+    before = dict(backend.entries)
+    with pytest.raises(AccountsError, match="Invalid email or password"):
+        harness.service.add(alice, "wrong-password")
+    assert backend.entries == before
+    assert harness.emails() == [alice]
+
+
+def test_an_account_beyond_the_servers_maximum_is_refused_and_nothing_is_lost(
+    serve: Serve, tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    harness = Harness(serve(max_sessions=2), tmp_path / "config")
+    alice, bob = harness.add("alice"), harness.add("bob")
+    with pytest.raises(AccountsError, match="allows no more accounts"):
+        harness.add("carol")
+    assert harness.emails() == [alice, bob]
+    assert harness.active_email() == bob
+    assert harness.server_side_active() == bob
+
+
+def test_an_unreachable_server_is_reported_and_nothing_changes(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    from tests.support.switcher_server import free_socket
+
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    service = Accounts(Vault(tmp_path / "config", KeyringSecrets()), timeout=2)
+    events: list[Event] = []
+    service.subscribe(events.append)
+    service.add_server(f"http://127.0.0.1:{port}", name="down")
+    with pytest.raises(AccountsError, match="cannot connect"):
+        service.add("a@example.com", PASSWORD, server_name="down")
+    assert service.server("down").accounts == []
+    assert [e.kind for e in events] == [EventKind.OFFLINE]
