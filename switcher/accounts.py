@@ -329,10 +329,13 @@ class Accounts:
                 raise AccountsError(
                     f"{account.email}'s session has {account.status}; sign in again"
                 )
-            token = token_of(self.vault.cookies(server, account.user_id))
+            cookies = self.vault.cookies(server, account.user_id)
+            token = token_of(cookies)
             if token is None:
                 raise AccountsError(f"no stored session for {account.email}; sign in again")
-            jar = self._jar(server)
+            # set-active needs only this account's own cookie: one secret read,
+            # not one per account, for a process that starts just to switch.
+            jar = CookieJar(cookies)
             with self._client(server, jar) as client:
                 try:
                     session = client.set_active(token)
