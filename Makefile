@@ -23,7 +23,8 @@ run: $(STAMP)
 # a fresh Debian/Ubuntu machine); elsewhere the tests name what is missing.
 # Node.js 20 comes with the machine (Debian's own nodejs is 18, too old for
 # better-auth 1.7); it is installed from apt only when there is none at all.
-SYSTEM_PACKAGES := postgresql wrk build-essential python3 python3-venv util-linux ca-certificates
+SYSTEM_PACKAGES := postgresql wrk build-essential python3 python3-venv util-linux ca-certificates \
+	gnome-keyring dbus-daemon
 
 system-deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \

@@ -94,6 +94,14 @@ class KeyringSecrets:
             raise SecretStoreError(NO_KEYRING_HINT) from None
         except self._errors.KeyringError as error:
             raise SecretStoreError(f"the keyring refused {what}: {error}") from None
+        except SecretStoreError:
+            raise
+        except Exception as error:
+            # e.g. the D-Bus session bus is gone or has no Secret Service on it.
+            raise SecretStoreError(
+                f"the keyring failed while {what} ({type(error).__name__}: {error}); "
+                + NO_KEYRING_HINT
+            ) from None
 
     def get(self, service: str, key: str) -> str | None:
         return self._call(lambda: self.backend.get_password(service, key), "reading a session")

@@ -236,3 +236,26 @@ def test_an_unreachable_server_is_reported_and_nothing_changes(
         service.add("a@example.com", PASSWORD, server_name="down")
     assert service.server("down").accounts == []
     assert [e.kind for e in events] == [EventKind.OFFLINE]
+
+
+def test_a_deployment_cookie_prefix_and_secure_cookies_are_discovered_not_assumed(
+    serve: Serve, tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    harness = Harness(serve(cookie_prefix="myapp", secure_cookies=True), tmp_path / "config")
+    alice, bob = harness.add("alice"), harness.add("bob")
+    stored = [
+        cookie["name"]
+        for (_, user), value in backend.entries.items()
+        if user != "__accounts__"
+        for cookie in json.loads(value)["cookies"]
+    ]
+    assert len(stored) == 2
+    assert all(name.startswith("__Secure-myapp.session_token_multi-") for name in stored)
+    harness.service.use(alice)
+    assert harness.server_side_active() == alice
+    harness.service.revoke(alice)
+    assert harness.active_email() == bob
+    assert harness.server_side_active() == bob
+    harness.service.refresh()
+    assert harness.server.find(bob).status == "valid"  # type: ignore[union-attr]
+    assert harness.service.sign_out() == 1

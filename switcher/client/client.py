@@ -140,8 +140,16 @@ class AuthClient:
             raise ServerTimeoutError(f"{self.origin} did not answer in time") from None
         except httpx.ConnectError as error:
             raise ServerUnreachableError(_connect_message(self.origin, error)) from None
-        except httpx.TransportError as error:
-            raise ServerUnreachableError(f"lost the connection to {self.origin}: {error}") from None
+        except httpx.RemoteProtocolError as error:
+            if "disconnected" in str(error).lower():
+                raise ServerUnreachableError(
+                    f"{self.origin} closed the connection without answering"
+                ) from None
+            raise BadResponseError(
+                f"{self.origin} answered with something that is not HTTP (is this the right port?)"
+            ) from None
+        except httpx.TransportError:
+            raise ServerUnreachableError(f"lost the connection to {self.origin}") from None
         finally:
             self._http.cookies.clear()  # our jar is the only cookie store
         for line in response.headers.get_list("set-cookie"):

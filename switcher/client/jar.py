@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -159,11 +159,12 @@ class CookieJar:
             same_site=parsed.same_site,
             expires=expires,
         )
-        if key in self._cookies:
-            # Updating keeps the creation position, as browsers keep creation time.
-            self._cookies[key] = replace(cookie)
-        else:
-            self._cookies[key] = cookie
+        existing = self._cookies.get(key)
+        if existing is not None and existing.expired(now):
+            # An expired cookie is gone (RFC 6265 5.3): the new one is the newest.
+            del self._cookies[key]
+        # Updating a live cookie keeps its position, as browsers keep creation time.
+        self._cookies[key] = cookie
         return None
 
     def header_for(self, url: str) -> str:

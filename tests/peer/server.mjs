@@ -3,7 +3,8 @@
 // Usage: node server.mjs [--port N] [--secret S] [--base-url URL]
 //                        [--database memory|sqlite:/path/file.db|postgres://...]
 //                        [--max-sessions N] [--update-age S] [--expires-in S]
-//                        [--secure-cookies] [--trusted-origin O]... [--rate-limit]
+//                        [--secure-cookies] [--cookie-prefix NAME]
+//                        [--trusted-origin O]... [--rate-limit]
 //                        [--migrate] [--print-migrations] [--parent-pid PID]
 //
 // Prints exactly one line "READY http://127.0.0.1:<port>" on stdout once it
@@ -45,6 +46,7 @@ function parseOptions(argv) {
         "update-age": { type: "string" },
         "expires-in": { type: "string" },
         "secure-cookies": { type: "boolean", default: false },
+        "cookie-prefix": { type: "string" },
         "trusted-origin": { type: "string", multiple: true, default: [] },
         "rate-limit": { type: "boolean", default: false },
         migrate: { type: "boolean", default: false },
@@ -63,6 +65,14 @@ function parseOptions(argv) {
     }
     return Number(value);
   };
+  const cookiePrefix = v["cookie-prefix"];
+  // A cookie-name token (RFC 6265); better-auth would treat "" as absent.
+  if (cookiePrefix !== undefined && !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(cookiePrefix)) {
+    fail(
+      `--cookie-prefix needs a cookie-name token, got ${JSON.stringify(cookiePrefix)}`,
+      USAGE_EXIT,
+    );
+  }
   const port = integer("port", v.port, 0);
   if (port > 65535) fail(`--port out of range: ${port}`, USAGE_EXIT);
   return {
@@ -74,6 +84,7 @@ function parseOptions(argv) {
     updateAge: integer("update-age", v["update-age"], 0),
     expiresIn: integer("expires-in", v["expires-in"], 1),
     secureCookies: v["secure-cookies"],
+    cookiePrefix,
     trustedOrigins: v["trusted-origin"],
     rateLimit: v["rate-limit"],
     migrate: v.migrate,
@@ -148,6 +159,8 @@ function buildOptions(opts, database, baseURL, plugins) {
     },
     advanced: { useSecureCookies: opts.secureCookies },
   };
+  // better-auth's default prefix is "better-auth" when cookiePrefix is absent.
+  if (opts.cookiePrefix !== undefined) options.advanced.cookiePrefix = opts.cookiePrefix;
   if (opts.trustedOrigins.length > 0) options.trustedOrigins = opts.trustedOrigins;
   // Explicit either way: production mode would otherwise turn it on.
   options.rateLimit = { enabled: Boolean(opts.rateLimit) };

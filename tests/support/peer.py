@@ -259,6 +259,7 @@ def peer_args(
     trusted_origins: Sequence[str] = (),
     rate_limit: bool = False,
     migrate: bool = False,
+    cookie_prefix: str | None = None,
 ) -> list[str]:
     """The ``server.mjs`` command-line flags for these options."""
     args = ["--port", str(port), "--database", database]
@@ -280,6 +281,8 @@ def peer_args(
         args.append("--rate-limit")
     if migrate:
         args.append("--migrate")
+    if cookie_prefix is not None:
+        args += ["--cookie-prefix", cookie_prefix]
     return args
 
 
@@ -325,6 +328,7 @@ class PeerServer:
         trusted_origins: Sequence[str] = (),
         rate_limit: bool = False,
         migrate: bool = False,
+        cookie_prefix: str | None = None,
         startup_timeout: float = STARTUP_TIMEOUT,
         node_env: str = "development",
     ) -> None:
@@ -341,6 +345,7 @@ class PeerServer:
             trusted_origins=trusted_origins,
             rate_limit=rate_limit,
             migrate=migrate,
+            cookie_prefix=cookie_prefix,
         )
         self._configured_base_url = base_url
         self.startup_timeout = startup_timeout

@@ -33,6 +33,7 @@ class Options:
     secure_cookies: bool = False
     update_age: int = 86400
     rate_limit: bool = False
+    cookie_prefix: str = "better-auth"
 
 
 @dataclass
@@ -46,7 +47,7 @@ class Target:
 
     @property
     def names(self) -> CookieNames:
-        return CookieNames(secure=self.options.secure_cookies)
+        return CookieNames(self.options.cookie_prefix, secure=self.options.secure_cookies)
 
     def browser(self) -> Browser:
         browser = Browser(self.base_url)
@@ -97,6 +98,7 @@ class Servers:
             update_age=options.update_age,
             maximum_sessions=options.max_sessions,
             rate_limit=RateLimit() if options.rate_limit else None,
+            cookie_prefix=options.cookie_prefix,
         )
 
     def _start(self, kind: str, options: Options) -> Target:
@@ -111,6 +113,7 @@ class Servers:
                     update_age=options.update_age,
                     secure_cookies=options.secure_cookies,
                     rate_limit=options.rate_limit,
+                    cookie_prefix=options.cookie_prefix,
                 )
             )
             return Target(kind, peer.base_url, options)

@@ -1,0 +1,570 @@
+"""``AuthClient`` against every server kind, and against servers that misbehave.
+
+The behaviour tests take ``target`` and must give the same results on switcher
+(SQLite, PostgreSQL) and on the real better-auth 1.7.25. The fault tests use
+``tests.support.fault_server``: canned raw HTTP answers, or silence.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from switcher.client import (
+    AuthClient,
+    AuthError,
+    BadResponseError,
+    ClientError,
+    Cookie,
+    CookieJar,
+    DeviceSession,
+    ServerTimeoutError,
+    ServerUnreachableError,
+    SignedIn,
+)
+from switcher.client.client import session_cookie_names
+from tests.conftest import Serve
+from tests.support.fault_server import FaultServer, Request, http_response, refused_port
+from tests.support.targets import PASSWORD, Target, unique_email
+
+SESSION = "better-auth.session_token"
+SECURE_SESSION = "__Secure-better-auth.session_token"
+
+
+@pytest.fixture
+def client(target: Target) -> Iterator[AuthClient]:
+    with AuthClient(target.base_url) as auth:
+        yield auth
+
+
+def _multi(token: str, prefix: str = "") -> str:
+    return f"{prefix}{SESSION}_multi-{token.lower()}"
+
+
+def _snapshot(jar: CookieJar) -> list[Cookie]:
+    return list(jar)
+
+
+def _sign_up(client: AuthClient, label: str) -> SignedIn:
+    return client.sign_up(unique_email(label), PASSWORD, label.title())
+
+
+# -- the happy paths, on every server kind -----------------------------------------------
+
+
+def test_sign_up_returns_the_signed_in_user_and_fills_the_jar(
+    target: Target, client: AuthClient
+) -> None:
+    email = unique_email("alice")
+    signed = client.sign_up(email, PASSWORD, "Alice")
+    assert isinstance(signed, SignedIn)
+    assert signed.email == email
+    assert signed.name == "Alice"
+    assert signed.user_id
+    assert len(signed.token) >= 32
+    signed_token = target.sign(signed.token)
+    assert [(c.name, c.value) for c in client.jar] == [
+        (SESSION, signed_token),
+        (_multi(signed.token), signed_token),
+    ]
+    assert session_cookie_names(client.jar) == [SESSION]
+    session = client.jar.get(SESSION)
+    assert session is not None
+    assert session.host_only
+    assert session.path == "/"
+    assert session.http_only
+    assert session.expires is not None
+    assert session.expires > time.time() + 24 * 3600
+
+
+def test_get_session_answers_the_signed_in_device_session(client: AuthClient) -> None:
+    assert client.get_session() is None
+    alice = _sign_up(client, "alice")
+    session = client.get_session()
+    assert isinstance(session, DeviceSession)
+    assert (session.user_id, session.email, session.name) == (alice.user_id, alice.email, "Alice")
+    assert session.token == alice.token
+    assert session.session_id
+    assert session.expires_at
+    assert session.created_at
+    assert session.user_agent == "switcher"
+
+
+def test_sign_in_on_another_device_is_a_new_session_for_the_same_user(target: Target) -> None:
+    with AuthClient(target.base_url) as phone, AuthClient(target.base_url) as laptop:
+        alice = _sign_up(phone, "alice")
+        again = laptop.sign_in(alice.email, PASSWORD)
+        assert again.user_id == alice.user_id
+        assert again.token != alice.token
+        assert session_cookie_names(laptop.jar) == [SESSION]
+        laptop_session = laptop.get_session()
+        phone_session = phone.get_session()
+        assert laptop_session is not None
+        assert phone_session is not None
+        assert laptop_session.token == again.token
+        assert phone_session.token == alice.token
+
+
+def test_a_second_sign_up_lists_both_device_sessions_in_order(client: AuthClient) -> None:
+    alice = _sign_up(client, "alice")
+    bob = _sign_up(client, "bob")
+    listed = client.list_device_sessions()
+    assert [s.email for s in listed] == [alice.email, bob.email]
+    assert [s.token for s in listed] == [alice.token, bob.token]
+    assert [s.user_id for s in listed] == [alice.user_id, bob.user_id]
+    active = client.get_session()
+    assert active is not None
+    assert active.email == bob.email
+    assert [c.name for c in client.jar] == [SESSION, _multi(alice.token), _multi(bob.token)]
+
+
+def test_set_active_switches_the_active_account(target: Target, client: AuthClient) -> None:
+    alice = _sign_up(client, "alice")
+    bob = _sign_up(client, "bob")
+    switched = client.set_active(alice.token)
+    assert (switched.email, switched.token) == (alice.email, alice.token)
+    active = client.get_session()
+    assert active is not None
+    assert active.email == alice.email
+    session = client.jar.get(SESSION)
+    assert session is not None
+    assert session.value == target.sign(alice.token)
+    # the list keeps creation order whoever is active
+    assert [s.email for s in client.list_device_sessions()] == [alice.email, bob.email]
+    back = client.set_active(bob.token)
+    assert back.email == bob.email
+    active = client.get_session()
+    assert active is not None
+    assert active.email == bob.email
+
+
+def test_revoking_the_active_session_leaves_the_other_active(client: AuthClient) -> None:
+    alice = _sign_up(client, "alice")
+    bob = _sign_up(client, "bob")
+    client.revoke(bob.token)
+    active = client.get_session()
+    assert active is not None
+    assert active.email == alice.email
+    assert [s.email for s in client.list_device_sessions()] == [alice.email]
+    assert client.jar.get(_multi(bob.token)) is None
+    assert client.jar.get(_multi(alice.token)) is not None
+
+
+def test_sign_out_ends_the_session_and_empties_the_jar_of_session_cookies(
+    client: AuthClient,
+) -> None:
+    _sign_up(client, "alice")
+    _sign_up(client, "bob")
+    assert len(session_cookie_names(client.jar)) == 1
+    client.sign_out()
+    assert client.get_session() is None
+    assert session_cookie_names(client.jar) == []
+    assert [c.name for c in client.jar if "session_token" in c.name] == []
+
+
+def test_a_wrong_password_is_an_auth_error_and_changes_nothing(target: Target) -> None:
+    with AuthClient(target.base_url) as first, AuthClient(target.base_url) as other:
+        alice = _sign_up(first, "alice")
+        before = _snapshot(first.jar)
+        with pytest.raises(AuthError) as caught:
+            first.sign_in(alice.email, "wrong-password")
+        assert caught.value.status == 401
+        assert caught.value.code == "INVALID_EMAIL_OR_PASSWORD"
+        assert caught.value.message == "Invalid email or password"
+        assert str(caught.value) == "Invalid email or password"
+        assert _snapshot(first.jar) == before
+        with pytest.raises(AuthError) as unknown:
+            other.sign_in(unique_email("nobody"), PASSWORD)
+        assert (unknown.value.status, unknown.value.code) == (401, "INVALID_EMAIL_OR_PASSWORD")
+        assert list(other.jar) == []
+        # the right password still works afterwards
+        assert other.sign_in(alice.email, PASSWORD).user_id == alice.user_id
+
+
+def test_set_active_with_an_unknown_token_is_an_auth_error(client: AuthClient) -> None:
+    alice = _sign_up(client, "alice")
+    before = _snapshot(client.jar)
+    with pytest.raises(AuthError) as caught:
+        client.set_active("doesNotExist")
+    assert (caught.value.status, caught.value.code) == (401, "INVALID_SESSION_TOKEN")
+    assert _snapshot(client.jar) == before
+    active = client.get_session()
+    assert active is not None
+    assert active.token == alice.token
+
+
+def test_the_origin_header_lets_cookie_bearing_posts_through(
+    target: Target, client: AuthClient
+) -> None:
+    alice = _sign_up(client, "alice")
+    cookie_header = client.jar.header_for(client.api + "/multi-session/set-active")
+    assert cookie_header
+    # Control: the same cookie-bearing POST without Origin is refused by every server kind.
+    with httpx.Client() as raw:
+        bare = raw.post(
+            client.api + "/multi-session/set-active",
+            json={"sessionToken": alice.token},
+            headers={"cookie": cookie_header},
+        )
+    assert bare.status_code == 403
+    assert bare.json()["code"] == "MISSING_OR_NULL_ORIGIN"
+    # The client's own cookie-bearing POSTs go through.
+    assert client.set_active(alice.token).token == alice.token
+    bob = _sign_up(client, "bob")
+    client.revoke(bob.token)
+    client.sign_out()
+    assert client.get_session() is None
+
+
+def test_remember_false_gives_a_session_cookie_that_ends_with_the_browser(
+    client: AuthClient,
+) -> None:
+    alice = _sign_up(client, "alice")
+    client.sign_out()
+    client.sign_in(alice.email, PASSWORD, remember=False)
+    session = client.jar.get(SESSION)
+    assert session is not None
+    assert session.expires is None
+    active = client.get_session()
+    assert active is not None
+    assert active.email == alice.email
+
+
+def test_secure_cookies_work_over_the_loopback_http_url(serve: Serve) -> None:
+    target = serve(secure_cookies=True)
+    assert target.base_url.startswith("http://127.0.0.1:")
+    with AuthClient(target.base_url) as client:
+        alice = _sign_up(client, "alice")
+        bob = _sign_up(client, "bob")
+        assert session_cookie_names(client.jar) == [SECURE_SESSION]
+        assert [c.name for c in client.jar] == [
+            SECURE_SESSION,
+            _multi(alice.token, "__Secure-"),
+            _multi(bob.token, "__Secure-"),
+        ]
+        assert all(c.secure for c in client.jar)
+        assert [s.email for s in client.list_device_sessions()] == [alice.email, bob.email]
+        assert client.set_active(alice.token).email == alice.email
+        active = client.get_session()
+        assert active is not None
+        assert active.email == alice.email
+        client.revoke(alice.token)
+        active = client.get_session()
+        assert active is not None
+        assert active.email == bob.email
+        client.sign_out()
+        assert client.get_session() is None
+        assert session_cookie_names(client.jar) == []
+
+
+# -- faults ----------------------------------------------------------------------------------
+
+
+def _seeded_jar(base_url: str) -> CookieJar:
+    jar = CookieJar()
+    assert jar.store(base_url + "/api/auth/sign-in/email", f"{SESSION}=abc.def; Path=/") is None
+    return jar
+
+
+def test_a_refused_connection_is_server_unreachable() -> None:
+    with refused_port() as port:
+        url = f"http://127.0.0.1:{port}"
+        jar = _seeded_jar(url)
+        before = _snapshot(jar)
+        with AuthClient(url, jar, timeout=0.5) as client:
+            started = time.monotonic()
+            with pytest.raises(ServerUnreachableError) as caught:
+                client.get_session()
+            assert time.monotonic() - started < 1
+    assert str(caught.value) == f"cannot connect to {url} (is the server running?)"
+    assert _snapshot(jar) == before
+
+
+def test_a_server_that_never_answers_times_out() -> None:
+    with FaultServer(None) as server:
+        jar = _seeded_jar(server.base_url)
+        before = _snapshot(jar)
+        with AuthClient(server.base_url, jar, timeout=0.5) as client:
+            started = time.monotonic()
+            with pytest.raises(ServerTimeoutError) as caught:
+                client.sign_in("a@example.com", PASSWORD)
+            elapsed = time.monotonic() - started
+        assert len(server.requests) == 1  # it was connected and asked
+    assert 0.4 <= elapsed < 1.5
+    assert str(caught.value) == f"{server.base_url} did not answer in time"
+    assert _snapshot(jar) == before
+
+
+def test_a_server_that_hangs_up_without_answering_is_reported() -> None:
+    with FaultServer(b"") as server:
+        jar = _seeded_jar(server.base_url)
+        before = _snapshot(jar)
+        with (
+            AuthClient(server.base_url, jar, timeout=0.5) as client,
+            pytest.raises(ServerUnreachableError) as caught,
+        ):
+            client.get_session()
+    assert str(caught.value) == f"{server.base_url} closed the connection without answering"
+    assert _snapshot(jar) == before
+
+
+def test_a_non_http_answer_is_a_bad_response() -> None:
+    with (
+        FaultServer(b"SSH-2.0-OpenSSH_9.6\r\nhello\r\n\r\n") as server,
+        AuthClient(server.base_url, timeout=0.5) as client,
+        pytest.raises(BadResponseError, match="not HTTP"),
+    ):
+        client.get_session()
+
+
+def _get_session(client: AuthClient) -> object:
+    return client.get_session()
+
+
+def _sign_in(client: AuthClient) -> object:
+    return client.sign_in("a@example.com", PASSWORD)
+
+
+def _fault(
+    answer: bytes, call: Callable[[AuthClient], object] = _get_session
+) -> tuple[FaultServer, BadResponseError]:
+    """Make one call against a server giving ``answer``; the jar must come out unchanged."""
+    with FaultServer(answer) as server:
+        jar = _seeded_jar(server.base_url)
+        before = _snapshot(jar)
+        with (
+            AuthClient(server.base_url, jar, timeout=0.5) as client,
+            pytest.raises(BadResponseError) as caught,
+        ):
+            call(client)
+        assert _snapshot(jar) == before
+        assert len(server.requests) == 1
+    return server, caught.value
+
+
+HTML = b"<html><body><h1>Bad Gateway</h1></body></html>"
+
+
+@pytest.mark.parametrize("status", [500, 502])
+def test_a_server_error_with_an_html_body_is_a_bad_response(status: int) -> None:
+    server, error = _fault(http_response(status, HTML, "text/html; charset=utf-8"))
+    assert str(error) == (
+        f"{server.base_url} answered HTTP {status} with text/html, not better-auth's JSON "
+        "(is this the right URL?)"
+    )
+
+
+@pytest.mark.parametrize("status", [500, 502])
+def test_a_server_error_with_a_json_body_is_a_bad_response(status: int) -> None:
+    body = json.dumps({"message": "boom", "code": "INTERNAL"}).encode()
+    server, error = _fault(http_response(status, body), call=_sign_in)
+    assert not isinstance(error, AuthError)
+    assert str(error) == f"{server.base_url} had an internal error (HTTP {status})"
+
+
+def test_a_200_html_page_is_not_better_auth() -> None:
+    server, error = _fault(http_response(200, b"<html>Welcome!</html>", "text/html"))
+    assert "HTTP 200 with text/html" in str(error)
+    assert "not better-auth's JSON" in str(error)
+    assert server.base_url in str(error)
+
+
+def test_an_answer_without_content_type_is_not_better_auth() -> None:
+    _, error = _fault(http_response(200, b"{}", content_type=None))
+    assert "no content type" in str(error)
+    assert "not better-auth's JSON" in str(error)
+
+
+def test_malformed_json_is_a_bad_response() -> None:
+    server, error = _fault(http_response(200, b'{"session": {"token": '), call=_sign_in)
+    assert str(error) == f"{server.base_url} sent malformed JSON (HTTP 200)"
+
+
+def test_malformed_json_in_an_error_answer_is_a_bad_response() -> None:
+    server, error = _fault(http_response(401, b"<not json>"))
+    assert not isinstance(error, AuthError)
+    assert str(error) == f"{server.base_url} sent malformed JSON (HTTP 401)"
+
+
+def test_an_empty_404_means_no_better_auth_endpoint() -> None:
+    server, error = _fault(http_response(404, b"", content_type=None))
+    assert str(error) == f"{server.base_url} has no better-auth endpoint at /api/auth/get-session"
+
+
+def test_json_missing_the_expected_fields_is_a_bad_response() -> None:
+    _, sign_in_error = _fault(http_response(200, b'{"token": "t"}'), call=_sign_in)
+    assert "sign-in answer is missing fields" in str(sign_in_error)
+    _, session_error = _fault(http_response(200, b'{"session": {}, "user": {}}'))
+    assert "session answer is missing fields" in str(session_error)
+    _, list_error = _fault(http_response(200, b"[1, 2]"))
+    assert "missing fields" in str(list_error)
+
+
+def test_a_device_session_list_that_is_not_a_list_is_a_bad_response() -> None:
+    with (
+        FaultServer(http_response(200, b'{"sessions": []}')) as server,
+        AuthClient(server.base_url, timeout=0.5) as client,
+        pytest.raises(BadResponseError, match="not a list"),
+    ):
+        client.list_device_sessions()
+
+
+def test_a_json_4xx_is_an_auth_error_with_its_code_and_message() -> None:
+    body = json.dumps({"message": "Too many requests", "code": "RATE_LIMITED"}).encode()
+    with (
+        FaultServer(http_response(429, body, "application/json; charset=utf-8")) as server,
+        AuthClient(server.base_url, timeout=0.5) as client,
+        pytest.raises(AuthError) as caught,
+    ):
+        client.sign_in("a@example.com", PASSWORD)
+    assert (caught.value.status, caught.value.code) == (429, "RATE_LIMITED")
+    assert str(caught.value) == "Too many requests"
+
+
+def test_a_json_4xx_without_a_message_still_reads_well() -> None:
+    with (
+        FaultServer(http_response(400, b"[]")) as server,
+        AuthClient(server.base_url, timeout=0.5) as client,
+        pytest.raises(AuthError) as caught,
+    ):
+        client.get_session()
+    assert (caught.value.status, caught.value.code, str(caught.value)) == (400, None, "HTTP 400")
+
+
+def _signed_in_body(token: str = "tok") -> bytes:
+    user = {"id": "u1", "name": "Alice", "email": "alice@example.com", "image": None}
+    return json.dumps({"token": token, "user": user}).encode()
+
+
+def test_malformed_and_foreign_set_cookies_are_ignored_and_the_answer_still_returned(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    answer = http_response(
+        200,
+        _signed_in_body("tok1"),
+        headers=[
+            ("Set-Cookie", "no-equals-sign-here"),
+            ("Set-Cookie", "=nameless; Path=/"),
+            ("Set-Cookie", f"{SESSION}=stolen; Domain=evil.example; Path=/"),
+            ("Set-Cookie", "insecure=1; Domain=example.com; Path=/"),
+        ],
+    )
+    with FaultServer(answer) as server:
+        jar = _seeded_jar(server.base_url)
+        before = _snapshot(jar)
+        with (
+            caplog.at_level(logging.WARNING, logger="switcher.client"),
+            AuthClient(server.base_url, jar, timeout=0.5) as client,
+        ):
+            signed = client.sign_in("alice@example.com", PASSWORD)
+    assert signed == SignedIn("tok1", "u1", "Alice", "alice@example.com", None)
+    assert _snapshot(jar) == before
+    reasons = [r.getMessage() for r in caplog.records if r.name == "switcher.client"]
+    assert len(reasons) == 4
+    assert sum("malformed Set-Cookie" in reason for reason in reasons) == 2
+    assert sum("another domain (evil.example)" in reason for reason in reasons) == 1
+    assert sum("another domain (example.com)" in reason for reason in reasons) == 1
+
+
+# -- what goes on the wire -----------------------------------------------------------------
+
+
+def _only(requests: list[Request]) -> Request:
+    assert len(requests) == 1
+    return requests[0]
+
+
+def test_no_cookie_header_is_sent_when_the_jar_is_empty() -> None:
+    null = http_response(200, b"null")
+    with FaultServer(null) as server:
+        with AuthClient(server.base_url, timeout=0.5) as client:
+            assert client.get_session() is None
+            client.sign_out()
+        assert len(server.requests) == 2
+        for request in server.requests:
+            assert request.header("cookie") == []
+
+
+def test_the_jar_decides_which_cookies_are_sent() -> None:
+    with FaultServer(http_response(200, b"null")) as server:
+        jar = CookieJar()
+        api = server.base_url + "/api/auth/x"
+        jar.store(api, "first=1; Path=/")
+        jar.store(api, "elsewhere=2; Path=/admin")
+        jar.store(server.base_url.replace("127.0.0.1", "localhost") + "/", "other=3; Path=/")
+        jar.store(api, "second=4; Path=/api")
+        with AuthClient(server.base_url, jar, timeout=0.5) as client:
+            client.get_session()
+        request = _only(server.requests)
+    assert request.header("cookie") == ["first=1; second=4"]
+
+
+def test_posts_carry_the_origin_and_gets_do_not() -> None:
+    with FaultServer(http_response(200, _signed_in_body()), http_response(200, b"null")) as server:
+        with AuthClient(server.base_url + "/", timeout=0.5, user_agent="switcher-test") as client:
+            client.sign_in("alice@example.com", PASSWORD)
+            client.get_session()
+        post, get = server.requests
+    assert (post.method, post.path) == ("POST", "/api/auth/sign-in/email")
+    assert post.header("origin") == [server.base_url]
+    assert post.header("content-type") == ["application/json"]
+    assert json.loads(post.body) == {"email": "alice@example.com", "password": PASSWORD}
+    assert post.header("user-agent") == ["switcher-test"]
+    assert (get.method, get.path) == ("GET", "/api/auth/get-session")
+    assert get.header("origin") == []
+    assert get.header("accept") == ["application/json"]
+
+
+def test_httpx_does_not_keep_cookies_of_its_own() -> None:
+    with_cookie = http_response(
+        200, _signed_in_body(), headers=[("Set-Cookie", f"{SESSION}=fresh; Path=/; HttpOnly")]
+    )
+    null = http_response(200, b"null")
+    with FaultServer(with_cookie, null, null) as server:
+        with AuthClient(server.base_url, timeout=0.5) as client:
+            client.sign_in("alice@example.com", PASSWORD)
+            stored = client.jar.get(SESSION)
+            assert stored is not None
+            assert stored.value == "fresh"
+            client.get_session()  # control: the jar's cookie is sent
+            client.jar.remove(SESSION)
+            client.get_session()  # removed from the jar: nothing is sent
+        sign_in, kept, removed = server.requests
+    assert sign_in.header("cookie") == []
+    assert kept.header("cookie") == [f"{SESSION}=fresh"]
+    assert removed.header("cookie") == []
+
+
+def test_a_deleting_set_cookie_removes_the_cookie_from_the_jar() -> None:
+    deleting = http_response(
+        200, b"null", headers=[("Set-Cookie", f"{SESSION}=; Max-Age=0; Path=/; HttpOnly")]
+    )
+    with FaultServer(deleting, http_response(200, b"null")) as server:
+        jar = _seeded_jar(server.base_url)
+        with AuthClient(server.base_url, jar, timeout=0.5) as client:
+            client.get_session()
+            assert list(jar) == []
+            client.get_session()
+        first, second = server.requests
+    assert first.header("cookie") == [f"{SESSION}=abc.def"]
+    assert second.header("cookie") == []
+
+
+def test_a_base_path_and_a_bad_url() -> None:
+    with FaultServer(http_response(200, b"null")) as server:
+        with AuthClient(server.base_url + "/app", base_path="/auth", timeout=0.5) as client:
+            assert client.get_session() is None
+        assert _only(server.requests).path == "/app/auth/get-session"
+    for bad in ("ftp://example.com", "example.com", "http://"):
+        with pytest.raises(ValueError, match="not an http"):
+            AuthClient(bad)
+
+
+def test_every_client_error_is_a_client_error() -> None:
+    for error in (AuthError, BadResponseError, ServerTimeoutError, ServerUnreachableError):
+        assert issubclass(error, ClientError)
