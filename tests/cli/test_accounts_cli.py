@@ -1,0 +1,241 @@
+"""The command line end to end: real processes, a real Secret Service, real servers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.support.secret_service import SecretService, running_secret_service
+from tests.support.targets import PASSWORD, Target, unique_email
+
+
+@pytest.fixture(scope="module")
+def secret_service() -> Iterator[SecretService]:
+    with running_secret_service() as service:
+        yield service
+
+
+@dataclass
+class Cli:
+    env: dict[str, str]
+    root: Path
+    outputs: list[str] = field(default_factory=list)  # everything printed, for the secrets check
+
+    def __call__(
+        self, *args: str, stdin: str | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "switcher", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=60,
+            check=False,
+        )
+        if args[0] != "cookie":
+            self.outputs.append(result.stdout + result.stderr)
+        assert "Traceback" not in result.stderr, result.stderr
+        if check:
+            assert result.returncode == 0, result.stderr
+        return result
+
+    def add(self, email: str, *extra: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self(
+            "accounts", "add", email, "--password-stdin", *extra, stdin=PASSWORD + "\n", check=check
+        )
+
+    def listing(self) -> dict[str, object]:
+        data: dict[str, object] = json.loads(self("accounts", "list", "--json").stdout)
+        return data
+
+
+@pytest.fixture
+def cli(secret_service: SecretService, tmp_path: Path) -> Cli:
+    env = secret_service.child_env()
+    env["SWITCHER_CONFIG_DIR"] = str(tmp_path / "config")
+    env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
+    return Cli(env, tmp_path)
+
+
+def _emails(listing: dict[str, object]) -> list[tuple[str, bool]]:
+    return [(a["email"], a["active"]) for a in listing["accounts"]]  # type: ignore[attr-defined]
+
+
+def test_the_whole_flow_on_the_bundled_server(cli: Cli) -> None:
+    alice, bob = unique_email("alice"), unique_email("bob")
+    assert cli.add(alice, "--sign-up", "--name", "Alice").stdout.strip() == (
+        f"signed in as {alice} (active)"
+    )
+    cli.add(bob, "--sign-up", "--name", "Bob")
+    assert _emails(cli.listing()) == [(alice, False), (bob, True)]
+    text = cli("accounts", "list").stdout
+    assert f"* Bob <{bob}>" in text
+    assert f"  Alice <{alice}>" in text
+    assert cli("accounts", "use", alice).stdout.strip() == f"active: {alice}"
+    assert _emails(cli.listing()) == [(alice, True), (bob, False)]
+    header = cli("cookie").stdout.strip()
+    assert header.startswith("better-auth.session_token=")
+    cookies = json.loads(cli("cookie", "--format", "json").stdout)
+    assert cookies[0]["name"] == "better-auth.session_token"
+    assert cookies[0]["httpOnly"] is True
+    assert cli("accounts", "revoke", alice).stdout.strip() == f"revoked {alice}; active: {bob}"
+    assert _emails(cli.listing()) == [(bob, True)]
+    assert cli("accounts", "sign-out").stdout.strip() == "signed out 1 account"
+    assert cli.listing()["accounts"] == []
+
+
+def test_a_remote_server_and_its_secrets_stay_out_of_files_and_output(
+    cli: Cli, target: Target
+) -> None:
+    cli("server", "add", target.base_url, "--name", "remote")
+    assert "remote" in cli("server", "list").stdout
+    cli("server", "use", "remote")
+    alice, bob = unique_email("alice"), unique_email("bob")
+    cli.add(alice, "--sign-up")
+    cli.add(bob, "--sign-up")
+    cli("accounts", "use", alice)
+    tokens = {value.split(";")[0] for value in cli("cookie").stdout.strip().split("; ")}
+    signed = [pair.split("=", 1)[1] for pair in tokens]
+    raw_tokens = [value.split(".")[0] for value in signed]
+    cli("accounts", "revoke", bob)
+    cli("accounts", "list")
+    secrets = signed + raw_tokens
+    assert all(len(s) >= 32 for s in raw_tokens)
+    for path in cli.root.rglob("*"):
+        if path.is_file():
+            content = path.read_bytes().decode("utf-8", "replace")
+            for secret in secrets:
+                assert secret not in content, f"a session secret is in {path}"
+    for output in cli.outputs:
+        for secret in secrets:
+            assert secret not in output
+    cli("accounts", "sign-out")
+
+
+def test_bad_input_gets_one_clear_line_and_exit_status_1(cli: Cli) -> None:
+    alice = unique_email("alice")
+    cli.add(alice, "--sign-up")
+    before = cli.listing()
+    cases = [
+        (("accounts", "use", "nobody@example.com"), None, "no account nobody@example.com"),
+        (
+            ("accounts", "add", alice, "--password-stdin"),
+            "wrong-password\n",
+            "Invalid email or password",
+        ),
+        (("accounts", "add", alice), None, "--password-stdin"),
+        (("accounts", "add", alice, "--name", "X", "--password-stdin"), "x\n", "--sign-up"),
+        (("accounts", "add", "not-an-email", "--password-stdin"), "pw\n", "Invalid email"),
+        (("--server", "nope", "accounts", "list"), None, "no server named 'nope'"),
+        (("server", "add", "ftp://example.com"), None, "not an http(s) URL"),
+        (("server", "remove", "local"), None, "cannot be removed"),
+        (("accounts", "add", alice, "--password-stdin"), "\n", "password is empty"),
+    ]
+    for args, stdin, message in cases:
+        result = cli(*args, stdin=stdin, check=False)
+        assert result.returncode == 1, (args, result.stderr)
+        assert message in result.stderr, (args, result.stderr)
+        assert result.stderr.count("\n") == 1, (args, result.stderr)
+    usage = cli("accounts", "frobnicate", check=False)
+    assert usage.returncode == 2
+    assert cli.listing() == before
+
+
+def test_an_unreachable_server_is_reported_and_nothing_is_lost(cli: Cli) -> None:
+    from tests.support.fault_server import refused_port
+
+    with refused_port() as port:
+        cli("server", "add", f"http://127.0.0.1:{port}", "--name", "down")
+        result = cli(
+            "--server",
+            "down",
+            "accounts",
+            "add",
+            "a@example.com",
+            "--password-stdin",
+            stdin="pw\n",
+            check=False,
+        )
+    assert result.returncode == 1
+    assert "cannot connect" in result.stderr
+    assert "down" in cli("server", "list").stdout
+
+
+def test_a_locked_keyring_is_a_clear_error_not_a_hang(
+    cli: Cli, secret_service: SecretService
+) -> None:
+    alice = unique_email("alice")
+    cli.add(alice, "--sign-up")
+    cli(
+        "accounts",
+        "add",
+        unique_email("bob"),
+        "--sign-up",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    secret_service.lock()
+    try:
+        result = cli("accounts", "use", alice, check=False)
+        assert result.returncode == 1
+        assert "keyring is locked" in result.stderr
+    finally:
+        secret_service.unlock()
+    cli("accounts", "use", alice)
+
+
+def test_no_keyring_at_all_names_the_fix(cli: Cli) -> None:
+    env = dict(cli.env)
+    env["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path={cli.root / 'no-bus-here'}"
+    lost = Cli(env, cli.root)
+    result = lost.add(unique_email("alice"), "--sign-up", check=False)
+    assert result.returncode == 1
+    assert "--insecure-storage" in result.stderr
+    assert "gnome-keyring" in result.stderr.lower() or "secret service" in result.stderr.lower()
+
+
+def test_insecure_storage_works_and_warns_every_time(cli: Cli) -> None:
+    alice = unique_email("alice")
+    first = cli(
+        "--insecure-storage",
+        "accounts",
+        "add",
+        alice,
+        "--sign-up",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    assert "plain text" in first.stderr
+    second = cli("--insecure-storage", "accounts", "use", alice)
+    assert "plain text" in second.stderr
+    secrets_file = cli.root / "data" / "insecure-secrets.json"
+    assert secrets_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_corrupt_index_is_rebuilt_and_the_user_told(cli: Cli) -> None:
+    alice = unique_email("alice")
+    cli.add(alice, "--sign-up")
+    cli.add(unique_email("bob"), "--sign-up")
+    index = cli.root / "config" / "accounts.json"
+    index.write_text("{ this is not json")
+    result = cli("accounts", "list")
+    assert "was corrupt" in result.stderr
+    assert alice in result.stdout
+    assert any(p.name.startswith("accounts.json.corrupt-") for p in index.parent.iterdir())
+
+
+def test_two_processes_adding_at_once_both_land(cli: Cli) -> None:
+    emails = [unique_email(f"p{i}") for i in range(3)]
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda e: cli.add(e, "--sign-up", check=False), emails))
+    assert [r.returncode for r in results] == [0, 0, 0], [r.stderr for r in results]
+    listed = [a["email"] for a in cli.listing()["accounts"]]  # type: ignore[index]
+    assert sorted(listed) == sorted(emails)
