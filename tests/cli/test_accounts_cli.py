@@ -237,5 +237,5 @@ def test_two_processes_adding_at_once_both_land(cli: Cli) -> None:
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda e: cli.add(e, "--sign-up", check=False), emails))
     assert [r.returncode for r in results] == [0, 0, 0], [r.stderr for r in results]
-    listed = [a["email"] for a in cli.listing()["accounts"]]  # type: ignore[index]
+    listed = [a["email"] for a in cli.listing()["accounts"]]  # type: ignore[attr-defined]
     assert sorted(listed) == sorted(emails)
