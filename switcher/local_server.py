@@ -19,9 +19,20 @@ from switcher.server.local import default_database_url, local_secret
 from switcher.vault import LOCAL_URL
 
 
+# The bundled server is an account switcher's own: people keep more accounts
+# on it than better-auth's default of 5 per device.
+LOCAL_MAX_SESSIONS = 20
+
+
 def local_config() -> ServerConfig:
+    # No rate limit in-process: the only client is this process, whose user
+    # owns the database file anyway. `switcher serve` keeps its limit.
     return ServerConfig(
-        secret=local_secret(), base_url=LOCAL_URL, database_url=default_database_url()
+        secret=local_secret(),
+        base_url=LOCAL_URL,
+        database_url=default_database_url(),
+        rate_limit=None,
+        maximum_sessions=LOCAL_MAX_SESSIONS,
     )
 
 
@@ -56,6 +67,10 @@ class InProcessTransport(httpx.BaseTransport):
         return httpx.Response(status, headers=headers, content=content, request=request)
 
     def close(self) -> None:
+        """Called by every httpx client that used it; the transport outlives them."""
+
+    def shutdown(self) -> None:
+        """Close the app's database and stop the loop (at process exit, or in tests)."""
         if self._loop.is_running():
             self._submit(self.app.close())
             self._loop.call_soon_threadsafe(self._loop.stop)

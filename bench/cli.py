@@ -1,0 +1,116 @@
+"""The command line's costs with 10 accounts on the bundled server and a real keyring.
+
+Starts gnome-keyring on a private D-Bus bus (as the tests do), signs 10
+accounts in, then prints:
+
+* ``switcher accounts list`` wall time, a whole process (interpreter start
+  included), when the saved state is fresh;
+* keyring calls a new process makes to load every account, and per list;
+* ``switcher accounts use`` wall time (a whole process) and the time of one
+  switch inside a running service (what the tray pays).
+
+    python bench/cli.py [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from switcher.accounts import Accounts  # noqa: E402
+from switcher.cli.accounts import build_service  # noqa: E402
+from tests.support.secret_service import bus_environment, running_secret_service  # noqa: E402
+
+ACCOUNTS = 10
+PASSWORD = "password123"
+
+
+def _median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def _wall(command: list[str], env: dict[str, str], runs: int) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, env=env, check=True, capture_output=True)
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def _service(env: dict[str, str]) -> Accounts:
+    args = argparse.Namespace(insecure_storage=False)
+    return build_service(args)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    with (
+        tempfile.TemporaryDirectory(prefix="switcher-bench-cli-") as tmp,
+        running_secret_service() as keyring_daemon,
+    ):
+        env = keyring_daemon.child_env()
+        env["SWITCHER_CONFIG_DIR"] = str(Path(tmp) / "config")
+        env["SWITCHER_DATA_DIR"] = str(Path(tmp) / "data")
+        os.environ.update({k: env[k] for k in ("SWITCHER_CONFIG_DIR", "SWITCHER_DATA_DIR")})
+        with bus_environment(keyring_daemon):
+            service = _service(env)
+            emails = [f"bench{i}@example.com" for i in range(ACCOUNTS)]
+            for email in emails:
+                service.add(email, PASSWORD, sign_up=True, name=email.split("@")[0])
+            service.refresh()
+
+            fresh = _service(env)
+            secrets = fresh.vault.secrets
+            server = fresh.server()
+            fresh._jar(server)  # what a process loads before it can act on every account
+            start_calls = secrets.calls
+            before = secrets.calls
+            fresh.server()  # a list when the saved state is fresh reads the index only
+            list_calls = secrets.calls - before
+
+            in_process = []
+            for i in range(args.runs):
+                start = time.perf_counter()
+                fresh.use(emails[i % 2])
+                in_process.append(time.perf_counter() - start)
+
+        command = [sys.executable, "-m", "switcher"]
+        subprocess.run([*command, "accounts", "list"], env=env, check=True, capture_output=True)
+        listing = _wall([*command, "accounts", "list"], env, args.runs)
+        use = []
+        for i in range(args.runs):
+            use += _wall([*command, "accounts", "use", emails[i % 2]], env, 1)
+
+    print(
+        f"\n{ACCOUNTS} accounts, bundled server in-process, gnome-keyring on D-Bus, median of {args.runs}\n"
+    )
+    print("| measurement | result | target |")
+    print("| --- | ---: | ---: |")
+    print(
+        f"| `switcher accounts list` wall time (fresh state) | {_median_ms(listing):.0f} ms | ≤ 300 ms |"
+    )
+    print(f"| keyring calls to load all accounts in a new process | {start_calls} | ≤ {ACCOUNTS} |")
+    print(f"| keyring calls per list (fresh state) | {list_calls} | 0 |")
+    print(
+        f"| `switcher accounts use` wall time (a whole process) | {_median_ms(use):.0f} ms | ≤ 150 ms |"
+    )
+    print(f"| one switch inside a running service | {_median_ms(in_process):.1f} ms | |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
