@@ -15,15 +15,26 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import Enum
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
-
-from switcher.client import AuthClient, AuthError, ClientError, Cookie, CookieJar, DeviceSession
-from switcher.client.errors import ServerTimeoutError, ServerUnreachableError
+from switcher.client.errors import (
+    AuthError,
+    ClientError,
+    ServerTimeoutError,
+    ServerUnreachableError,
+)
+from switcher.client.jar import Cookie, CookieJar
 from switcher.protocol.cookies import MULTI_MARKER, decode_value
 from switcher.protocol.dates import to_iso, utc_now
 from switcher.vault import LOCAL, Account, Server, Vault
+
+if TYPE_CHECKING:
+    # The client (and httpx under it) loads on the first request: a listing
+    # of fresh saved state needs neither.
+    import httpx
+
+    from switcher.client.client import AuthClient, DeviceSession
 
 log = logging.getLogger("switcher.accounts")
 
@@ -67,7 +78,7 @@ def _multi_cookie(jar: CookieJar, token: str) -> Cookie | None:
     return next((c for c in jar if c.name.endswith(suffix)), None)
 
 
-TransportFactory = Callable[[Server], httpx.BaseTransport | None]
+TransportFactory = Callable[[Server], "httpx.BaseTransport | None"]
 
 
 class Accounts:
@@ -157,6 +168,8 @@ class Accounts:
 
     @contextmanager
     def _client(self, server: Server, jar: CookieJar) -> Iterator[AuthClient]:
+        from switcher.client.client import AuthClient
+
         client = AuthClient(
             server.url,
             jar,

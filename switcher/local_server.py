@@ -18,7 +18,6 @@ from switcher.server import AuthApp, ServerConfig
 from switcher.server.local import default_database_url, local_secret
 from switcher.vault import LOCAL_URL
 
-
 # The bundled server is an account switcher's own: people keep more accounts
 # on it than better-auth's default of 5 per device.
 LOCAL_MAX_SESSIONS = 20

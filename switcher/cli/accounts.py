@@ -8,15 +8,16 @@ import json
 import sys
 from collections.abc import Callable
 from functools import cache
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from switcher.accounts import Accounts, AccountsError
 from switcher.cli.errors import CliError
 from switcher.paths import config_dir, data_dir
 from switcher.secrets import FileSecrets, KeyringSecrets, SecretStore, SecretStoreError
 from switcher.vault import LOCAL, Server, Vault, VaultError
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class LazySecrets:
@@ -46,7 +47,7 @@ class LazySecrets:
         self.store.delete(service, key)
 
 
-def build_service(args: argparse.Namespace) -> Accounts:
+def open_vault(args: argparse.Namespace) -> Vault:
     if args.insecure_storage:
         path = data_dir() / "insecure-secrets.json"
         secrets = LazySecrets(lambda: FileSecrets(path))
@@ -58,7 +59,11 @@ def build_service(args: argparse.Namespace) -> Accounts:
         raise CliError(str(error)) from None
     for notice in vault.notices:
         print(f"switcher: {notice}", file=sys.stderr)
-    return Accounts(vault, transport_for=_transports())
+    return vault
+
+
+def build_service(args: argparse.Namespace, vault: Vault | None = None) -> Accounts:
+    return Accounts(vault or open_vault(args), transport_for=_transports())
 
 
 def _transports() -> Callable[[Server], httpx.BaseTransport | None]:

@@ -106,11 +106,23 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as error:
         raise CliError(str(error)) from error
-    from switcher.server.store import open_store
+    import asyncio
+
+    from switcher.server.store import StoreError, open_store
+
+    # Open the database once here: a bad URL or an unreachable server is one
+    # clear line and exit 1 (uvicorn's workers would just exit), and the
+    # tables exist before several workers race to create them.
+    async def check() -> None:
+        store = open_store(database)
+        try:
+            await store.open()
+        finally:
+            await store.close()
 
     try:
-        open_store(database)
-    except (ValueError, ImportError) as error:
+        asyncio.run(check())
+    except (ValueError, ImportError, StoreError) as error:
         raise CliError(str(error)) from error
     serve(config, ServeOptions(args.host, args.port, args.workers))
     return 0

@@ -1,16 +1,37 @@
-"""A client for any better-auth server: requests, a browser-like cookie jar, typed errors."""
+"""A client for any better-auth server: requests, a browser-like cookie jar, typed errors.
+
+Exports resolve on first use, so code that needs only the jar (the account
+index, a CLI listing) does not pay for importing httpx.
+"""
 
 from __future__ import annotations
 
-from switcher.client.client import AuthClient, DeviceSession, SignedIn
-from switcher.client.errors import (
-    AuthError,
-    BadResponseError,
-    ClientError,
-    ServerTimeoutError,
-    ServerUnreachableError,
-)
-from switcher.client.jar import Cookie, CookieJar
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from switcher.client.client import AuthClient, DeviceSession, SignedIn
+    from switcher.client.errors import (
+        AuthError,
+        BadResponseError,
+        ClientError,
+        ServerTimeoutError,
+        ServerUnreachableError,
+    )
+    from switcher.client.jar import Cookie, CookieJar
+
+_WHERE = {
+    "AuthClient": "client",
+    "DeviceSession": "client",
+    "SignedIn": "client",
+    "AuthError": "errors",
+    "BadResponseError": "errors",
+    "ClientError": "errors",
+    "ServerTimeoutError": "errors",
+    "ServerUnreachableError": "errors",
+    "Cookie": "jar",
+    "CookieJar": "jar",
+}
 
 __all__ = [
     "AuthClient",
@@ -24,3 +45,9 @@ __all__ = [
     "ServerUnreachableError",
     "SignedIn",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(name)
+    return getattr(importlib.import_module(f"switcher.client.{_WHERE[name]}"), name)

@@ -125,8 +125,7 @@ class AuthApp:
         base = self.config.base_path
         if not path.startswith(base + "/"):
             if path in ("/", "") and scope["method"] in ("GET", "HEAD"):
-                await self.open()
-                return await render_page(self.services, Request(scope, receive, path))
+                return await self._page(scope, receive, path)
             return _NOT_FOUND
         sub = path[len(base) :]
         route = _ROUTES.get((scope["method"], sub))
@@ -153,6 +152,22 @@ class AuthApp:
             log.exception("%s %s failed", scope["method"], path)
             return json_response(500, _INTERNAL)
         return self._with_cookies(json_response(200, data, ctx.headers), ctx)
+
+    async def _page(self, scope: Scope, receive: Receive, path: str) -> Response:
+        request = Request(scope, receive, path)
+        cookie_header = request.headers.get("cookie", "")
+        if len(cookie_header) > self.config.max_cookie_header_bytes:
+            error = APIError(ErrorCode.REQUEST_HEADER_FIELDS_TOO_LARGE)
+            return json_response(error.status, error.body())
+        try:
+            await self.open()
+            return await render_page(self.services, request)
+        except StoreError as error:
+            log.error("database unavailable: %s", error)
+            return json_response(500, _INTERNAL)
+        except Exception:
+            log.exception("GET / failed")
+            return json_response(500, _INTERNAL)
 
     @staticmethod
     def _with_cookies(response: Response, ctx: Context) -> Response:

@@ -37,7 +37,10 @@ class ServerConfig:
     max_body_bytes: int = 64 * 1024
     # Node refuses request headers over 16 KiB with a 431; so do we, for cookies.
     max_cookie_header_bytes: int = 16 * 1024
-    ip_headers: tuple[str, ...] = ("x-forwarded-for",)
+    # Headers trusted for the client's address. None by default: uvicorn
+    # already applies X-Forwarded-For from a proxy on 127.0.0.1, and trusting
+    # it from anyone would let a client dodge the rate limiter.
+    ip_headers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)

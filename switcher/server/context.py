@@ -92,11 +92,14 @@ class Context:
             self.expire_cookie(name)
 
     # -- sessions ------------------------------------------------------------
-    async def current_session(self, refresh: bool = True) -> SessionWithUser | None:
+    async def current_session(
+        self, refresh: bool = True, read_only: bool = False
+    ) -> SessionWithUser | None:
         """The session behind the signed ``session_token`` cookie, as get-session resolves it.
 
         An expired or vanished session clears the cookies (and its row); a
         session due for refresh gets a later expiry and its cookie re-sent.
+        ``read_only`` does neither: it only looks.
         """
         token = self.signed_cookie(self.names.session_token)
         if token is None:
@@ -105,11 +108,13 @@ class Context:
         now = utc_now()
         now_iso = to_iso(now)
         if found is None or found.session.expires_at < now_iso:
+            if read_only:
+                return None
             if found is not None:
                 await self.store.delete_sessions([token])
             self.delete_session_cookie()
             return None
-        if not refresh or self.signed_cookie(self.names.dont_remember) is not None:
+        if read_only or not refresh or self.signed_cookie(self.names.dont_remember) is not None:
             return found
         config = self.config
         due = to_iso(now + timedelta(seconds=config.expires_in - config.update_age))

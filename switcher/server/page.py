@@ -24,7 +24,7 @@ def _who(name: str, email: str) -> str:
 
 async def render_page(services: Services, request: Request) -> Response:
     ctx = Context(services, request)
-    current = await ctx.current_session(refresh=False)
+    current = await ctx.current_session(read_only=True)
     device = await list_device_sessions(ctx)
     if current is not None:
         user = current.user

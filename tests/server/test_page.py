@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -173,3 +174,35 @@ def test_other_methods_on_the_page_are_404(target: Target, method: str) -> None:
     assert response.status_code == 404
     assert response.headers.get_list("set-cookie") == []
     assert "Signed in as" not in response.text
+
+
+def test_an_unusable_database_is_a_json_500_not_a_crash(tmp_path: Path) -> None:
+    import asyncio
+
+    from switcher.server import AuthApp, ServerConfig
+
+    app = AuthApp(
+        ServerConfig(
+            secret="x" * 40,
+            base_url="http://127.0.0.1:1",
+            database_url="sqlite:////proc/nope/auth.db",
+        )
+    )
+
+    async def get(path: str) -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:1") as client:
+            return await client.get(path)
+
+    for path in ("/", "/api/auth/get-session"):
+        response = asyncio.run(get(path))
+        assert response.status_code == 500
+        assert response.json()["code"] == "INTERNAL_SERVER_ERROR"
+
+
+def test_a_huge_cookie_header_is_refused_on_the_page_too(servers: Servers) -> None:
+    target = servers.get(SWITCHER, Options())
+    with httpx.Client(base_url=target.base_url, timeout=30) as client:
+        huge = "; ".join(f"c{i}=v{i}" for i in range(3000))
+        response = client.get("/", headers={"cookie": huge})
+    assert response.status_code == 431

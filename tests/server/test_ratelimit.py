@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from switcher.server.config import RateLimit
@@ -50,3 +52,37 @@ def test_the_fourth_sign_in_within_ten_seconds_gets_429(serve: Serve) -> None:
     assert [a.status_code for a in answers] == [401, 401, 401, 429]
     assert answers[3].json() == {"message": "Too many requests. Please try again later."}
     assert 1 <= int(answers[3].headers["x-retry-after"]) <= 10
+
+
+def test_a_remote_client_cannot_dodge_the_limit_with_forwarded_for(tmp_path: Path) -> None:
+    # uvicorn rewrites the client address from X-Forwarded-For only for proxies
+    # on 127.0.0.1; the app itself trusts no such header by default.
+    import asyncio
+
+    import httpx
+
+    from switcher.server import AuthApp, ServerConfig
+
+    app = AuthApp(
+        ServerConfig(
+            secret="x" * 40,
+            base_url="http://testserver",
+            database_url=f"sqlite:///{tmp_path / 'auth.db'}",
+        )
+    )
+
+    async def attempts() -> list[int]:
+        transport = httpx.ASGITransport(app=app, client=("198.51.100.7", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            codes = []
+            for i in range(4):
+                response = await client.post(
+                    "/api/auth/sign-in/email",
+                    json={"email": unique_email(), "password": PASSWORD},
+                    headers={"x-forwarded-for": f"203.0.113.{i}"},
+                )
+                codes.append(response.status_code)
+        await app.close()
+        return codes
+
+    assert asyncio.run(attempts()) == [401, 401, 401, 429]

@@ -423,3 +423,37 @@ def test_the_page_on_the_real_server(tmp_path: Path) -> None:
 
         posted = browser.client.post("/", headers={"cookie": browser.cookie_header})
         assert posted.status_code == 404
+
+
+def test_an_unusable_database_is_one_line_and_exit_1_even_with_workers(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+    env.update({"SWITCHER_DATA_DIR": str(tmp_path / "data"), "BETTER_AUTH_SECRET": ENV_SECRET})
+    refused = free_port()
+    for database in (
+        f"postgresql://postgres@127.0.0.1:{refused}/x",
+        "sqlite:////proc/nope/auth.db",
+    ):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "switcher",
+                "serve",
+                "--port",
+                str(free_port()),
+                "--database",
+                database,
+                "--workers",
+                "2",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 1, result.stderr
+        last = result.stderr.strip().splitlines()[-1]
+        assert last.startswith("switcher: cannot "), result.stderr
+        assert "Traceback" not in result.stderr

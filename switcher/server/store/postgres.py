@@ -90,6 +90,14 @@ class PostgresStore:
         import psycopg
 
         try:
+            # One plain connection first: its error names the real problem
+            # (refused, authentication, no such database), a pool's only times out.
+            probe = await psycopg.AsyncConnection.connect(self.url, connect_timeout=5)
+            await probe.close()
+        except psycopg.Error as error:
+            reason = str(error).strip().splitlines()[0]
+            raise StoreError(f"cannot use the PostgreSQL database: {reason}") from None
+        try:
             await self._pool.open(wait=True, timeout=10)
             async with self._pool.connection() as conn, conn.transaction():
                 # One creator at a time across processes (several workers start together).

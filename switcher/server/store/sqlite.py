@@ -118,14 +118,16 @@ class SQLiteStore:
 
     @staticmethod
     def _create_missing(db: sqlite3.Connection) -> None:
-        present = {
-            name
-            for (name,) in db.execute(
-                "select name from sqlite_master where type in ('table', 'index')"
-            )
-        }
         with db:
+            # Look inside the write transaction: several workers (or better-auth)
+            # may be creating the same tables at this very moment.
             db.execute("begin immediate")
+            present = {
+                name
+                for (name,) in db.execute(
+                    "select name from sqlite_master where type in ('table', 'index')"
+                )
+            }
             for table in TABLES:
                 if table not in present:
                     db.execute(SQLITE_TABLES[table])

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -80,3 +82,23 @@ def test_a_database_file_that_is_not_sqlite_is_a_clear_error(tmp_path: Path) -> 
     with pytest.raises(StoreError, match="cannot use"):
         asyncio.run(store.open())
     assert path.read_text().startswith("these are my notes")
+
+
+def _open_at_once(path: str, barrier: Any) -> None:
+    barrier.wait()
+    _create_with_switcher(f"sqlite:///{path}")
+
+
+def test_several_processes_creating_one_new_database_at_once_all_succeed(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(4)
+    path = str(tmp_path / "race.db")
+    workers = [context.Process(target=_open_at_once, args=(path, barrier)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [w.exitcode for w in workers] == [0, 0, 0, 0]
+    with sqlite3.connect(path) as db:
+        tables = {n for (n,) in db.execute("select name from sqlite_master where type='table'")}
+    assert tables == {"user", "session", "account", "verification"}
