@@ -58,6 +58,7 @@ test: system-deps $(STAMP) peer check
 
 bench: $(STAMP) peer
 	$(BIN)/python bench/server.py
+	$(BIN)/python bench/cli.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
