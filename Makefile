@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 run: $(STAMP)
-	$(BIN)/switcher serve
+	$(BIN)/switcher
 
 # System packages the real-component tests use. Only as root with apt (CI,
 # a fresh Debian/Ubuntu machine); elsewhere the tests name what is missing.

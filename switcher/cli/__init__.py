@@ -28,12 +28,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run_tray(args: argparse.Namespace) -> int:
+    try:
+        from switcher.gui.app import run
+    except ImportError as error:
+        print(
+            f"switcher: the tray app needs PySide6 ({error}); "
+            "pip install PySide6-Essentials, or use the commands (switcher --help)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    return run(insecure_storage=args.insecure_storage)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return EXIT_USAGE
+        return _run_tray(args)
     try:
         code: int = args.handler(args)
     except CliError as error:

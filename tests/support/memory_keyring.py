@@ -14,7 +14,7 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
     priority = 1
 
     def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
+        super().__init__()
         self.entries: dict[tuple[str, str], str] = {}
         self.reads = 0
         self.writes = 0

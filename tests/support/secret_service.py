@@ -425,7 +425,7 @@ def new_keyring() -> keyring.backend.KeyringBackend:
         from keyring.backends.SecretService import Keyring
     except ImportError as err:
         missing(COMPONENT, f"cannot import keyring ({err}); {INSTALL_HINT}")
-    backend: keyring.backend.KeyringBackend = Keyring()  # type: ignore[no-untyped-call]
+    backend: keyring.backend.KeyringBackend = Keyring()
     return backend
 
 

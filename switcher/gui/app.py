@@ -1,0 +1,153 @@
+"""The tray application: wires the controller, the tray, the window and the dialogs."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QSystemTrayIcon
+
+from switcher.accounts import Accounts
+from switcher.gui.controller import Controller
+from switcher.gui.local_http import LocalHTTPServer
+from switcher.gui.settings import Settings
+from switcher.gui.sign_in import SignInDialog
+from switcher.gui.single_instance import InstanceServer, ask_running_instance_to_show
+from switcher.gui.tray import Tray
+from switcher.gui.window import AccountsWindow
+
+log = logging.getLogger("switcher.gui")
+
+
+class SwitcherApp(QObject):
+    def __init__(
+        self,
+        service: Accounts,
+        *,
+        settings: Settings | None = None,
+        use_tray: bool | None = None,
+        serve_local: bool = True,
+    ) -> None:
+        super().__init__()
+        self.settings = settings or Settings.load()
+        self.controller = Controller(service)
+        self.window = AccountsWindow(self.controller)
+        self.window.add_account.connect(self.open_sign_in)
+        self.window.revoke.connect(self.confirm_revoke)
+        self.has_tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
+        self.tray: Tray | None = None
+        if self.has_tray:
+            self.tray = Tray(self.controller)
+            self.tray.add_account.connect(self.open_sign_in)
+            self.tray.manage.connect(self.show_window)
+            self.tray.revoke.connect(self.confirm_revoke)
+            self.tray.add_server.connect(self.ask_server)
+            self.tray.sign_out_all.connect(self.confirm_sign_out)
+            self.tray.quit.connect(self.quit)
+        self.controller.notify.connect(self.notify)
+        self.local_http = LocalHTTPServer() if serve_local else None
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self._periodic_refresh)
+        self.dialog: SignInDialog | None = None
+
+    def start(self) -> None:
+        if self.local_http is not None:
+            self.local_http.start()
+        if self.tray is not None:
+            self.tray.show()
+        else:
+            # No tray (e.g. GNOME without the AppIndicator extension): the
+            # accounts window is the app, and closing it quits.
+            QApplication.instance().setQuitOnLastWindowClosed(True)  # type: ignore[union-attr]
+            self.show_window()
+        self.timer.start(self.settings.refresh_seconds * 1000)
+        if any(a.status == "valid" for a in self.controller.snapshot.accounts):
+            self.controller.refresh()
+        elif self.tray is not None and not self.controller.snapshot.accounts:
+            self.notify("switcher", "No accounts yet: choose “Add account…” in the menu.")
+
+    def _periodic_refresh(self) -> None:
+        if not self.controller.is_pending("refresh"):
+            self.controller.refresh()
+
+    # -- windows and dialogs ----------------------------------------------------------
+    def show_window(self) -> None:
+        self.window.show()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def open_sign_in(self) -> None:
+        if self.dialog is not None and self.dialog.isVisible():
+            self.dialog.raise_()
+            self.dialog.activateWindow()
+            return
+        self.dialog = SignInDialog(self.controller)
+        self.dialog.show()
+        self.dialog.raise_()
+        self.dialog.activateWindow()
+
+    def confirm_revoke(self, email: str) -> None:
+        answer = QMessageBox.question(
+            None,
+            "Revoke account — switcher",
+            f"End {email}'s session on {self.controller.snapshot.server} and remove it here?",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.controller.revoke(email)
+
+    def confirm_sign_out(self) -> None:
+        count = len(self.controller.snapshot.accounts)
+        answer = QMessageBox.question(
+            None,
+            "Sign out of all accounts — switcher",
+            f"Sign all {count} accounts of this device out of {self.controller.snapshot.server}?",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.controller.sign_out_all()
+
+    def ask_server(self) -> None:
+        url, ok = QInputDialog.getText(None, "Add server — switcher", "better-auth server URL:")
+        if ok and url.strip():
+            self.controller.add_server(url.strip(), None)
+
+    def notify(self, title: str, message: str) -> None:
+        if self.tray is not None:
+            self.tray.icon.showMessage(
+                title, message, QSystemTrayIcon.MessageIcon.Information, 5000
+            )
+        else:
+            self.window.statusBar().showMessage(message, 10000)
+
+    def quit(self) -> None:
+        """Leave now, even with a request in flight: the worker thread is a daemon."""
+        self.timer.stop()
+        self.controller.shutdown()
+        if self.local_http is not None:
+            self.local_http.stop()
+        if self.tray is not None:
+            self.tray.icon.hide()
+        QApplication.quit()
+
+
+def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> int:
+    import argparse
+
+    from switcher.cli.accounts import build_service
+
+    args = argparse.Namespace(insecure_storage=insecure_storage, server=None)
+    app = QApplication(list(argv or sys.argv[:1]))
+    app.setApplicationName("switcher")
+    app.setApplicationDisplayName("switcher")
+    app.setQuitOnLastWindowClosed(False)
+    if ask_running_instance_to_show():
+        return 0
+    instance = InstanceServer()
+    service = build_service(args)
+    switcher = SwitcherApp(service)
+    instance.show_requested.connect(switcher.show_window)
+    switcher.start()
+    code = app.exec()
+    instance.close()
+    return code

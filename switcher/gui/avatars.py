@@ -1,0 +1,77 @@
+"""Account pictures: initials on a colour derived from the account, or the neutral icon."""
+
+from __future__ import annotations
+
+import hashlib
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap
+
+# Colours with white text readable on them, on light and dark panels alike.
+_PALETTE = ("#1e88e5", "#43a047", "#e53935", "#8e24aa", "#fb8c00", "#00897b", "#3949ab", "#6d4c41")
+
+
+def initials(name: str, email: str) -> str:
+    words = [w for w in name.replace(".", " ").split() if w[:1].isalnum()]
+    if len(words) >= 2:
+        return (words[0][0] + words[-1][0]).upper()
+    if words:
+        return words[0][:2].upper()
+    return (email[:1] or "?").upper()
+
+
+def colour_for(user_id: str) -> QColor:
+    digest = hashlib.sha256(user_id.encode()).digest()
+    return QColor(_PALETTE[digest[0] % len(_PALETTE)])
+
+
+def avatar_pixmap(
+    name: str, email: str, user_id: str, size: int = 64, ring: bool = False
+) -> QPixmap:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    path = QPainterPath()
+    path.addEllipse(QRectF(1, 1, size - 2, size - 2))
+    painter.fillPath(path, colour_for(user_id))
+    if ring:
+        painter.setPen(QPen(QColor("white"), max(1, size // 16)))
+        painter.drawPath(path)
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(int(size * 0.42))
+    painter.setFont(font)
+    painter.setPen(QColor("white"))
+    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, initials(name, email))
+    painter.end()
+    return pixmap
+
+
+def avatar_icon(name: str, email: str, user_id: str) -> QIcon:
+    icon = QIcon()
+    for size in (16, 22, 24, 32, 48, 64):
+        icon.addPixmap(avatar_pixmap(name, email, user_id, size))
+    return icon
+
+
+def neutral_icon(dark_panel: bool) -> QIcon:
+    """Two overlapping people: no account is active. Drawn light on dark panels."""
+    icon = QIcon()
+    colour = QColor("#eeeeee" if dark_panel else "#424242")
+    for size in (16, 22, 24, 32, 48, 64):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        s = size / 32
+        painter.drawEllipse(QRectF(4 * s, 6 * s, 10 * s, 10 * s))
+        painter.drawEllipse(QRectF(1 * s, 17 * s, 16 * s, 12 * s))
+        painter.setOpacity(0.6)
+        painter.drawEllipse(QRectF(17 * s, 4 * s, 10 * s, 10 * s))
+        painter.drawEllipse(QRectF(14 * s, 15 * s, 16 * s, 12 * s))
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon

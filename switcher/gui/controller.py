@@ -1,0 +1,129 @@
+"""The UI thread's side of the service: state, pending intents, results, notifications."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from switcher.accounts import Accounts, AccountsError, Event, EventKind
+from switcher.gui.state import Snapshot
+from switcher.gui.worker import Worker
+from switcher.secrets import SecretStoreError
+from switcher.vault import VaultError
+
+log = logging.getLogger("switcher.gui")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    snapshot: Snapshot
+    events: tuple[Event, ...]
+    value: Any = None
+
+
+class Controller(QObject):
+    changed = Signal()  # snapshot, pending or online state changed
+    notify = Signal(str, str)  # title, message
+    finished = Signal(int, bool, str)  # job id, ok, message (for dialogs waiting on a job)
+
+    def __init__(self, service: Accounts) -> None:
+        super().__init__()
+        self.service = service
+        self.snapshot = Snapshot.of(service.vault.index)
+        self.online: bool | None = None
+        self.pending: dict[int, str] = {}  # job id -> what (e.g. "switch:alice@example.com")
+        self._events: list[Event] = []
+        service.subscribe(self._events.append)  # called on the worker thread only
+        self.worker = Worker((AccountsError, SecretStoreError, VaultError))
+        self.worker.done.connect(self._done)
+        self.worker.failed.connect(self._failed)
+
+    # -- intents ------------------------------------------------------------------
+    def _submit(self, what: str, call: Callable[[], Any]) -> int:
+        def run() -> Outcome:
+            self._events.clear()
+            value = call()
+            return Outcome(Snapshot.of(self.service.vault.index), tuple(self._events), value)
+
+        job = self.worker.submit(what, run)
+        self.pending[job] = what
+        self.changed.emit()
+        return job
+
+    def is_pending(self, what: str) -> bool:
+        return what in self.pending.values()
+
+    def switch(self, email: str) -> int:
+        return self._submit(f"switch:{email}", lambda: self.service.use(email))
+
+    def revoke(self, email: str) -> int:
+        return self._submit(f"revoke:{email}", lambda: self.service.revoke(email))
+
+    def add(
+        self, email: str, password: str, *, sign_up: bool, name: str | None, remember: bool
+    ) -> int:
+        return self._submit(
+            f"add:{email}",
+            lambda: self.service.add(
+                email, password, sign_up=sign_up, name=name, remember=remember
+            ),
+        )
+
+    def refresh(self) -> int:
+        return self._submit("refresh", lambda: self.service.refresh())
+
+    def sign_out_all(self) -> int:
+        return self._submit("sign-out", lambda: self.service.sign_out())
+
+    def use_server(self, name: str) -> int:
+        def run() -> None:
+            self.service.use_server(name)
+            self.service.refresh()
+
+        return self._submit(f"server:{name}", run)
+
+    def add_server(self, url: str, name: str | None) -> int:
+        def run() -> None:
+            server = self.service.add_server(url, name)
+            self.service.use_server(server.name)
+
+        return self._submit("add-server", run)
+
+    def is_stale(self) -> bool:
+        return self.service.is_stale(self.service.vault.index.servers[self.snapshot.server])
+
+    def shutdown(self) -> None:
+        self.worker.stop()
+
+    # -- results ------------------------------------------------------------------
+    def _done(self, job: int, what: str, outcome: Outcome) -> None:
+        self.pending.pop(job, None)
+        self.snapshot = outcome.snapshot
+        for event in outcome.events:
+            if event.kind == EventKind.ONLINE:
+                self.online = True
+            elif event.kind == EventKind.OFFLINE:
+                self.online = False
+            elif event.kind == EventKind.ACTIVE_CHANGED and event.message:
+                who = event.account.email if event.account else "nobody"
+                self.notify.emit("Active account changed", f"{event.message}; now {who}")
+            elif event.kind == EventKind.CHANGED and event.message and event.account:
+                self.notify.emit("Session ended", f"{event.account.email}: {event.message}")
+        if what.startswith(("switch:", "add:", "revoke:", "sign-out")):
+            self.online = True
+        self.changed.emit()
+        self.finished.emit(job, True, "")
+
+    def _failed(self, job: int, what: str, message: str) -> None:
+        self.pending.pop(job, None)
+        if "connect" in message or "did not answer" in message:
+            self.online = False
+        self.snapshot = Snapshot.of(self.service.vault.index)
+        self.changed.emit()
+        self.finished.emit(job, False, message)
+        if not what.startswith("add:"):  # the sign-in dialog shows its own errors inline
+            self.notify.emit("switcher", message)

@@ -1,0 +1,90 @@
+"""The app's own settings (refresh interval, start at login), kept beside the index."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from switcher.paths import config_dir
+
+DEFAULT_REFRESH_SECONDS = 60
+
+
+@dataclass
+class Settings:
+    refresh_seconds: int = DEFAULT_REFRESH_SECONDS
+    start_at_login: bool = False
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Settings:
+        path = path or config_dir() / "settings.json"
+        try:
+            data = json.loads(path.read_text())
+            seconds = int(data.get("refresh_seconds", DEFAULT_REFRESH_SECONDS))
+            return cls(max(10, seconds), bool(data.get("start_at_login", False)))
+        except (OSError, ValueError, TypeError, AttributeError):
+            return cls()
+
+    def save(self, path: Path | None = None) -> None:
+        path = path or config_dir() / "settings.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(path.name + ".tmp")
+        temp.write_text(json.dumps(asdict(self), indent=2))
+        os.replace(temp, path)
+
+
+def autostart_entry() -> Path:
+    """Linux (XDG autostart); macOS and Windows use Login Items and the Run key."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "autostart" / "switcher.desktop"
+
+
+def set_start_at_login(enabled: bool) -> None:
+    if sys.platform == "win32":
+        import winreg  # type: ignore[import-not-found,unused-ignore]
+
+        key = winreg.OpenKey(
+            winreg.HKEY_CURRENT_USER,
+            r"Software\Microsoft\Windows\CurrentVersion\Run",
+            0,
+            winreg.KEY_SET_VALUE,
+        )
+        with key:
+            if enabled:
+                winreg.SetValueEx(
+                    key, "switcher", 0, winreg.REG_SZ, f'"{sys.executable}" -m switcher'
+                )
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    winreg.DeleteValue(key, "switcher")
+        return
+    if sys.platform == "darwin":
+        agent = Path.home() / "Library" / "LaunchAgents" / "app.switcher.plist"
+        if enabled:
+            agent.parent.mkdir(parents=True, exist_ok=True)
+            agent.write_text(
+                '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict>'
+                "<key>Label</key><string>app.switcher</string>"
+                f"<key>ProgramArguments</key><array><string>{sys.executable}</string>"
+                "<string>-m</string><string>switcher</string></array>"
+                "<key>RunAtLoad</key><true/></dict></plist>\n"
+            )
+        else:
+            agent.unlink(missing_ok=True)
+        return
+    entry = autostart_entry()
+    if enabled:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        entry.write_text(
+            "[Desktop Entry]\nType=Application\nName=switcher\n"
+            "Comment=Switch between your accounts on better-auth sites\n"
+            f"Exec={shlex.quote(sys.executable)} -m switcher\n"
+            "Icon=switcher\nTerminal=false\nX-GNOME-Autostart-enabled=true\n"
+        )
+    else:
+        entry.unlink(missing_ok=True)

@@ -1,0 +1,61 @@
+"""What the UI renders: an immutable snapshot of the current server, made on the worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from switcher.vault import Index
+
+
+@dataclass(frozen=True)
+class AccountView:
+    user_id: str
+    email: str
+    name: str
+    image: str | None
+    status: str
+    expires_at: str | None
+    last_seen: str | None
+    active: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    server: str
+    url: str
+    servers: tuple[tuple[str, str], ...]
+    accounts: tuple[AccountView, ...]
+
+    @property
+    def active(self) -> AccountView | None:
+        return next((a for a in self.accounts if a.active), None)
+
+    @classmethod
+    def empty(cls) -> Snapshot:
+        return cls("local", "", (), ())
+
+    @classmethod
+    def of(cls, index: Index) -> Snapshot:
+        server = index.servers[index.current]
+        return cls(
+            server=server.name,
+            url=server.url,
+            servers=tuple((s.name, s.url) for s in index.servers.values()),
+            accounts=tuple(
+                AccountView(
+                    user_id=a.user_id,
+                    email=a.email,
+                    name=a.name,
+                    image=a.image,
+                    status=a.status,
+                    expires_at=a.expires_at,
+                    last_seen=a.last_seen,
+                    active=a.user_id == server.active,
+                )
+                for a in server.accounts
+            ),
+        )

@@ -1,0 +1,136 @@
+"""The tray icon and its menu, rebuilt from the controller's memory each time it opens."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QPalette
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from switcher.gui.avatars import avatar_icon, neutral_icon
+from switcher.gui.controller import Controller
+
+
+def panel_is_dark() -> bool:
+    palette = QGuiApplication.palette()
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+class Tray(QObject):
+    # Intents for the app to carry out (dialogs, confirmations live there).
+    add_account = Signal()
+    manage = Signal()
+    revoke = Signal(str)
+    add_server = Signal()
+    sign_out_all = Signal()
+    quit = Signal()
+
+    def __init__(self, controller: Controller) -> None:
+        super().__init__()
+        self.controller = controller
+        self.menu = QMenu()
+        self.menu.setAccessibleName("switcher")
+        self.menu.aboutToShow.connect(self._about_to_show)
+        self.icon = QSystemTrayIcon()
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._activated)
+        controller.changed.connect(self.render)
+        self.rebuild()
+        self.render()
+
+    def show(self) -> None:
+        self.icon.show()
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            # A left click opens the menu too: that is where the accounts are.
+            self.rebuild()
+            self.icon.contextMenu().popup(self.icon.geometry().center())
+
+    def _about_to_show(self) -> None:
+        if self.controller.is_stale() and not self.controller.is_pending("refresh"):
+            self.controller.refresh()
+        self.rebuild()
+
+    # -- icon and tooltip ------------------------------------------------------------
+    def render(self) -> None:
+        snapshot = self.controller.snapshot
+        active = snapshot.active
+        if active is None:
+            self.icon.setIcon(neutral_icon(panel_is_dark()))
+            self.icon.setToolTip(f"switcher — no active account — {snapshot.server}")
+        else:
+            self.icon.setIcon(avatar_icon(active.name, active.email, active.user_id))
+            self.icon.setToolTip(
+                f"{active.name or active.email} — {active.email} — {snapshot.server}"
+            )
+        if self.menu.isVisible():
+            self.rebuild()
+
+    # -- the menu ----------------------------------------------------------------------
+    def rebuild(self) -> None:
+        controller = self.controller
+        snapshot = controller.snapshot
+        menu = self.menu
+        menu.clear()
+        state = {True: "online", False: "offline", None: "not checked yet"}[controller.online]
+        if controller.is_pending("refresh"):
+            state = "checking…"
+        header = menu.addAction(f"{snapshot.server} — {state}")
+        header.setEnabled(False)
+        menu.addSeparator()
+        if not snapshot.accounts:
+            hint = menu.addAction("No accounts yet")
+            hint.setEnabled(False)
+        for account in snapshot.accounts:
+            pending = controller.is_pending(f"switch:{account.email}") or controller.is_pending(
+                f"revoke:{account.email}"
+            )
+            text = account.label
+            if pending:
+                text += (
+                    "  (switching…)"
+                    if controller.is_pending(f"switch:{account.email}")
+                    else "  (revoking…)"
+                )
+            elif account.status != "valid":
+                text += f"  ({account.status})"
+            action = QAction(avatar_icon(account.name, account.email, account.user_id), text, menu)
+            action.setCheckable(True)
+            action.setChecked(account.active)
+            action.setEnabled(account.status == "valid" and not pending)
+            action.setData(account.email)
+            email = account.email
+            action.triggered.connect(lambda _=False, e=email: self._switch(e))
+            menu.addAction(action)
+        if snapshot.accounts:
+            revoke_menu = menu.addMenu("Revoke")
+            for account in snapshot.accounts:
+                item = revoke_menu.addAction(f"{account.label}…")
+                email = account.email
+                item.triggered.connect(lambda _=False, e=email: self.revoke.emit(e))
+        menu.addSeparator()
+        menu.addAction("Add account…").triggered.connect(self.add_account.emit)
+        menu.addAction("Manage accounts…").triggered.connect(self.manage.emit)
+        servers = menu.addMenu("Server")
+        for name, url in snapshot.servers:
+            item = servers.addAction(f"{name}  {url}")
+            item.setCheckable(True)
+            item.setChecked(name == snapshot.server)
+            item.triggered.connect(lambda _=False, n=name: self.controller.use_server(n))
+        servers.addSeparator()
+        servers.addAction("Add server…").triggered.connect(self.add_server.emit)
+        menu.addSeparator()
+        sign_out = menu.addAction("Sign out of all accounts…")
+        sign_out.setEnabled(bool(snapshot.accounts))
+        sign_out.triggered.connect(self.sign_out_all.emit)
+        menu.addAction("Quit").triggered.connect(self.quit.emit)
+
+    def _switch(self, email: str) -> None:
+        active = self.controller.snapshot.active
+        if active is not None and active.email == email:
+            return
+        self.controller.switch(email)
+
+    def action_for(self, email: str) -> QAction | None:
+        """The menu entry of an account (for tests and accessibility tools)."""
+        return next((a for a in self.menu.actions() if a.data() == email), None)

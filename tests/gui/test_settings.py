@@ -1,0 +1,36 @@
+"""Settings persist; start at login writes and removes the XDG autostart entry."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from switcher.gui.settings import Settings, autostart_entry, set_start_at_login
+
+
+def test_settings_round_trip_and_sane_bounds(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    assert Settings.load(path) == Settings()
+    Settings(refresh_seconds=120, start_at_login=True).save(path)
+    assert Settings.load(path) == Settings(120, True)
+    path.write_text('{"refresh_seconds": 1}')
+    assert Settings.load(path).refresh_seconds == 10
+    path.write_text("garbage")
+    assert Settings.load(path) == Settings()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG autostart is Linux's")
+def test_start_at_login_is_an_xdg_autostart_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    set_start_at_login(True)
+    entry = autostart_entry()
+    assert entry == tmp_path / "autostart" / "switcher.desktop"
+    text = entry.read_text()
+    assert "[Desktop Entry]" in text
+    assert "-m switcher" in text
+    set_start_at_login(False)
+    assert not entry.exists()

@@ -1,0 +1,68 @@
+"""The tray menu: built from memory, one checkable entry per account, pending shown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pytestqt.qtbot import QtBot
+
+from switcher.gui.controller import Controller
+from switcher.gui.tray import Tray
+from tests.gui.conftest import wait_job
+from tests.support.memory_keyring import MemoryKeyring
+from tests.support.targets import PASSWORD, unique_email
+
+
+def _texts(tray: Tray) -> list[str]:
+    return [a.text() for a in tray.menu.actions() if not a.isSeparator()]
+
+
+def test_an_empty_menu_invites_adding_an_account(
+    make_controller: Callable[..., Controller],
+) -> None:
+    tray = Tray(make_controller())
+    texts = _texts(tray)
+    assert texts[0].startswith("test — ")
+    assert "No accounts yet" in texts
+    assert "Add account…" in texts
+    assert tray.icon.toolTip().startswith("switcher — no active account — test")
+
+
+def test_accounts_are_checkable_entries_with_the_active_one_checked(
+    qtbot: QtBot, make_controller: Callable[..., Controller], backend: MemoryKeyring
+) -> None:
+    controller = make_controller()
+    tray = Tray(controller)
+    emails = []
+    for label in ("alice", "bob"):
+        email = unique_email(label)
+        emails.append(email)
+        ok, message = wait_job(
+            qtbot,
+            controller,
+            controller.add(email, PASSWORD, sign_up=True, name=label.title(), remember=True),
+        )
+        assert ok, message
+    # Opening the menu rebuilds it from memory: no keyring read, no request.
+    reads = backend.reads
+    tray.menu.aboutToShow.emit()
+    assert backend.reads == reads
+    assert not controller.is_pending("refresh")
+    entries = [tray.action_for(email) for email in emails]
+    assert all(entry is not None and entry.isCheckable() for entry in entries)
+    assert [entry.isChecked() for entry in entries] == [False, True]  # type: ignore[union-attr]
+    assert tray.icon.toolTip() == f"Bob — {emails[1]} — test"
+    # Clicking the other account switches; the entry shows it is pending meanwhile.
+    entries[0].trigger()  # type: ignore[union-attr]
+    assert controller.is_pending(f"switch:{emails[0]}")
+    tray.rebuild()
+    pending = tray.action_for(emails[0])
+    assert pending is not None
+    assert pending.text().endswith("(switching…)")
+    assert not pending.isEnabled()
+    qtbot.waitUntil(lambda: not controller.pending, timeout=20000)
+    tray.menu.aboutToShow.emit()
+    assert tray.action_for(emails[0]).isChecked()  # type: ignore[union-attr]
+    assert tray.icon.toolTip() == f"Alice — {emails[0]} — test"
+    header = _texts(tray)[0]
+    assert header == "test — online"
