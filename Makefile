@@ -43,8 +43,8 @@ peer: $(STAMP)
 	$(BIN)/python -m tests.support.peer install
 
 lint: $(STAMP)
-	$(BIN)/ruff check switcher tests bench
-	$(BIN)/ruff format --check switcher tests bench
+	$(BIN)/ruff check switcher tests bench docs
+	$(BIN)/ruff format --check switcher tests bench docs
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

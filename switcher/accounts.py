@@ -272,6 +272,9 @@ class Accounts:
             if found is not None:
                 account.email, account.name, account.image = found.email, found.name, found.image
                 account.expires_at = found.expires_at
+                account.signed_in_at = found.created_at
+                account.ip_address = found.ip_address or None
+                account.user_agent = found.user_agent or None
                 account.last_seen = now
                 account.status = "valid"
             elif account.status == "valid":

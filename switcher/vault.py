@@ -40,6 +40,9 @@ class Account:
     expires_at: str | None = None
     last_seen: str | None = None
     status: str = "valid"  # valid | expired | revoked
+    signed_in_at: str | None = None  # the session's createdAt
+    ip_address: str | None = None
+    user_agent: str | None = None
 
 
 @dataclass
@@ -81,7 +84,12 @@ class Index:
             raise ValueError("not a switcher index of a known version")
         servers = {}
         for name, raw in data["servers"].items():
-            accounts = [Account(**a) for a in raw.get("accounts", [])]
+            known = Account.__dataclass_fields__
+            # Fields a newer version added are dropped, not a reason to distrust the file.
+            accounts = [
+                Account(**{k: v for k, v in a.items() if k in known})
+                for a in raw.get("accounts", [])
+            ]
             servers[name] = Server(
                 name=name,
                 url=str(raw["url"]),

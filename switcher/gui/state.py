@@ -17,6 +17,9 @@ class AccountView:
     expires_at: str | None
     last_seen: str | None
     active: bool
+    signed_in_at: str | None = None
+    ip_address: str | None = None
+    user_agent: str | None = None
 
     @property
     def label(self) -> str:
@@ -55,6 +58,9 @@ class Snapshot:
                     expires_at=a.expires_at,
                     last_seen=a.last_seen,
                     active=a.user_id == server.active,
+                    signed_in_at=a.signed_in_at,
+                    ip_address=a.ip_address,
+                    user_agent=a.user_agent,
                 )
                 for a in server.accounts
             ),

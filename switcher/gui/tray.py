@@ -97,6 +97,11 @@ class Tray(QObject):
             action = QAction(avatar_icon(account.name, account.email, account.user_id), text, menu)
             action.setCheckable(True)
             action.setChecked(account.active)
+            if account.active:
+                # Styles draw the icon instead of the check box: bold says "active".
+                font = action.font()
+                font.setBold(True)
+                action.setFont(font)
             action.setEnabled(account.status == "valid" and not pending)
             action.setData(account.email)
             email = account.email

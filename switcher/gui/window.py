@@ -22,11 +22,17 @@ from switcher.gui.avatars import avatar_icon
 from switcher.gui.controller import Controller
 from switcher.gui.state import AccountView
 
-COLUMNS = ("Account", "Status", "Expires", "Last seen")
+COLUMNS = ("Account", "Status", "Signed in", "Expires", "IP address", "Device")
 
 
 def _when(iso: str | None) -> str:
     return iso[:16].replace("T", " ") + " UTC" if iso else "—"
+
+
+def _device(user_agent: str | None) -> str:
+    if not user_agent:
+        return "—"
+    return user_agent if len(user_agent) <= 40 else user_agent[:39] + "…"
 
 
 def _status(account: AccountView) -> str:
@@ -46,7 +52,7 @@ class AccountsWindow(QMainWindow):
         self.controller = controller
         self.setWindowTitle("Accounts — switcher")
         self.setAccessibleName("Accounts")
-        self.resize(720, 360)
+        self.resize(900, 360)
 
         self.header = QLabel()
         self.table = QTreeWidget()
@@ -105,7 +111,14 @@ class AccountsWindow(QMainWindow):
             elif self.controller.is_pending(f"revoke:{account.email}"):
                 status = "revoking…"
             item = QTreeWidgetItem(
-                [account.label, status, _when(account.expires_at), _when(account.last_seen)]
+                [
+                    account.label,
+                    status,
+                    _when(account.signed_in_at),
+                    _when(account.expires_at),
+                    account.ip_address or "—",
+                    _device(account.user_agent),
+                ]
             )
             item.setIcon(0, avatar_icon(account.name, account.email, account.user_id))
             item.setData(0, Qt.ItemDataRole.UserRole, account.email)
