@@ -24,7 +24,11 @@ run: $(STAMP)
 # Node.js 20 comes with the machine (Debian's own nodejs is 18, too old for
 # better-auth 1.7); it is installed from apt only when there is none at all.
 SYSTEM_PACKAGES := postgresql wrk build-essential python3 python3-venv util-linux ca-certificates \
-	gnome-keyring dbus-daemon
+	gnome-keyring dbus-daemon \
+	xvfb x11-utils xdotool imagemagick trayer fonts-dejavu-core \
+	libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon-x11-0 libxcb-cursor0 \
+	libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 \
+	libxcb-shape0 libxcb-xkb1
 
 system-deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import getpass
+import hashlib
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+from switcher.paths import config_dir
 
 _TIMEOUT_MS = 500
 
 
 def channel_name() -> str:
+    """One channel per user and configuration (tests and profiles get their own)."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = "user"
-    return f"switcher-{user}"
+    profile = hashlib.sha256(str(config_dir()).encode()).hexdigest()[:10]
+    return f"switcher-{user}-{profile}"
 
 
 def ask_running_instance_to_show(name: str | None = None) -> bool:

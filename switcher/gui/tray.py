@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from switcher.gui.avatars import avatar_icon, neutral_icon
 from switcher.gui.controller import Controller
+from switcher.gui.state import AccountView
 
 
 def panel_is_dark() -> bool:
@@ -64,46 +65,64 @@ class Tray(QObject):
                 f"{active.name or active.email} — {active.email} — {snapshot.server}"
             )
         if self.menu.isVisible():
-            self.rebuild()
+            # Clearing an open menu closes it under the pointer: update in place.
+            self._update_open_menu()
 
     # -- the menu ----------------------------------------------------------------------
+    def _header_text(self) -> str:
+        controller = self.controller
+        state = {True: "online", False: "offline", None: "not checked yet"}[controller.online]
+        if controller.is_pending("refresh"):
+            state = "checking…"
+        return f"{controller.snapshot.server} — {state}"
+
+    def _dress(self, action: QAction, account: AccountView) -> None:
+        """Text, check mark, weight and state of an account's entry."""
+        controller = self.controller
+        switching = controller.is_pending(f"switch:{account.email}")
+        revoking = controller.is_pending(f"revoke:{account.email}")
+        text = account.label
+        if switching:
+            text += "  (switching…)"
+        elif revoking:
+            text += "  (revoking…)"
+        elif account.status != "valid":
+            text += f"  ({account.status})"
+        action.setText(text)
+        action.setChecked(account.active)
+        # Styles draw the avatar where the check box would be: bold says "active".
+        font = action.font()
+        font.setBold(account.active)
+        action.setFont(font)
+        action.setEnabled(account.status == "valid" and not (switching or revoking))
+
+    def _update_open_menu(self) -> None:
+        actions = self.menu.actions()
+        if actions:
+            actions[0].setText(self._header_text())
+        shown = {a.data(): a for a in actions if a.data()}
+        accounts = {a.email: a for a in self.controller.snapshot.accounts}
+        if set(shown) != set(accounts):
+            return  # accounts came or went: the next opening shows them
+        for email, action in shown.items():
+            self._dress(action, accounts[email])
+
     def rebuild(self) -> None:
         controller = self.controller
         snapshot = controller.snapshot
         menu = self.menu
         menu.clear()
-        state = {True: "online", False: "offline", None: "not checked yet"}[controller.online]
-        if controller.is_pending("refresh"):
-            state = "checking…"
-        header = menu.addAction(f"{snapshot.server} — {state}")
+        header = menu.addAction(self._header_text())
         header.setEnabled(False)
         menu.addSeparator()
         if not snapshot.accounts:
             hint = menu.addAction("No accounts yet")
             hint.setEnabled(False)
         for account in snapshot.accounts:
-            pending = controller.is_pending(f"switch:{account.email}") or controller.is_pending(
-                f"revoke:{account.email}"
-            )
-            text = account.label
-            if pending:
-                text += (
-                    "  (switching…)"
-                    if controller.is_pending(f"switch:{account.email}")
-                    else "  (revoking…)"
-                )
-            elif account.status != "valid":
-                text += f"  ({account.status})"
-            action = QAction(avatar_icon(account.name, account.email, account.user_id), text, menu)
+            action = QAction(avatar_icon(account.name, account.email, account.user_id), "", menu)
             action.setCheckable(True)
-            action.setChecked(account.active)
-            if account.active:
-                # Styles draw the icon instead of the check box: bold says "active".
-                font = action.font()
-                font.setBold(True)
-                action.setFont(font)
-            action.setEnabled(account.status == "valid" and not pending)
             action.setData(account.email)
+            self._dress(action, account)
             email = account.email
             action.triggered.connect(lambda _=False, e=email: self._switch(e))
             menu.addAction(action)

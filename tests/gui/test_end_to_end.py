@@ -1,0 +1,141 @@
+"""The real app on a real X server with a real tray host, keyring and bundled server.
+
+Two accounts are signed in with the command line; ``switcher`` is launched;
+its tray menu is opened with the mouse and the other account chosen with the
+keyboard; the server (get-session with the device's cookies) must then name
+that account. Then the app quits from its menu.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.desktop import Desktop, running_desktop
+from tests.support.secret_service import SecretService, running_secret_service
+from tests.support.targets import PASSWORD, unique_email
+
+TIMEOUT = 20.0
+
+
+@pytest.fixture
+def desktop() -> Iterator[Desktop]:
+    with running_desktop() as running:
+        yield running
+
+
+@pytest.fixture
+def keyring_daemon() -> Iterator[SecretService]:
+    with running_secret_service() as running:
+        yield running
+
+
+def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "switcher", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _active(env: dict[str, str]) -> str:
+    listing = json.loads(_cli(env, "accounts", "list", "--json"))
+    return next(a["email"] for a in listing["accounts"] if a["active"])
+
+
+def _server_says(env: dict[str, str]) -> str | None:
+    """Who the bundled server thinks the device is signed in as."""
+    cookie = _cli(env, "cookie").strip()
+    import os
+
+    from switcher.local_server import InProcessTransport, local_config  # same data dir via env
+    from switcher.server import AuthApp
+
+    saved = {k: os.environ.get(k) for k in ("SWITCHER_DATA_DIR",)}
+    os.environ["SWITCHER_DATA_DIR"] = env["SWITCHER_DATA_DIR"]
+    transport = InProcessTransport(AuthApp(local_config()))
+    try:
+        with httpx.Client(transport=transport, base_url="http://127.0.0.1:3000") as client:
+            session = client.get("/api/auth/get-session", headers={"cookie": cookie}).json()
+    finally:
+        transport.shutdown()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return session["user"]["email"] if session else None
+
+
+def test_switching_from_the_tray_menu(
+    desktop: Desktop, keyring_daemon: SecretService, tmp_path: Path
+) -> None:
+    env = {**desktop.env, **keyring_daemon.env}
+    env["SWITCHER_CONFIG_DIR"] = str(tmp_path / "config")
+    env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
+    alice, bob = unique_email("alice"), unique_email("bob")
+    for email, name in ((alice, "Alice"), (bob, "Bob")):
+        _cli(
+            env,
+            "accounts",
+            "add",
+            email,
+            "--sign-up",
+            "--name",
+            name,
+            "--password-stdin",
+            stdin=PASSWORD + "\n",
+        )
+    assert _active(env) == bob
+
+    log = (tmp_path / "app.log").open("wb")
+    app = subprocess.Popen(
+        [sys.executable, "-m", "switcher"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        (icon,) = desktop.wait_for_tray_icons(1, TIMEOUT)
+        x, y, width, height = icon
+        before = desktop.popups()
+        desktop.click(x + width // 2, y + height // 2, button=3)
+        menu = desktop.wait_for_popup(TIMEOUT, ignore=before)
+        # The start-up refresh lands while the menu is open: it must stay open.
+        time.sleep(1.5)
+        assert menu in desktop.popups()
+        desktop.screenshot(tmp_path / "menu.png")
+        # Entries: header (disabled), Alice, Bob (active) … — Down reaches Alice.
+        desktop.key("Down", "Return")
+        deadline = time.monotonic() + TIMEOUT
+        while _active(env) != alice:
+            assert time.monotonic() < deadline, "the app did not switch to Alice"
+            time.sleep(0.2)
+        assert _server_says(env) == alice
+        # Quit from the menu: open it, choose the last entry.
+        before = desktop.popups()
+        desktop.click(x + width // 2, y + height // 2, button=3)
+        desktop.wait_for_popup(TIMEOUT, ignore=before)
+        desktop.key("Up", "Return")
+        assert app.wait(TIMEOUT) == 0
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait(10)
+        log.close()
+    output = (tmp_path / "app.log").read_text()
+    assert "Traceback" not in output
