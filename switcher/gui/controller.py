@@ -100,7 +100,8 @@ class Controller(QObject):
         self.worker.stop()
 
     # -- results ------------------------------------------------------------------
-    def _done(self, job: int, what: str, outcome: Outcome) -> None:
+    def _done(self, job: int, what: str) -> None:
+        outcome: Outcome = self.worker.take(job)
         self.pending.pop(job, None)
         self.snapshot = outcome.snapshot
         for event in outcome.events:

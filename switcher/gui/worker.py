@@ -23,14 +23,18 @@ _STOP = object()
 
 
 class Worker(QObject):
-    # (job id, what, result) / (job id, what, one-line message)
-    done = Signal(int, str, object)
-    failed = Signal(int, str, str)
+    # Signals carry only plain values across threads; results wait in
+    # ``take()``. (Python objects in queued signals crashed PySide6 6.12 with
+    # a reference-count error under load.)
+    done = Signal(int, str)  # job id, what
+    failed = Signal(int, str, str)  # job id, what, one-line message
 
     def __init__(self, expected: tuple[type[BaseException], ...]) -> None:
         super().__init__()
         self._expected = expected  # failures a person caused or can fix
         self._jobs: queue.Queue[Any] = queue.Queue()
+        self._results: dict[int, Any] = {}
+        self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._thread = threading.Thread(target=self._run, name="switcher-worker", daemon=True)
         self._thread.start()
@@ -39,6 +43,11 @@ class Worker(QObject):
         job = next(self._ids)
         self._jobs.put((job, what, call))
         return job
+
+    def take(self, job: int) -> Any:
+        """The result of a finished job (once)."""
+        with self._lock:
+            return self._results.pop(job, None)
 
     def stop(self) -> None:
         """Finish after the current job; never waits for it."""
@@ -58,4 +67,6 @@ class Worker(QObject):
                 log.exception("%s failed", what)
                 self.failed.emit(job, what, f"unexpected error: {type(error).__name__}")
             else:
-                self.done.emit(job, what, result)
+                with self._lock:
+                    self._results[job] = result
+                self.done.emit(job, what)

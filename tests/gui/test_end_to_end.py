@@ -53,30 +53,29 @@ def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
 
 def _active(env: dict[str, str]) -> str:
     listing = json.loads(_cli(env, "accounts", "list", "--json"))
-    return next(a["email"] for a in listing["accounts"] if a["active"])
+    return str(next(a["email"] for a in listing["accounts"] if a["active"]))
 
 
 def _server_says(env: dict[str, str]) -> str | None:
-    """Who the bundled server thinks the device is signed in as."""
+    """Who the bundled server (its database and secret) says the device is signed in as."""
+    from switcher.local_server import InProcessTransport
+    from switcher.server import AuthApp, ServerConfig
+    from switcher.server.local import local_secret
+    from switcher.vault import LOCAL_URL
+
     cookie = _cli(env, "cookie").strip()
-    import os
-
-    from switcher.local_server import InProcessTransport, local_config  # same data dir via env
-    from switcher.server import AuthApp
-
-    saved = {k: os.environ.get(k) for k in ("SWITCHER_DATA_DIR",)}
-    os.environ["SWITCHER_DATA_DIR"] = env["SWITCHER_DATA_DIR"]
-    transport = InProcessTransport(AuthApp(local_config()))
+    data = Path(env["SWITCHER_DATA_DIR"]) / "server"
+    config = ServerConfig(
+        secret=local_secret(data / "secret"),
+        base_url=LOCAL_URL,
+        database_url=f"sqlite:///{data / 'auth.db'}",
+    )
+    transport = InProcessTransport(AuthApp(config))
     try:
-        with httpx.Client(transport=transport, base_url="http://127.0.0.1:3000") as client:
+        with httpx.Client(transport=transport, base_url=LOCAL_URL) as client:
             session = client.get("/api/auth/get-session", headers={"cookie": cookie}).json()
     finally:
         transport.shutdown()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return session["user"]["email"] if session else None
 
 
