@@ -138,3 +138,51 @@ def test_switching_from_the_tray_menu(
         log.close()
     output = (tmp_path / "app.log").read_text()
     assert "Traceback" not in output
+
+
+def test_quitting_while_a_request_hangs_exits_promptly(
+    desktop: Desktop, keyring_daemon: SecretService, tmp_path: Path
+) -> None:
+    from switcher.vault import Account, Index, Server
+    from tests.support.fault_server import FaultServer
+
+    env = {**desktop.env, **keyring_daemon.env}
+    env["SWITCHER_CONFIG_DIR"] = str(tmp_path / "config")
+    env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
+    with FaultServer(None) as silent:  # accepts connections, never answers
+        # An account on that server: the app's start-up refresh asks it, and waits.
+        index = Index.empty()
+        server = Server("silent", silent.base_url, accounts=[Account("u1", "a@example.com")])
+        index.servers["silent"] = server
+        index.current = "silent"
+        (tmp_path / "config").mkdir()
+        (tmp_path / "config" / "accounts.json").write_text(json.dumps(index.to_json()))
+        app = subprocess.Popen(
+            [sys.executable, "-m", "switcher"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            (icon,) = desktop.wait_for_tray_icons(1, TIMEOUT)
+            x, y, width, height = icon
+            deadline = time.monotonic() + TIMEOUT
+            while not silent.requests:
+                assert time.monotonic() < deadline, "the app never asked the server"
+                time.sleep(0.05)
+            before = desktop.popups()
+            desktop.click(x + width // 2, y + height // 2, button=3)
+            desktop.wait_for_popup(TIMEOUT, ignore=before)
+            desktop.key("Up", "Return")  # Quit, with the request still unanswered
+            started = time.monotonic()
+            assert app.wait(TIMEOUT) == 0
+            assert time.monotonic() - started < 3.0
+        finally:
+            if app.poll() is None:
+                app.kill()
+                app.wait(10)
+            stderr = app.stderr.read().decode() if app.stderr else ""
+            if app.stderr:
+                app.stderr.close()
+        assert "Traceback" not in stderr
