@@ -13,6 +13,7 @@ from switcher.accounts import Accounts
 from switcher.gui.controller import Controller
 from switcher.gui.local_http import LocalHTTPServer
 from switcher.gui.settings import Settings
+from switcher.gui.settings_dialog import SettingsDialog
 from switcher.gui.sign_in import SignInDialog
 from switcher.gui.single_instance import InstanceServer, ask_running_instance_to_show
 from switcher.gui.tray import Tray
@@ -36,6 +37,7 @@ class SwitcherApp(QObject):
         self.window = AccountsWindow(self.controller)
         self.window.add_account.connect(self.open_sign_in)
         self.window.revoke.connect(self.confirm_revoke)
+        self.window.settings.connect(self.open_settings)
         self.has_tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
         self.tray: Tray | None = None
         if self.has_tray:
@@ -44,6 +46,7 @@ class SwitcherApp(QObject):
             self.tray.manage.connect(self.show_window)
             self.tray.revoke.connect(self.confirm_revoke)
             self.tray.add_server.connect(self.ask_server)
+            self.tray.settings.connect(self.open_settings)
             self.tray.sign_out_all.connect(self.confirm_sign_out)
             self.tray.quit.connect(self.quit)
         self.controller.notify.connect(self.notify)
@@ -87,6 +90,11 @@ class SwitcherApp(QObject):
         self.dialog.show()
         self.dialog.raise_()
         self.dialog.activateWindow()
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings)
+        if dialog.exec():
+            self.timer.start(self.settings.refresh_seconds * 1000)
 
     def confirm_revoke(self, email: str) -> None:
         answer = QMessageBox.question(

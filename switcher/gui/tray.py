@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QPalette
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
@@ -22,6 +24,7 @@ class Tray(QObject):
     manage = Signal()
     revoke = Signal(str)
     add_server = Signal()
+    settings = Signal()
     sign_out_all = Signal()
     quit = Signal()
 
@@ -57,7 +60,10 @@ class Tray(QObject):
         snapshot = self.controller.snapshot
         active = snapshot.active
         if active is None:
-            self.icon.setIcon(neutral_icon(panel_is_dark()))
+            icon = neutral_icon(panel_is_dark())
+            # macOS tints a template image for its menu bar, light or dark.
+            icon.setIsMask(sys.platform == "darwin")
+            self.icon.setIcon(icon)
             self.icon.setToolTip(f"switcher — no active account — {snapshot.server}")
         else:
             self.icon.setIcon(avatar_icon(active.name, active.email, active.user_id))
@@ -143,6 +149,7 @@ class Tray(QObject):
             item.triggered.connect(lambda _=False, n=name: self.controller.use_server(n))
         servers.addSeparator()
         servers.addAction("Add server…").triggered.connect(self.add_server.emit)
+        menu.addAction("Settings…").triggered.connect(self.settings.emit)
         menu.addSeparator()
         sign_out = menu.addAction("Sign out of all accounts…")
         sign_out.setEnabled(bool(snapshot.accounts))

@@ -46,6 +46,7 @@ def _status(account: AccountView) -> str:
 class AccountsWindow(QMainWindow):
     add_account = Signal()
     revoke = Signal(str)
+    settings = Signal()
 
     def __init__(self, controller: Controller) -> None:
         super().__init__()
@@ -66,6 +67,9 @@ class AccountsWindow(QMainWindow):
         self.revoke_button = QPushButton("&Revoke…")
         self.again_button = QPushButton("Sign in &again…")
         self.add_button = QPushButton("&Add account…")
+        self.settings_button = QPushButton("Se&ttings…")
+        self.settings_button.setAccessibleName("Settings")
+        self.settings_button.clicked.connect(self.settings.emit)
         for button, name in (
             (self.switch_button, "Switch to the selected account"),
             (self.revoke_button, "Revoke the selected account"),
@@ -82,6 +86,7 @@ class AccountsWindow(QMainWindow):
         for button in (self.switch_button, self.revoke_button, self.again_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.settings_button)
         buttons.addWidget(self.add_button)
         body = QWidget()
         layout = QVBoxLayout(body)

@@ -6,8 +6,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from switcher.gui.settings import Settings, autostart_entry, set_start_at_login
+from switcher.gui.settings_dialog import SettingsDialog
+from tests.gui.conftest import OFFSCREEN_NOTES
 
 
 def test_settings_round_trip_and_sane_bounds(tmp_path: Path) -> None:
@@ -34,3 +37,21 @@ def test_start_at_login_is_an_xdg_autostart_entry(
     assert "-m switcher" in text
     set_start_at_login(False)
     assert not entry.exists()
+
+
+@pytest.mark.qt_log_ignore(*OFFSCREEN_NOTES)
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG autostart is Linux's")
+def test_the_settings_dialog_saves_and_sets_up_autostart(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("SWITCHER_CONFIG_DIR", str(tmp_path / "config"))
+    settings = Settings()
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.refresh.setValue(300)
+    dialog.autostart.setChecked(True)
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        dialog.save()
+    assert Settings.load(tmp_path / "config" / "settings.json") == Settings(300, True)
+    assert (tmp_path / "xdg" / "autostart" / "switcher.desktop").exists()

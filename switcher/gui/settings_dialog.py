@@ -1,0 +1,60 @@
+"""Settings: how often to refresh, and whether to start at login."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from switcher.gui.settings import Settings, set_start_at_login
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.setWindowTitle("Settings — switcher")
+        self.setAccessibleName("Settings")
+        self.refresh = QSpinBox()
+        self.refresh.setRange(10, 3600)
+        self.refresh.setSuffix(" s")
+        self.refresh.setValue(settings.refresh_seconds)
+        self.refresh.setAccessibleName("Refresh interval in seconds")
+        self.autostart = QCheckBox("Start switcher when I log in")
+        self.autostart.setChecked(settings.start_at_login)
+        self.autostart.setAccessibleName("Start at login")
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #c62828;")
+        self.error.hide()
+        form = QFormLayout()
+        form.addRow("Check sessions every", self.refresh)
+        form.addRow("", self.autostart)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def save(self) -> None:
+        try:
+            if self.autostart.isChecked() != self.settings.start_at_login:
+                set_start_at_login(self.autostart.isChecked())
+            self.settings.refresh_seconds = self.refresh.value()
+            self.settings.start_at_login = self.autostart.isChecked()
+            self.settings.save()
+        except OSError as error:
+            self.error.setText(f"Could not save: {error.strerror or error}")
+            self.error.show()
+            return
+        self.accept()
