@@ -7,10 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QIcon
 
 from switcher.accounts import Accounts, AccountsError, Event, EventKind
-from switcher.gui.state import Snapshot
+from switcher.gui.avatars import avatar_icon
+from switcher.gui.images import ImageCache
+from switcher.gui.state import AccountView, Snapshot
 from switcher.gui.worker import Worker
 from switcher.secrets import SecretStoreError
 from switcher.vault import VaultError
@@ -38,6 +41,10 @@ class Controller(QObject):
         self.pending: dict[int, str] = {}  # job id -> what (e.g. "switch:alice@example.com")
         self._events: list[Event] = []
         service.subscribe(self._events.append)  # called on the worker thread only
+        self.images = ImageCache()
+        self.images.loaded.connect(
+            lambda _url: self.changed.emit(), Qt.ConnectionType.QueuedConnection
+        )
         self.worker = Worker((AccountsError, SecretStoreError, VaultError))
         self.worker.done.connect(self._done)
         self.worker.failed.connect(self._failed)
@@ -92,6 +99,12 @@ class Controller(QObject):
             self.service.use_server(server.name)
 
         return self._submit("add-server", run)
+
+    def icon_for(self, account: AccountView) -> QIcon:
+        """The account's own picture once it has loaded, its initials until then."""
+        return self.images.icon(account.image) or avatar_icon(
+            account.name, account.email, account.user_id
+        )
 
     def is_stale(self) -> bool:
         return self.service.is_stale(self.service.vault.index.servers[self.snapshot.server])

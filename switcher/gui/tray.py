@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QPalette
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from switcher.gui.avatars import avatar_icon, neutral_icon
+from switcher.gui.avatars import neutral_icon
 from switcher.gui.controller import Controller
 from switcher.gui.state import AccountView
 
@@ -66,7 +66,7 @@ class Tray(QObject):
             self.icon.setIcon(icon)
             self.icon.setToolTip(f"switcher — no active account — {snapshot.server}")
         else:
-            self.icon.setIcon(avatar_icon(active.name, active.email, active.user_id))
+            self.icon.setIcon(self.controller.icon_for(active))
             self.icon.setToolTip(
                 f"{active.name or active.email} — {active.email} — {snapshot.server}"
             )
@@ -112,6 +112,7 @@ class Tray(QObject):
             return  # accounts came or went: the next opening shows them
         for email, action in shown.items():
             self._dress(action, accounts[email])
+            action.setIcon(self.controller.icon_for(accounts[email]))
 
     def rebuild(self) -> None:
         controller = self.controller
@@ -125,7 +126,7 @@ class Tray(QObject):
             hint = menu.addAction("No accounts yet")
             hint.setEnabled(False)
         for account in snapshot.accounts:
-            action = QAction(avatar_icon(account.name, account.email, account.user_id), "", menu)
+            action = QAction(self.controller.icon_for(account), "", menu)
             action.setCheckable(True)
             action.setData(account.email)
             self._dress(action, account)

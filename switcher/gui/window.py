@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from switcher.gui.avatars import avatar_icon
 from switcher.gui.controller import Controller
 from switcher.gui.state import AccountView
 
@@ -125,7 +124,7 @@ class AccountsWindow(QMainWindow):
                     _device(account.user_agent),
                 ]
             )
-            item.setIcon(0, avatar_icon(account.name, account.email, account.user_id))
+            item.setIcon(0, self.controller.icon_for(account))
             item.setData(0, Qt.ItemDataRole.UserRole, account.email)
             self.table.addTopLevelItem(item)
             if selected and selected.email == account.email:
