@@ -18,7 +18,7 @@ def _png(colour: str) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, b"PNG")
+    image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stubs disagree with the binding
     buffer.close()
     return bytes(data.data())
 
