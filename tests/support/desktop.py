@@ -45,7 +45,6 @@ import os
 import re
 import selectors
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -56,6 +55,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from tests.support.components import missing
+from tests.support.processes import terminate_group
 
 COMPONENT = "X desktop (Xvfb + trayer + xdotool)"
 DESKTOP_PACKAGES = "xvfb x11-utils xdotool imagemagick trayer fonts-dejavu-core"
@@ -184,28 +184,6 @@ def _tail(path: Path, lines: int = 30) -> str:
     except OSError:
         return ""
     return "\n".join(text.splitlines()[-lines:])
-
-
-def _terminate(proc: subprocess.Popen[bytes] | None) -> bool:
-    """SIGTERM the process group, SIGKILL it after STOP_TIMEOUT, reap the leader.
-
-    True when the leader ended on SIGTERM.
-    """
-    if proc is None:
-        return True
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            continue
-        # The leader is gone; finish off anything left in its group.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        return sig == signal.SIGTERM
-    proc.wait()
-    return False
 
 
 def _read_line(fd: int, timeout: float) -> str:
@@ -502,7 +480,7 @@ class Desktop:
         """Kill and reap the tray host and Xvfb (idempotent); the directory stays."""
         processes, self._processes = self._processes, []
         for proc in reversed(processes):  # the tray host first, then the server
-            clean = _terminate(proc)
+            clean = terminate_group(proc)
             if not clean and proc is processes[0]:
                 # A killed Xvfb leaves its socket and lock behind.
                 number = self.display_number

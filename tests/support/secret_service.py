@@ -46,7 +46,6 @@ import gc
 import os
 import selectors
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -57,6 +56,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from tests.support.components import missing
+from tests.support.processes import terminate_group
 
 if TYPE_CHECKING:
     import keyring.backend
@@ -129,24 +129,6 @@ def _make_base_dir() -> Path:
         return base
     shutil.rmtree(base, ignore_errors=True)  # $TMPDIR too long for a socket path
     return Path(tempfile.mkdtemp(prefix="switcher-ss-", dir="/tmp"))
-
-
-def _terminate(proc: subprocess.Popen[bytes] | None) -> None:
-    """SIGTERM the process group, SIGKILL it after STOP_TIMEOUT, reap the leader."""
-    if proc is None:
-        return
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            continue
-        # The leader is gone; finish off anything left in its group.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        return
-    proc.wait()
 
 
 @dataclass
@@ -238,7 +220,7 @@ class SecretService:
         """Kill and reap both daemons (idempotent); the directory stays."""
         processes, self._processes = self._processes, []
         for proc in reversed(processes):  # gnome-keyring first, then the bus
-            _terminate(proc)
+            terminate_group(proc)
         logs, self._logs = self._logs, []
         for log in logs:
             log.close()

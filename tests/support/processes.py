@@ -1,0 +1,31 @@
+"""Stopping the helper programs the test harnesses start in their own process groups."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+
+STOP_TIMEOUT = 5.0
+
+
+def terminate_group(proc: subprocess.Popen[bytes] | None, timeout: float = STOP_TIMEOUT) -> bool:
+    """SIGTERM the process group, SIGKILL it after ``timeout``, reap the leader.
+
+    True when the leader ended on SIGTERM (or there was nothing to stop).
+    """
+    if proc is None:
+        return True
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            continue
+        # The leader is gone; finish off anything left in its group.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        return sig == signal.SIGTERM
+    return False
