@@ -125,6 +125,17 @@ def test_switching_from_the_tray_menu(
             assert time.monotonic() < deadline, "the app did not switch to Alice"
             time.sleep(0.2)
         assert _server_says(env) == alice
+        # Launching again shows the running app's window instead of a second icon.
+        again = subprocess.run(
+            [sys.executable, "-m", "switcher"],
+            env=env,
+            capture_output=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+        assert again.returncode == 0
+        desktop.wait_for_window("Accounts", TIMEOUT)
+        assert len(desktop.tray_icons()) == 1
         # Quit from the menu: open it, choose the last entry.
         before = desktop.popups()
         desktop.click(x + width // 2, y + height // 2, button=3)
