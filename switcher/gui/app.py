@@ -36,6 +36,7 @@ class SwitcherApp(QObject):
         self.controller = Controller(service)
         self.window = AccountsWindow(self.controller)
         self.window.add_account.connect(self.open_sign_in)
+        self.window.sign_in_again.connect(self.open_sign_in)
         self.window.revoke.connect(self.confirm_revoke)
         self.window.settings.connect(self.open_settings)
         self.has_tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
@@ -81,12 +82,16 @@ class SwitcherApp(QObject):
         self.window.raise_()
         self.window.activateWindow()
 
-    def open_sign_in(self) -> None:
+    def open_sign_in(self, email: str = "") -> None:
         if self.dialog is not None and self.dialog.isVisible():
             self.dialog.raise_()
             self.dialog.activateWindow()
             return
         self.dialog = SignInDialog(self.controller)
+        if email:
+            # "Sign in again": the email is known, the password is what is asked.
+            self.dialog.email.setText(email)
+            self.dialog.password.setFocus()
         self.dialog.show()
         self.dialog.raise_()
         self.dialog.activateWindow()

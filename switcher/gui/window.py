@@ -44,6 +44,7 @@ def _status(account: AccountView) -> str:
 
 class AccountsWindow(QMainWindow):
     add_account = Signal()
+    sign_in_again = Signal(str)  # email
     revoke = Signal(str)
     settings = Signal()
 
@@ -78,7 +79,7 @@ class AccountsWindow(QMainWindow):
             button.setAccessibleName(name)
         self.switch_button.clicked.connect(self._switch_selected)
         self.revoke_button.clicked.connect(self._revoke_selected)
-        self.again_button.clicked.connect(self.add_account.emit)
+        self.again_button.clicked.connect(self._sign_in_again)
         self.add_button.clicked.connect(self.add_account.emit)
 
         buttons = QHBoxLayout()
@@ -151,6 +152,11 @@ class AccountsWindow(QMainWindow):
         account = self.selected()
         if account is not None and account.status == "valid" and not account.active:
             self.controller.switch(account.email)
+
+    def _sign_in_again(self) -> None:
+        account = self.selected()
+        if account is not None:
+            self.sign_in_again.emit(account.email)
 
     def _revoke_selected(self) -> None:
         account = self.selected()

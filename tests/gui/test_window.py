@@ -48,3 +48,28 @@ def test_rows_statuses_and_the_shortcuts(
     assert window.switch_button.isEnabled()
     assert window.revoke_button.isEnabled()
     assert not window.again_button.isEnabled()
+
+
+def test_sign_in_again_names_the_account(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    from switcher.gui.state import Snapshot
+
+    controller = make_controller()
+    email = unique_email("gone")
+    ok, message = wait_job(
+        qtbot, controller, controller.add(email, PASSWORD, sign_up=True, name="Gone", remember=True)
+    )
+    assert ok, message
+    index = controller.service.vault.index
+    index.servers[index.current].accounts[0].status = "revoked"  # as a refresh would mark it
+    controller.snapshot = Snapshot.of(index)
+    window = AccountsWindow(controller)
+    qtbot.addWidget(window)
+    assert window.table.topLevelItem(0).text(1) == "revoked elsewhere"  # type: ignore[union-attr]
+    window.table.topLevelItem(0).setSelected(True)  # type: ignore[union-attr]
+    assert window.again_button.isEnabled()
+    assert not window.switch_button.isEnabled()
+    with qtbot.waitSignal(window.sign_in_again, timeout=1000) as signal:
+        window.again_button.click()
+    assert signal.args == [email]
