@@ -35,11 +35,11 @@ def _device(user_agent: str | None) -> str:
 
 
 def _status(account: AccountView) -> str:
-    if account.active:
-        return "active"
-    return {"valid": "signed in", "revoked": "revoked elsewhere"}.get(
-        account.status, account.status
-    )
+    if account.status == "revoked":
+        return "revoked elsewhere"
+    if account.status != "valid":
+        return account.status
+    return "active" if account.active else "signed in"
 
 
 class AccountsWindow(QMainWindow):
