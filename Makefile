@@ -47,8 +47,8 @@ peer: $(STAMP)
 	$(BIN)/python -m tests.support.peer install
 
 lint: $(STAMP)
-	$(BIN)/ruff check switcher tests bench docs
-	$(BIN)/ruff format --check switcher tests bench docs
+	$(BIN)/ruff check switcher resources tests bench docs
+	$(BIN)/ruff format --check switcher resources tests bench docs
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

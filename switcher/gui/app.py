@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
+from importlib.resources import files
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QSystemTrayIcon
 
 from switcher.accounts import Accounts
@@ -153,6 +155,7 @@ def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> in
     app = QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName("switcher")
     app.setApplicationDisplayName("switcher")
+    app.setWindowIcon(QIcon(str(files("switcher.resources").joinpath("switcher.svg"))))
     app.setQuitOnLastWindowClosed(False)
     if ask_running_instance_to_show():
         return 0
