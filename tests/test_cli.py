@@ -70,3 +70,19 @@ def test_the_generated_secret_is_never_printed(clean_env: Path) -> None:
     if secret_file.exists():
         secret = secret_file.read_text().strip()
         assert secret not in result.stdout + result.stderr
+
+
+def test_the_tray_app_without_a_display_says_what_to_do(tmp_path: Path) -> None:
+    import os
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    env["SWITCHER_CONFIG_DIR"] = str(tmp_path / "config")
+    env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
+    result = _run(env=env)
+    assert result.returncode == 1
+    assert result.stderr.startswith("switcher: no display")
+    assert "Traceback" not in result.stderr

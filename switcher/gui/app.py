@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from importlib.resources import files
@@ -146,12 +147,26 @@ class SwitcherApp(QObject):
         QApplication.quit()
 
 
+def has_display() -> bool:
+    """Whether Qt can open windows here (Qt itself would abort without one)."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> int:
     import argparse
 
     from switcher.cli.accounts import build_service
 
     args = argparse.Namespace(insecure_storage=insecure_storage, server=None)
+    if not has_display():
+        print(
+            "switcher: no display to show the tray app on (DISPLAY and WAYLAND_DISPLAY are "
+            "unset); use the commands instead (switcher --help), e.g. switcher serve",
+            file=sys.stderr,
+        )
+        return 1
     app = QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName("switcher")
     app.setApplicationDisplayName("switcher")
