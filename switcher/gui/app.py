@@ -167,6 +167,8 @@ def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> in
             file=sys.stderr,
         )
         return 1
+    # Widgets only: no OpenGL, so Qt need not load the GL and EGL drivers.
+    os.environ.setdefault("QT_XCB_GL_INTEGRATION", "none")
     app = QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName("switcher")
     app.setApplicationDisplayName("switcher")
