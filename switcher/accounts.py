@@ -430,6 +430,32 @@ class Accounts:
             self._emit(Event(EventKind.REMOVED, server.name, account))
         return len(accounts)
 
+    def device_cookies(
+        self, email: str | None = None, server_name: str | None = None
+    ) -> list[Cookie]:
+        """What a browser signed in as ``email`` (default: the active account) holds.
+
+        The chosen account's session cookie plus every account's signed
+        multi-session cookie, so the site's own account switcher works too.
+        """
+        server = self.server(server_name)
+        if email is None:
+            if server.active is None:
+                raise AccountsError(f"no active account on {server.name}")
+            chosen = server.account(server.active)
+        else:
+            chosen = self._valid(server, email)
+        if chosen is None or chosen.status != "valid":
+            raise AccountsError(
+                f"{email or 'the active account'} has no valid session; sign in again"
+            )
+        previous = server.active
+        server.active = chosen.user_id  # only to build the jar; not saved
+        try:
+            return list(self._jar(server))
+        finally:
+            server.active = previous
+
     def active_cookies(self, server_name: str | None = None) -> list[Cookie]:
         """The cookies a browser signed in as the active account sends: for scripts."""
         server = self.server(server_name)

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from switcher import __version__
-from switcher.cli import accounts, serve
+from switcher.cli import accounts, export, serve
 from switcher.cli.errors import CliError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve.add_parser(commands)
     accounts.add_parsers(commands)
+    export.add_parser(commands)
     return parser
 
 

@@ -1,0 +1,43 @@
+"""Putting an account's session into real browser profiles (and cookies.txt).
+
+Every writer follows the same safety rules, because a wrong row makes
+Chromium delete every cookie of the site: refuse while the browser runs,
+back the files up, write in one transaction, read back what was written,
+refuse unknown schema versions, restore the backup on any failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ExportCookie:
+    """One cookie as a browser signed in through the site would hold it."""
+
+    name: str
+    value: str  # exactly as the server sent it (percent-encoded where it was)
+    host: str  # "127.0.0.1", "app.example.com"; a domain cookie's domain without the dot
+    host_only: bool = True
+    path: str = "/"
+    secure: bool = False
+    http_only: bool = True
+    same_site: str | None = "Lax"  # "Lax", "Strict", "None" or None (unspecified)
+    expires: float | None = None  # Unix seconds; None: a session cookie
+
+
+@dataclass(frozen=True)
+class Profile:
+    browser: str  # "firefox", "chromium", "chrome", "brave", "edge", "vivaldi"
+    name: str  # as the browser shows it
+    path: Path  # the profile directory
+    is_default: bool = False
+
+
+class ExportError(Exception):
+    """The export did not happen; the profile is as it was. The message says what to do."""
+
+
+class BrowserRunningError(ExportError):
+    """The browser has the profile open."""

@@ -1,0 +1,118 @@
+"""``switcher export``: an account's session into a browser profile or a cookies.txt file."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from pathlib import Path
+from typing import Any
+
+from switcher.accounts import AccountsError
+from switcher.browsers import ExportError, Profile
+from switcher.browsers.cookies_txt import write as write_cookies_txt
+from switcher.browsers.source import export_cookies
+from switcher.cli.accounts import build_service
+from switcher.cli.errors import CliError
+from switcher.paths import data_dir
+from switcher.secrets import SecretStoreError
+from switcher.vault import VaultError
+
+FIREFOX = ("firefox",)
+CHROMIUM_FAMILY = ("chromium", "chrome", "brave", "edge", "vivaldi")
+TARGETS = ("cookies-txt", *FIREFOX, *CHROMIUM_FAMILY)
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = commands.add_parser(
+        "export",
+        help="put an account's session into a browser profile or a cookies.txt file",
+        description="Write the chosen account's session (and this device's other accounts, "
+        "so the site's own switcher works) for the server's host only.",
+    )
+    export.add_argument("target", nargs="?", choices=TARGETS, metavar="BROWSER|cookies-txt")
+    export.add_argument(
+        "--profile", metavar="NAME|PATH", help="browser profile (default: its default)"
+    )
+    export.add_argument("--container", metavar="NAME", help="Firefox container to sign in")
+    export.add_argument("--account", metavar="EMAIL", help="the account (default: the active one)")
+    export.add_argument(
+        "--output", metavar="FILE", type=Path, help="for cookies-txt: where to write"
+    )
+    export.add_argument(
+        "--list-profiles", action="store_true", help="list the browser profiles found"
+    )
+    export.set_defaults(handler=run)
+
+
+def _module(target: str) -> Any:
+    name = "firefox" if target in FIREFOX else "chromium"
+    try:
+        return importlib.import_module(f"switcher.browsers.{name}")
+    except ImportError:
+        raise CliError(f"exporting to {target} is not available in this build") from None
+
+
+def _profiles(target: str | None) -> list[Profile]:
+    found: list[Profile] = []
+    for family in ("firefox", "chromium"):
+        if target and (target in FIREFOX) != (family == "firefox"):
+            continue
+        try:
+            module = _module(family)
+        except CliError:
+            continue
+        found += [p for p in module.find_profiles() if not target or p.browser in (target, family)]
+    return found
+
+
+def _choose(target: str, wanted: str | None) -> Profile:
+    profiles = [p for p in _profiles(target) if p.browser == target or target in FIREFOX]
+    if wanted:
+        path = Path(wanted).expanduser()
+        if path.is_dir():
+            return Profile(target, path.name, path)
+        named = [p for p in profiles if p.name == wanted]
+        if named:
+            return named[0]
+        names = ", ".join(p.name for p in profiles) or "none found"
+        raise CliError(f"no {target} profile named {wanted!r} (profiles: {names})")
+    defaults = [p for p in profiles if p.is_default] or profiles
+    if not defaults:
+        raise CliError(f"no {target} profile found; pass --profile PATH")
+    return defaults[0]
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list_profiles:
+        for profile in _profiles(args.target):
+            mark = "*" if profile.is_default else " "
+            print(f"{mark} {profile.browser}\t{profile.name}\t{profile.path}")
+        return 0
+    if args.target is None:
+        raise CliError("say where to export: a browser or cookies-txt (switcher export --help)")
+    if args.container and args.target not in FIREFOX:
+        raise CliError("--container is a Firefox feature")
+    service = build_service(args)
+    try:
+        cookies = export_cookies(service.device_cookies(args.account, args.server))
+    except (AccountsError, SecretStoreError, VaultError) as error:
+        raise CliError(str(error)) from None
+    try:
+        if args.target == "cookies-txt":
+            if args.output is None:
+                raise CliError("cookies-txt needs --output FILE")
+            write_cookies_txt(args.output, cookies)
+            print(f"wrote {len(cookies)} cookies to {args.output} (keep it private)")
+            return 0
+        profile = _choose(args.target, args.profile)
+        backups = data_dir() / "backups" / args.target
+        backups.mkdir(parents=True, exist_ok=True)
+        module = _module(args.target)
+        if args.target in FIREFOX:
+            module.export(profile.path, cookies, container=args.container, backup_dir=backups)
+        else:
+            module.export(profile.path, cookies, backup_dir=backups)
+    except ExportError as error:
+        raise CliError(str(error)) from None
+    print(f"exported {len(cookies)} cookies to {args.target} profile {profile.name}")
+    return 0

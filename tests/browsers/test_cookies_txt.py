@@ -1,0 +1,86 @@
+"""cookies.txt as curl and Python's MozillaCookieJar read it, with a real signed-in session."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from http.cookiejar import MozillaCookieJar
+from pathlib import Path
+
+import pytest
+
+from switcher.browsers import ExportCookie
+from switcher.browsers.cookies_txt import render, write
+from tests.support.browser import Browser
+from tests.support.components import missing
+from tests.support.targets import SWITCHER, Options, Servers, sign_up
+
+SESSION = ExportCookie("better-auth.session_token", "abc.sig%3D", "127.0.0.1", expires=None)
+DOMAIN = ExportCookie(
+    "pref",
+    "1",
+    "example.com",
+    host_only=False,
+    http_only=False,
+    secure=True,
+    expires=2_000_000_000.7,
+)
+
+
+def test_the_format_is_seven_tab_separated_fields() -> None:
+    text = render([SESSION, DOMAIN])
+    lines = text.splitlines()
+    assert lines[0] == "# Netscape HTTP Cookie File"
+    assert (
+        lines[2] == "#HttpOnly_127.0.0.1\tFALSE\t/\tFALSE\t0\tbetter-auth.session_token\tabc.sig%3D"
+    )
+    assert lines[3] == ".example.com\tTRUE\t/\tTRUE\t2000000000\tpref\t1"
+
+
+def test_pythons_cookie_jar_reads_it(tmp_path: Path) -> None:
+    path = tmp_path / "cookies.txt"
+    write(path, [SESSION, DOMAIN])
+    assert path.stat().st_mode & 0o777 == 0o600
+    jar = MozillaCookieJar()
+    jar.load(str(path), ignore_discard=True, ignore_expires=True)
+    cookies = {c.name: c for c in jar}
+    assert cookies["better-auth.session_token"].value == "abc.sig%3D"
+    assert cookies["better-auth.session_token"].expires == 0
+    assert cookies["pref"].domain == ".example.com"
+    assert cookies["pref"].secure
+
+
+def test_curl_signs_in_with_it(tmp_path: Path, servers: Servers) -> None:
+    curl = shutil.which("curl")
+    if curl is None:
+        missing("curl", "apt-get install curl")
+    target = servers.get(SWITCHER, Options())
+    browser = Browser(target.base_url)
+    try:
+        body = sign_up(browser, "curl")
+        cookies = [
+            # The session cookie as a browser-session cookie: curl must take it too.
+            ExportCookie(name, value, "127.0.0.1", expires=None if "_multi-" not in name else 2e9)
+            for name, value in browser.jar.items()
+        ]
+    finally:
+        browser.close()
+    path = tmp_path / "cookies.txt"
+    write(path, cookies)
+    result = subprocess.run(
+        [curl, "-s", "-b", str(path), f"{target.base_url}/api/auth/get-session"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert f'"email":"{body["user"]["email"]}"' in result.stdout  # type: ignore[index]
+
+
+@pytest.mark.parametrize("bad", ["", "../nope/cookies.txt"])
+def test_an_unwritable_destination_is_a_clear_error(tmp_path: Path, bad: str) -> None:
+    from switcher.browsers import ExportError
+
+    destination = tmp_path / "missing-dir" / "cookies.txt" if bad else tmp_path / bad
+    with pytest.raises(ExportError, match="cannot write"):
+        write(destination, [SESSION])

@@ -1,0 +1,73 @@
+"""switcher export cookies-txt: a file curl signs in with, for any account."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+from tests.cli.conftest import Cli
+from tests.support.components import missing
+from tests.support.targets import SWITCHER, Options, Servers, unique_email
+
+
+def _who(curl: str, base_url: str, path: str) -> str | None:
+    out = subprocess.run(
+        [curl, "-s", "-b", path, f"{base_url}/api/auth/get-session"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    session = json.loads(out)
+    return session["user"]["email"] if session else None
+
+
+def test_export_to_cookies_txt_for_the_active_or_a_chosen_account(
+    cli: Cli, servers: Servers
+) -> None:
+    curl = shutil.which("curl")
+    if curl is None:
+        missing("curl", "apt-get install curl")
+    target = servers.get(SWITCHER, Options())
+    cli("server", "add", target.base_url, "--name", "remote")
+    cli("server", "use", "remote")
+    alice, bob = unique_email("alice"), unique_email("bob")
+    cli.add(alice, "--sign-up")
+    cli.add(bob, "--sign-up")
+    path = cli.root / "cookies.txt"
+    out = cli("export", "cookies-txt", "--output", str(path)).stdout
+    assert "keep it private" in out
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert _who(curl, target.base_url, str(path)) == bob
+    cli("export", "cookies-txt", "--output", str(path), "--account", alice)
+    assert _who(curl, target.base_url, str(path)) == alice
+    # The device's other account travels too, so the site's own switcher works.
+    listed = subprocess.run(
+        [
+            curl,
+            "-s",
+            "-b",
+            str(path),
+            f"{target.base_url}/api/auth/multi-session/list-device-sessions",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    assert sorted(e["user"]["email"] for e in json.loads(listed)) == sorted([alice, bob])
+
+
+def test_export_mistakes_are_one_line(cli: Cli) -> None:
+    cases = [
+        (("export",), "say where to export"),
+        (("export", "cookies-txt", "--output", str(cli.root / "x.txt")), "no active account"),
+        (("export", "cookies-txt"), "no active account"),
+        (("export", "chromium", "--container", "Work"), "Firefox feature"),
+    ]
+    for args, message in cases:
+        result = cli(*args, check=False)
+        assert result.returncode == 1, (args, result.stderr)
+        assert message in result.stderr, (args, result.stderr)
+    assert cli("export", "nowhere", check=False).returncode == 2
