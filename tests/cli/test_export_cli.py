@@ -71,3 +71,23 @@ def test_export_mistakes_are_one_line(cli: Cli) -> None:
         assert result.returncode == 1, (args, result.stderr)
         assert message in result.stderr, (args, result.stderr)
     assert cli("export", "nowhere", check=False).returncode == 2
+
+
+def test_export_into_a_firefox_profile_by_path(cli: Cli, servers: Servers) -> None:
+    import sqlite3
+
+    target = servers.get(SWITCHER, Options())
+    cli("server", "add", target.base_url, "--name", "remote")
+    cli("server", "use", "remote")
+    cli.add(unique_email("fox"), "--sign-up")
+    profile = cli.root / "firefox-profile"
+    profile.mkdir()
+    out = cli("export", "firefox", "--profile", str(profile)).stdout
+    assert out.startswith("exported 2 cookies to firefox profile")
+    with sqlite3.connect(profile / "cookies.sqlite") as db:
+        names = sorted(n for (n,) in db.execute("select name from moz_cookies"))
+    assert names[0] == "better-auth.session_token"
+    assert names[1].startswith("better-auth.session_token_multi-")
+    missing_profile = cli("export", "firefox", "--profile", "No Such Profile", check=False)
+    assert missing_profile.returncode == 1
+    assert "no firefox profile named 'No Such Profile'" in missing_profile.stderr

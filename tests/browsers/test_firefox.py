@@ -1,0 +1,498 @@
+"""Firefox cookie export: finding profiles, schema rules, the safety net, the real browser."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from switcher.browsers import BrowserRunningError, ExportCookie, ExportError, firefox, safety
+from switcher.server import ServerConfig
+from tests.support.browser import Browser
+from tests.support.components import missing
+from tests.support.firefox import (
+    Served,
+    firefox_binary,
+    new_profile,
+    recording_switcher,
+    running_firefox,
+    visit,
+)
+from tests.support.targets import SECRET, sign_up
+
+WEEK = 604800
+TOKEN = "better-auth.session_token"
+
+# Column sets per schema, from the reference's version history (11 dropped
+# baseDomain, 12 added schemeMap, 13 isPartitionedAttributeSet, 15 dropped
+# rawSameSite, 16 switched expiry to ms, 17 added updateTime).
+_V14_COLUMNS = (
+    "id INTEGER PRIMARY KEY, originAttributes TEXT NOT NULL DEFAULT '', name TEXT, value TEXT, "
+    "host TEXT, path TEXT, expiry INTEGER, lastAccessed INTEGER, creationTime INTEGER, "
+    "isSecure INTEGER, isHttpOnly INTEGER, inBrowserElement INTEGER DEFAULT 0, "
+    "sameSite INTEGER DEFAULT 0, rawSameSite INTEGER DEFAULT 0, schemeMap INTEGER DEFAULT 0, "
+    "isPartitionedAttributeSet INTEGER DEFAULT 0"
+)
+_V15_COLUMNS = _V14_COLUMNS.replace("rawSameSite INTEGER DEFAULT 0, ", "")
+_UNIQUE = ", CONSTRAINT moz_uniqueid UNIQUE (name, host, path, originAttributes)"
+
+
+def make_db(profile: Path, version: int) -> Path:
+    db = profile / "cookies.sqlite"
+    if version >= 17:
+        schema = firefox.SCHEMA_17
+    else:
+        columns = _V14_COLUMNS if version <= 14 else _V15_COLUMNS
+        schema = f"CREATE TABLE moz_cookies ({columns}{_UNIQUE})"
+    with sqlite3.connect(db) as connection:
+        connection.execute(schema)
+        connection.execute(f"PRAGMA user_version = {version}")
+        connection.execute(
+            "INSERT INTO moz_cookies (name, value, host, path, expiry, lastAccessed, creationTime,"
+            " isSecure, isHttpOnly) VALUES ('native', 'kept', 'example.org', '/', 1, 1, 1, 0, 0)"
+        )
+    connection.close()
+    return db
+
+
+def rows(db: Path) -> list[dict[str, object]]:
+    with sqlite3.connect(db) as connection:
+        connection.row_factory = sqlite3.Row
+        found = [dict(row) for row in connection.execute("SELECT * FROM moz_cookies ORDER BY id")]
+    connection.close()
+    return found
+
+
+def snapshot(profile: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(profile.iterdir()) if p.is_file()}
+
+
+def cookie(name: str = "sid", value: str = "v1", **extra: object) -> ExportCookie:
+    fields: dict[str, object] = {"host": "127.0.0.1", "expires": time.time() + WEEK, **extra}
+    return ExportCookie(name, value, **fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def profile(tmp_path: Path) -> Path:
+    path = tmp_path / "profile"
+    path.mkdir()
+    return path
+
+
+# --- profile discovery ----------------------------------------------------------------
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="Linux roots")
+def test_profiles_ini_and_installs_ini(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    root = home / ".config" / "mozilla" / "firefox"  # Firefox 147+ location
+    elsewhere = tmp_path / "elsewhere" / "work-profile"
+    write(
+        root / "profiles.ini",
+        "[Profile1]\nName=default\nIsRelative=1\nPath=t0vv70uu.default\nDefault=1\n\n"
+        "[Profile0]\nName=default-esr\nIsRelative=1\nPath=22s453ma.default-esr\n\n"
+        f"[Profile2]\nName=Work\nIsRelative=0\nPath={elsewhere}\n\n"
+        "[Profile3]\nName=Gone\nIsRelative=1\nPath=deleted.gone\n\n"
+        "[General]\nStartWithLastProfile=1\nVersion=2\n\n"
+        "[Install3B6073811A6ABF12]\nDefault=22s453ma.default-esr\nLocked=1\n",
+    )
+    write(root / "installs.ini", "[3B6073811A6ABF12]\nDefault=22s453ma.default-esr\nLocked=1\n")
+    for path in (root / "t0vv70uu.default", root / "22s453ma.default-esr", elsewhere):
+        path.mkdir(parents=True)
+
+    # The legacy location with only a Default=1 profile, and a Snap install.
+    legacy = home / ".mozilla" / "firefox"
+    write(
+        legacy / "profiles.ini", "[Profile0]\nName=old\nIsRelative=1\nPath=abc.default\nDefault=1\n"
+    )
+    (legacy / "abc.default").mkdir()
+    snap = home / "snap" / "firefox" / "common" / ".mozilla" / "firefox"
+    write(snap / "profiles.ini", "[Profile0]\nName=snappy\nIsRelative=1\nPath=s.default\n")
+    (snap / "s.default").mkdir()
+
+    found = {p.name: p for p in firefox.find_profiles(home)}
+    assert set(found) == {"default", "default-esr", "Work", "old", "snappy"}  # "Gone" has no dir
+    assert found["default-esr"].is_default  # installs.ini wins over Default=1
+    assert not found["default"].is_default
+    assert found["default-esr"].path == root / "22s453ma.default-esr"
+    assert found["Work"].path == elsewhere
+    assert found["old"].is_default  # no installs.ini there: Default=1 counts
+    assert not found["snappy"].is_default
+    assert all(p.browser == "firefox" for p in found.values())
+
+
+def test_no_firefox_at_all(tmp_path: Path) -> None:
+    assert firefox.find_profiles(tmp_path) == []
+
+
+def test_platform_roots(tmp_path: Path) -> None:
+    mac = firefox._roots(tmp_path, "darwin", {})
+    assert mac == [tmp_path / "Library" / "Application Support" / "Firefox"]
+    windows = firefox._roots(tmp_path, "win32", {"APPDATA": str(tmp_path / "Roaming")})
+    assert windows[0] == tmp_path / "Roaming" / "Mozilla" / "Firefox"
+    linux = firefox._roots(tmp_path, "linux", {})
+    assert tmp_path / ".var" / "app" / "org.mozilla.firefox" / ".mozilla" / "firefox" in linux
+
+
+# --- what gets written ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("version", "scale"), [(14, 1), (15, 1), (16, 1000), (17, 1000)])
+def test_expiry_unit_follows_the_schema(profile: Path, version: int, scale: int) -> None:
+    db = make_db(profile, version)
+    expires = time.time() + WEEK
+    firefox.export(profile, [cookie(expires=expires)], backup_dir=profile.parent / "backup")
+    (native, written) = rows(db)
+    assert native["value"] == "kept"
+    assert written["expiry"] == int(expires * scale)
+    assert written["host"] == "127.0.0.1"
+    assert written["originAttributes"] == ""
+    assert written["sameSite"] == 1  # Lax
+    assert written["schemeMap"] == 1  # set over http
+    assert written["isHttpOnly"] == 1
+    now_us = time.time() * 1_000_000
+    assert abs(int(written["creationTime"]) - now_us) < 60_000_000  # type: ignore[call-overload]
+    if version <= 14:
+        assert written["rawSameSite"] == 1
+    if version >= 17:
+        assert written["updateTime"] == written["creationTime"]
+
+
+def test_a_profile_that_never_ran_gets_firefoxs_schema(profile: Path) -> None:
+    firefox.export(profile, [cookie()], backup_dir=profile.parent / "backup")
+    with sqlite3.connect(profile / "cookies.sqlite") as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 17
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        (sql,) = connection.execute(
+            "SELECT sql FROM sqlite_master WHERE name='moz_cookies'"
+        ).fetchone()
+    connection.close()
+    assert sql == firefox.SCHEMA_17
+
+
+def test_same_site_secure_and_domain_cookies(profile: Path) -> None:
+    db = make_db(profile, 17)
+    firefox.export(
+        profile,
+        [
+            cookie("unset", same_site=None),
+            cookie("strict", same_site="Strict"),
+            cookie("none", same_site="None", secure=True),
+            cookie("domain", host="example.com", host_only=False),
+        ],
+        backup_dir=profile.parent / "backup",
+    )
+    by_name = {row["name"]: row for row in rows(db)}
+    assert by_name["unset"]["sameSite"] == firefox.SAME_SITE_UNSET
+    assert by_name["strict"]["sameSite"] == 2
+    assert (by_name["none"]["sameSite"], by_name["none"]["schemeMap"]) == (0, 2)
+    assert by_name["none"]["isSecure"] == 1
+    assert by_name["domain"]["host"] == ".example.com"
+    assert all(row["isPartitionedAttributeSet"] == 0 for row in by_name.values())
+
+
+def test_existing_cookie_is_replaced(profile: Path) -> None:
+    db = make_db(profile, 17)
+    backup = profile.parent / "backup"
+    firefox.export(profile, [cookie(value="first")], backup_dir=backup)
+    firefox.export(profile, [cookie(value="second")], backup_dir=backup)
+    assert [(r["name"], r["value"]) for r in rows(db)] == [("native", "kept"), ("sid", "second")]
+
+
+def test_session_cookie_is_refused_without_touching_anything(profile: Path) -> None:
+    make_db(profile, 17)
+    before = snapshot(profile)
+    with pytest.raises(ExportError, match="session cookie") as caught:
+        firefox.export(profile, [cookie(value="SECRET", expires=None)], backup_dir=profile / "b")
+    assert "SECRET" not in str(caught.value)
+    assert snapshot(profile) == before
+
+
+# --- containers ---------------------------------------------------------------------
+
+
+def test_named_container(profile: Path) -> None:
+    db = make_db(profile, 17)
+    containers = {
+        "version": 5,
+        "lastUserContextId": 7,
+        "identities": [
+            {"userContextId": 1, "public": True, "l10nId": "user-context-personal"},
+            {"userContextId": 7, "public": True, "name": "Side Project"},
+            {"userContextId": 4294967295, "public": False, "name": "userContextIdInternal.x"},
+        ],
+    }
+    (profile / "containers.json").write_text(json.dumps(containers))
+    backup = profile.parent / "backup"
+    firefox.export(profile, [cookie(value="plain")], backup_dir=backup)
+    firefox.export(profile, [cookie(value="side")], container="Side Project", backup_dir=backup)
+    firefox.export(profile, [cookie(value="mine")], container="personal", backup_dir=backup)
+    got = {r["originAttributes"]: r["value"] for r in rows(db) if r["name"] == "sid"}
+    assert got == {"": "plain", "^userContextId=7": "side", "^userContextId=1": "mine"}
+
+    before = snapshot(profile)
+    with pytest.raises(ExportError, match="Personal, Side Project"):
+        firefox.export(profile, [cookie()], container="Nope", backup_dir=backup)
+    assert snapshot(profile) == before
+
+
+def test_builtin_containers_without_containers_json(profile: Path) -> None:
+    db = make_db(profile, 17)
+    firefox.export(profile, [cookie()], container="Work", backup_dir=profile.parent / "b")
+    assert rows(db)[-1]["originAttributes"] == "^userContextId=2"
+
+
+# --- refusals and the safety net -----------------------------------------------------------
+
+
+def test_unknown_schema_is_refused_byte_identical(profile: Path) -> None:
+    make_db(profile, 18)
+    before = snapshot(profile)
+    with pytest.raises(ExportError, match="schema 18"):
+        firefox.export(profile, [cookie()], backup_dir=profile.parent / "backup")
+    assert snapshot(profile) == before
+
+
+def test_not_a_cookie_database(profile: Path) -> None:
+    (profile / "cookies.sqlite").write_bytes(b"")
+    before = snapshot(profile)
+    with pytest.raises(ExportError, match="not a Firefox cookie database"):
+        firefox.export(profile, [cookie()], backup_dir=profile.parent / "backup")
+    assert snapshot(profile) == before
+
+
+def test_read_only_profile(profile: Path) -> None:
+    make_db(profile, 17)
+    before = snapshot(profile)
+    mode = profile.stat().st_mode
+    profile.chmod(0o555)
+    try:
+        with pytest.raises(ExportError, match="read-only"):
+            firefox.export(profile, [cookie()], backup_dir=profile.parent / "backup")
+    finally:
+        profile.chmod(mode)
+    assert snapshot(profile) == before
+
+
+def test_read_only_cookie_file(profile: Path) -> None:
+    db = make_db(profile, 17)
+    db.chmod(0o444)
+    before = snapshot(profile)
+    with pytest.raises(ExportError, match=r"cookies\.sqlite is read-only"):
+        firefox.export(profile, [cookie()], backup_dir=profile.parent / "backup")
+    assert snapshot(profile) == before
+
+
+def test_missing_profile(tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="does not exist"):
+        firefox.export(tmp_path / "nope", [cookie()], backup_dir=tmp_path / "backup")
+    assert not (tmp_path / "nope").exists()
+
+
+def test_disk_full_while_backing_up(profile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_db(profile, 17)
+    before = snapshot(profile)
+
+    def full(fd: int, data: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    # The one fault we can't cause for real: the disk filling up under the write.
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(ExportError, match="disk is full"):
+        firefox.export(profile, [cookie()], backup_dir=profile.parent / "backup")
+    monkeypatch.undo()
+    assert snapshot(profile) == before
+
+
+def run_guarded(files: list[Path], backup: Path, error: BaseException) -> None:
+    """Half-write every file (creating missing ones), then fail with ``error``."""
+    with safety.guarded(files, backup):
+        for path in files:
+            path.write_bytes(b"half-written")
+        raise error
+
+
+def test_guarded_restores_byte_for_byte(tmp_path: Path) -> None:
+    kept = tmp_path / "cookies.sqlite"
+    kept.write_bytes(b"\x00original\xff")
+    created = tmp_path / "cookies.sqlite-wal"
+    full = OSError(errno.ENOSPC, "No space left on device")
+    with pytest.raises(ExportError, match="disk is full") as caught:
+        run_guarded([kept, created], tmp_path / "backup", full)
+    assert caught.value.__cause__ is full
+    assert kept.read_bytes() == b"\x00original\xff"
+    assert not created.exists()
+
+
+def test_guarded_passes_export_errors_through(tmp_path: Path) -> None:
+    kept = tmp_path / "f"
+    kept.write_bytes(b"a")
+    error = ExportError("as is")
+    with pytest.raises(ExportError) as caught:
+        run_guarded([kept], tmp_path / "backup", error)
+    assert caught.value is error
+    assert kept.read_bytes() == b"a"
+
+
+def test_guarded_wraps_other_errors_in_one_line(tmp_path: Path) -> None:
+    kept = tmp_path / "f"
+    kept.write_bytes(b"a")
+    with pytest.raises(ExportError, match=r"^Writing the cookies failed \(ValueError\)") as caught:
+        run_guarded([kept], tmp_path / "backup", ValueError("value=SECRET"))
+    assert "SECRET" not in str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert kept.read_bytes() == b"a"
+
+
+def test_failed_read_back_restores(profile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_db(profile, 17)
+    before = snapshot(profile)
+
+    def wrong(db: Path, expected: object) -> None:
+        raise ExportError("Cookie sid did not read back as written")
+
+    monkeypatch.setattr(firefox, "_verify", wrong)
+    with pytest.raises(ExportError, match="read back"):
+        firefox.export(profile, [cookie()], backup_dir=profile.parent / "backup")
+    assert snapshot(profile) == before
+
+
+@pytest.fixture
+def held_parentlock(profile: Path) -> Iterator[Path]:
+    # POSIX locks are per process, so the holder must be another process.
+    lock = profile / ".parentlock"
+    lock.touch()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR); "
+            "fcntl.lockf(fd, fcntl.LOCK_EX); print('held', flush=True); sys.stdin.read()",
+            str(lock),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline() == b"held\n"
+    try:
+        yield lock
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(10)
+        holder.stdout.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fcntl lock")
+def test_lock_held_refused_byte_identical(profile: Path, held_parentlock: Path) -> None:
+    make_db(profile, 17)
+    before = snapshot(profile)
+    assert firefox.is_running(profile)
+    with pytest.raises(BrowserRunningError, match="Firefox is running with profile"):
+        firefox.export(profile, [cookie()], backup_dir=profile.parent / "backup")
+    assert snapshot(profile) == before
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="lock symlink")
+def test_stale_lock_symlink_is_not_running(profile: Path) -> None:
+    (profile / ".parentlock").touch()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (profile / "lock").symlink_to(f"127.0.0.1:+{dead.pid}")
+    assert not firefox.is_running(profile)
+    (profile / "lock").unlink()
+    (profile / "lock").symlink_to(f"127.0.0.1:+{os.getpid()}")  # a live pid on this host
+    assert firefox.is_running(profile)
+
+
+# --- the real browser -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def firefox_bin() -> str:
+    binary = firefox_binary()
+    if binary is None:
+        missing("firefox-esr", "apt-get install -y --no-install-recommends firefox-esr")
+    return binary
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    config = ServerConfig(
+        secret=SECRET,
+        base_url="http://127.0.0.1:1",  # replaced with the real port
+        database_url=f"sqlite:///{tmp_path / 'auth.db'}",
+        rate_limit=None,
+    )
+    with recording_switcher(config) as server:
+        yield server
+
+
+def signed_up(served: Served, label: str) -> list[ExportCookie]:
+    browser = Browser(served.base_url)
+    try:
+        sign_up(browser, label)
+        jar = dict(browser.jar)
+    finally:
+        browser.close()
+    assert TOKEN in jar
+    # What the server's Set-Cookie says: HttpOnly, SameSite=Lax, Path=/, Max-Age=604800.
+    expires = time.time() + WEEK
+    return [ExportCookie(name, value, "127.0.0.1", expires=expires) for name, value in jar.items()]
+
+
+def token(cookies: list[ExportCookie]) -> str:
+    return next(c.value for c in cookies if c.name == TOKEN)
+
+
+def test_real_firefox_presents_the_exported_session(
+    firefox_bin: str, served: Served, tmp_path: Path
+) -> None:
+    profile = new_profile(tmp_path / "ff-profile")
+    backup = tmp_path / "backup"
+    url = served.base_url + "/"
+
+    alice = signed_up(served, "alice")
+    firefox.export(profile, alice, backup_dir=backup)
+    visit(firefox_bin, profile, url, served.recorder, "/")
+    assert served.recorder.cookies_for("/")[-1][TOKEN] == token(alice)
+
+    # Switching: the second account's token replaces the first in the same profile.
+    bob = signed_up(served, "bob")
+    assert token(bob) != token(alice)
+    firefox.export(profile, bob, backup_dir=backup)
+    visit(firefox_bin, profile, url, served.recorder, "/")
+    assert served.recorder.cookies_for("/")[-1][TOKEN] == token(bob)
+
+    # A container's cookie is isolated: a normal tab keeps presenting bob.
+    # (Opening a container tab headless isn't practical, so the container
+    # rows themselves are checked at the DB level in test_named_container.)
+    carol = signed_up(served, "carol")
+    firefox.export(profile, carol, container="Personal", backup_dir=backup)
+    with running_firefox(firefox_bin, profile, url, served.recorder, "/"):
+        assert served.recorder.cookies_for("/")[-1][TOKEN] == token(bob)
+        assert firefox.is_running(profile)
+        # While it runs: refused, and nothing written.
+        with pytest.raises(BrowserRunningError, match="close it and try again"):
+            firefox.export(profile, alice, backup_dir=backup)
+    origins = {
+        (r["originAttributes"], r["value"])
+        for r in rows(profile / "cookies.sqlite")
+        if r["name"] == TOKEN
+    }
+    assert origins == {("", token(bob)), ("^userContextId=1", token(carol))}
+    assert not firefox.is_running(profile)
