@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_parser(commands)
     accounts.add_parsers(commands)
     export.add_parser(commands)
+    export.add_open_parser(commands)
     return parser
 
 

@@ -44,6 +44,57 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export.set_defaults(handler=run)
 
 
+def add_open_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    opener = commands.add_parser(
+        "open",
+        help="open the site in a browser as an account (a profile of its own per account)",
+    )
+    opener.add_argument("url", nargs="?", help="the page (default: the server's home page)")
+    opener.add_argument("--as", dest="account", required=True, metavar="EMAIL")
+    opener.add_argument(
+        "--browser", choices=(*FIREFOX, *CHROMIUM_FAMILY), help="default: the first one installed"
+    )
+    opener.set_defaults(handler=run_open)
+
+
+def run_open(args: argparse.Namespace) -> int:
+    from switcher.browsers import launch
+
+    browser = args.browser or next(iter(launch.installed_browsers()), None)
+    if browser is None:
+        raise CliError(
+            "no supported browser found (Firefox, Chromium, Chrome, Brave, Edge, Vivaldi)"
+        )
+    executable = launch.find_executable(browser)
+    if executable is None:
+        raise CliError(f"{browser} is not installed")
+    service = build_service(args)
+    try:
+        server = service.server(args.server)
+        account = server.find(args.account)
+        if account is None:
+            raise CliError(f"no account {args.account} on {server.name}")
+        cookies = export_cookies(service.device_cookies(args.account, args.server))
+    except (AccountsError, SecretStoreError, VaultError) as error:
+        raise CliError(str(error)) from None
+    profile = launch.dedicated_profile(browser, server.url, account.user_id)
+    module = _module(browser)
+    running = module.is_running(profile)
+    if not running:
+        # An open window of this profile already holds the session; otherwise
+        # write it first.
+        backups = data_dir() / "backups" / browser
+        backups.mkdir(parents=True, exist_ok=True)
+        try:
+            module.export(profile, cookies, backup_dir=backups)
+        except ExportError as error:
+            raise CliError(str(error)) from None
+    url = args.url or server.url + "/"
+    pid = launch.launch(launch.command(browser, executable, profile, url))
+    print(f"opened {url} as {account.email} in {browser} (pid {pid})")
+    return 0
+
+
 def _module(target: str) -> Any:
     name = "firefox" if target in FIREFOX else "chromium"
     try:

@@ -91,3 +91,52 @@ def test_export_into_a_firefox_profile_by_path(cli: Cli, servers: Servers) -> No
     missing_profile = cli("export", "firefox", "--profile", "No Such Profile", check=False)
     assert missing_profile.returncode == 1
     assert "no firefox profile named 'No Such Profile'" in missing_profile.stderr
+
+
+def test_open_as_an_account_uses_a_profile_of_its_own(cli: Cli) -> None:
+    import os
+    import signal
+    import time
+    from contextlib import suppress
+
+    from switcher.server import ServerConfig
+    from tests.support.firefox import firefox_binary, recording_switcher
+
+    if firefox_binary() is None:
+        missing("Firefox", "apt-get install firefox-esr")
+    config = ServerConfig(
+        secret="open-test-secret-" + "0" * 32,
+        base_url="http://127.0.0.1:1",
+        database_url=f"sqlite:///{cli.root / 'auth.db'}",
+        rate_limit=None,
+    )
+    with recording_switcher(config) as served:
+        cli("server", "add", served.base_url, "--name", "remote")
+        cli("server", "use", "remote")
+        alice, bob = unique_email("alice"), unique_email("bob")
+        cli.add(alice, "--sign-up")
+        cli("accounts", "use", alice)
+        expected = next(
+            pair.split("=", 1)[1]
+            for pair in cli("cookie", "--format", "header").stdout.strip().split("; ")
+            if pair.startswith("better-auth.session_token=")
+        )
+        cli.add(bob, "--sign-up")  # bob is active now; the browser must still be alice's
+        cli.env["MOZ_HEADLESS"] = "1"  # the browser it launches runs without a screen
+        out = cli("open", "--as", alice, "--browser", "firefox").stdout
+        pid = int(out.rsplit("(pid ", 1)[1].rstrip(")\n"))
+        try:
+            deadline = time.monotonic() + 60
+            while not served.recorder.cookies_for("/"):
+                assert time.monotonic() < deadline, "Firefox never asked for the page"
+                time.sleep(0.1)
+            seen = served.recorder.cookies_for("/")[0]
+            assert seen.get("better-auth.session_token") == expected
+        finally:
+            with suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGTERM)
+            time.sleep(1)
+            with suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+    profiles = list((cli.root / "data" / "browser-profiles" / "firefox").iterdir())
+    assert len(profiles) == 1
