@@ -79,14 +79,18 @@ def run_open(args: argparse.Namespace) -> int:
         raise CliError(str(error)) from None
     profile = launch.dedicated_profile(browser, server.url, account.user_id)
     module = _module(browser)
-    running = module.is_running(profile)
-    if not running:
-        # An open window of this profile already holds the session; otherwise
-        # write it first.
+    # An open window of this profile already holds the session; otherwise
+    # write it first.
+    if not module.is_running(profile):
         backups = data_dir() / "backups" / browser
         backups.mkdir(parents=True, exist_ok=True)
         try:
-            module.export(profile, cookies, backup_dir=backups)
+            if browser in FIREFOX:
+                module.export(profile, cookies, backup_dir=backups)
+            else:
+                # The dedicated profile is a whole user-data dir; its profile is "Default".
+                (profile / "Default").mkdir(exist_ok=True)
+                module.export(profile / "Default", cookies, backup_dir=backups, browser=browser)
         except ExportError as error:
             raise CliError(str(error)) from None
     url = args.url or server.url + "/"
@@ -162,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
         if args.target in FIREFOX:
             module.export(profile.path, cookies, container=args.container, backup_dir=backups)
         else:
-            module.export(profile.path, cookies, backup_dir=backups)
+            module.export(profile.path, cookies, backup_dir=backups, browser=args.target)
     except ExportError as error:
         raise CliError(str(error)) from None
     print(f"exported {len(cookies)} cookies to {args.target} profile {profile.name}")

@@ -140,3 +140,21 @@ def test_open_as_an_account_uses_a_profile_of_its_own(cli: Cli) -> None:
                 os.killpg(pid, signal.SIGKILL)
     profiles = list((cli.root / "data" / "browser-profiles" / "firefox").iterdir())
     assert len(profiles) == 1
+
+
+def test_export_into_a_chromium_profile_by_path(cli: Cli, servers: Servers) -> None:
+    import sqlite3
+
+    target = servers.get(SWITCHER, Options())
+    cli("server", "add", target.base_url, "--name", "remote")
+    cli("server", "use", "remote")
+    cli.add(unique_email("chrome"), "--sign-up")
+    profile = cli.root / "chromium" / "Default"
+    profile.mkdir(parents=True)
+    out = cli("export", "chromium", "--profile", str(profile)).stdout
+    assert out.startswith("exported 2 cookies to chromium profile")
+    with sqlite3.connect(profile / "Cookies") as db:
+        rows = db.execute("select name, value, encrypted_value from cookies").fetchall()
+    assert sorted(name for name, _, _ in rows)[0] == "better-auth.session_token"
+    # Encrypted (v10 on Linux) and never both columns: Chromium deletes such rows.
+    assert all(value == "" and encrypted[:3] == b"v10" for _, value, encrypted in rows)

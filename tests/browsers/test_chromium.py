@@ -1,0 +1,416 @@
+"""Chromium-family export: the crypto, the safety rules, and the real browser signed in."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from switcher.browsers import BrowserRunningError, ExportCookie, ExportError, chromium
+from switcher.browsers.chromium import create_cookie_db, export, find_profiles, is_running
+from switcher.browsers.chromium_crypto import (
+    V10_KEY,
+    CookieCryptoError,
+    decrypt_value,
+    encrypt_value,
+    keyring_password,
+)
+from switcher.server import ServerConfig
+from tests.support.browser import Browser, set_cookies
+from tests.support.chromium import new_profile, run_chromium
+from tests.support.secret_service import bus_environment, running_secret_service
+from tests.support.switcher_server import running_switcher
+from tests.support.targets import PASSWORD, SECRET, unique_email
+
+EXPIRES = time.time() + 3600
+COOKIE = ExportCookie(
+    name="better-auth.session_token", value="tok.sig%3D", host="127.0.0.1", expires=EXPIRES
+)
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(directory)): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+def rows(db: Path) -> list[dict[str, Any]]:
+    with closing(sqlite3.connect(db)) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute("SELECT * FROM cookies ORDER BY creation_utc")]
+
+
+@pytest.fixture
+def profile(tmp_path: Path) -> Path:
+    """A profile dir holding an empty meta-version-24 cookie DB, as Chromium makes it."""
+    path = tmp_path / "User Data" / "Default"
+    path.mkdir(parents=True)
+    create_cookie_db(path / "Cookies")
+    return path
+
+
+# -- crypto ------------------------------------------------------------------
+
+
+def test_v10_key_is_pbkdf2_of_peanuts() -> None:
+    assert V10_KEY.hex() == "fd621fe5a2b402539dfa147ca9272778"
+
+
+def test_v10_round_trip_carries_the_sha256_host_prefix() -> None:
+    blob = encrypt_value("value=1", ".example.test", meta_version=24)
+    assert blob.startswith(b"v10")
+    decryptor = Cipher(algorithms.AES(V10_KEY), modes.CBC(b" " * 16)).decryptor()
+    padded = decryptor.update(blob[3:]) + decryptor.finalize()
+    unpadder = padding.PKCS7(128).unpadder()
+    plain = unpadder.update(padded) + unpadder.finalize()
+    assert plain == hashlib.sha256(b".example.test").digest() + b"value=1"
+    assert decrypt_value(blob, ".example.test", meta_version=24) == "value=1"
+    # The prefix is over the host_key as stored: the dot matters.
+    with pytest.raises(CookieCryptoError, match="SHA-256"):
+        decrypt_value(blob, "example.test", meta_version=24)
+
+
+def test_before_meta_24_there_is_no_prefix() -> None:
+    blob = encrypt_value("abc", "h", meta_version=23)
+    assert len(blob) == 3 + 16
+    assert decrypt_value(blob, "h", meta_version=23) == "abc"
+    with pytest.raises(CookieCryptoError):
+        decrypt_value(blob, "h", meta_version=24)
+
+
+def test_decrypt_refuses_a_wrong_key_and_unknown_prefix() -> None:
+    blob = encrypt_value("secret-value", "h", meta_version=24, key=b"k" * 16, prefix=b"v11")
+    with pytest.raises(CookieCryptoError) as info:
+        decrypt_value(blob, "h", meta_version=24)
+    assert "secret-value" not in str(info.value)
+    with pytest.raises(CookieCryptoError):
+        decrypt_value(blob, "h", meta_version=24, keys={b"v11": b"x" * 16})
+    assert decrypt_value(blob, "h", meta_version=24, keys={b"v11": b"k" * 16}) == "secret-value"
+
+
+# -- writing -----------------------------------------------------------------
+
+
+def test_export_writes_one_v10_row_like_chromium(profile: Path, tmp_path: Path) -> None:
+    before = time.time()
+    export(profile, [COOKIE], backup_dir=tmp_path / "backup")
+    (row,) = rows(profile / "Cookies")
+    assert row["value"] == ""
+    assert isinstance(row["encrypted_value"], bytes)
+    assert decrypt_value(row["encrypted_value"], "127.0.0.1", meta_version=24) == COOKIE.value
+    expected_expiry = int((EXPIRES + 11_644_473_600) * 1e6)
+    assert abs(int(row["expires_utc"]) - expected_expiry) < 2_000_000
+    assert int(row["creation_utc"]) >= int((before + 11_644_473_600) * 1e6)
+    assert {k: row[k] for k in ("host_key", "top_frame_site_key", "path", "name")} == {
+        "host_key": "127.0.0.1",
+        "top_frame_site_key": "",
+        "path": "/",
+        "name": COOKIE.name,
+    }
+    assert (row["is_secure"], row["is_httponly"], row["samesite"]) == (0, 1, 1)
+    assert (row["has_expires"], row["is_persistent"], row["priority"]) == (1, 1, 1)
+    assert (row["source_scheme"], row["source_port"], row["source_type"]) == (1, -1, 1)
+    assert row["has_cross_site_ancestor"] == 1
+    assert (tmp_path / "backup").is_dir()
+
+
+def test_plaintext_route_fills_only_the_value_column(profile: Path, tmp_path: Path) -> None:
+    export(profile, [COOKIE], backup_dir=tmp_path / "b", encryption="plaintext")
+    (row,) = rows(profile / "Cookies")
+    assert (row["value"], row["encrypted_value"]) == (COOKIE.value, b"")
+
+
+def test_export_replaces_the_same_cookie_and_caps_expiry(profile: Path, tmp_path: Path) -> None:
+    domain = ExportCookie(
+        name="a", value="1", host="example.test", host_only=False, secure=True, same_site="Strict"
+    )
+    export(profile, [COOKIE, domain], backup_dir=tmp_path / "b", encryption="plaintext")
+    later = ExportCookie(
+        name="a", value="2", host="example.test", host_only=False, expires=time.time() + 10**9
+    )
+    export(profile, [later], backup_dir=tmp_path / "b2")
+    found = {(r["host_key"], r["name"]): r for r in rows(profile / "Cookies")}
+    assert set(found) == {("127.0.0.1", COOKIE.name), (".example.test", "a")}
+    row = found[(".example.test", "a")]
+    assert decrypt_value(row["encrypted_value"], ".example.test", meta_version=24) == "2"
+    limit = (time.time() + 400 * 86400 + 11_644_473_600) * 1e6
+    assert int(row["expires_utc"]) <= limit
+
+
+def test_a_session_cookie_is_stored_persistent(profile: Path, tmp_path: Path) -> None:
+    session = ExportCookie(name="s", value="v", host="127.0.0.1", expires=None)
+    export(profile, [session], backup_dir=tmp_path / "b")
+    (row,) = rows(profile / "Cookies")
+    assert (row["is_persistent"], row["has_expires"]) == (1, 1)
+
+
+def test_unknown_meta_version_is_refused_unchanged(profile: Path, tmp_path: Path) -> None:
+    with closing(sqlite3.connect(profile / "Cookies")) as conn, conn:
+        conn.execute(
+            "UPDATE meta SET value = '25' WHERE key IN ('version', 'last_compatible_version')"
+        )
+    before = snapshot(profile)
+    with pytest.raises(ExportError, match="version 25"):
+        export(profile, [COOKIE], backup_dir=tmp_path / "b")
+    assert snapshot(profile) == before
+
+
+def test_a_live_singleton_lock_refuses_unchanged(profile: Path, tmp_path: Path) -> None:
+    lock = profile.parent / "SingletonLock"
+    lock.symlink_to(f"{socket.gethostname()}-{os.getpid()}")
+    assert is_running(profile.parent)
+    before = snapshot(profile.parent)
+    with pytest.raises(BrowserRunningError, match="Chromium is running; close it and try again"):
+        export(profile, [COOKIE], backup_dir=tmp_path / "b")
+    assert snapshot(profile.parent) == before
+    assert not (tmp_path / "b").exists()
+
+
+def test_a_stale_singleton_lock_is_ignored(profile: Path, tmp_path: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (profile.parent / "SingletonLock").symlink_to(f"{socket.gethostname()}-{dead.pid}")
+    assert not is_running(profile.parent)
+    export(profile, [COOKIE], backup_dir=tmp_path / "b")
+    assert len(rows(profile / "Cookies")) == 1
+
+
+def test_a_lock_from_another_host_counts_as_running(tmp_path: Path) -> None:
+    (tmp_path / "SingletonLock").symlink_to("some-other-host-1")
+    assert is_running(tmp_path)
+    assert not is_running(tmp_path / "nowhere")
+
+
+def test_a_read_only_cookie_db_is_refused_unchanged(profile: Path, tmp_path: Path) -> None:
+    (profile / "Cookies").chmod(0o444)
+    before = snapshot(profile)
+    with pytest.raises(ExportError, match="read-only"):
+        export(profile, [COOKIE], backup_dir=tmp_path / "b")
+    assert snapshot(profile) == before
+
+
+def test_a_missing_profile_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="does not exist"):
+        export(tmp_path / "nope" / "Default", [COOKIE], backup_dir=tmp_path / "b")
+
+
+def test_a_failed_read_back_restores_the_files(
+    profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export(profile, [COOKIE], backup_dir=tmp_path / "b")
+    before = snapshot(profile)
+
+    def broken(*args: object) -> None:
+        raise ExportError("Read-back did not match")
+
+    monkeypatch.setattr(chromium, "_verify", broken)
+    other = ExportCookie(name="other", value="x", host="127.0.0.1", expires=time.time() + 60)
+    with pytest.raises(ExportError, match="Read-back"):
+        export(profile, [other], backup_dir=tmp_path / "b2")
+    assert snapshot(profile) == before
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ExportCookie(name="n", value="a\x01b", host="127.0.0.1"),
+        ExportCookie(name="n", value="v", host="127.0.0.1", path="nopath"),
+        ExportCookie(name="__Secure-n", value="v", host="127.0.0.1"),
+        ExportCookie(name="n", value="v", host="127.0.0.1", expires=time.time() - 10),
+    ],
+)
+def test_rows_chromium_would_drop_are_refused(
+    profile: Path, tmp_path: Path, bad: ExportCookie
+) -> None:
+    before = snapshot(profile)
+    with pytest.raises(ExportError) as info:
+        export(profile, [bad], backup_dir=tmp_path / "b")
+    assert "a\x01b" not in str(info.value)
+    assert snapshot(profile) == before
+
+
+def test_a_missing_cookie_db_is_created_and_removed_on_failure(tmp_path: Path) -> None:
+    profile = tmp_path / "Default"
+    profile.mkdir()
+    with pytest.raises(ExportError):
+        export(
+            profile,
+            [ExportCookie(name="n", value="v", host="h", path="x")],
+            backup_dir=tmp_path / "b",
+        )
+    assert list(profile.iterdir()) == []
+    export(profile, [COOKIE], backup_dir=tmp_path / "b")
+    assert len(rows(profile / "Cookies")) == 1
+
+
+def test_profiles_and_names_from_local_state(tmp_path: Path) -> None:
+    data = tmp_path / ".config" / "chromium"
+    for name in ("Default", "Profile 1"):
+        (data / name).mkdir(parents=True)
+    state = {
+        "profile": {
+            "info_cache": {
+                "Default": {"name": "Your Chromium"},
+                "Profile 1": {"name": "Work"},
+                "Profile 9": {"name": "Deleted"},
+            },
+            "last_used": "Profile 1",
+            "profiles_order": ["Default", "Profile 1"],
+        }
+    }
+    (data / "Local State").write_text(json.dumps(state))
+    brave = tmp_path / ".config" / "BraveSoftware" / "Brave-Browser" / "Default"
+    brave.mkdir(parents=True)
+    found = [(p.browser, p.name, p.path, p.is_default) for p in find_profiles(tmp_path)]
+    if sys.platform.startswith("linux"):
+        assert found == [
+            ("chromium", "Your Chromium", data / "Default", False),
+            ("chromium", "Work", data / "Profile 1", True),
+            ("brave", "Default", brave, True),
+        ]
+
+
+# -- the real browser --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    path = tmp_path_factory.mktemp("chromium-server") / "auth.db"
+    config = ServerConfig(
+        secret=SECRET,
+        base_url="http://127.0.0.1:1",
+        database_url=f"sqlite:///{path}",
+        rate_limit=None,
+    )
+    with running_switcher(config) as app:
+        yield app.config.base_url
+
+
+class Device:
+    """One browser's sign-ins, with the cookie attributes Chromium needs."""
+
+    def __init__(self, base_url: str) -> None:
+        self.browser = Browser(base_url)
+        self.cookies: dict[str, ExportCookie] = {}
+
+    def sign_up(self, label: str) -> str:
+        """Signs a new account up; returns what the page shows for it."""
+        email = unique_email(label)
+        name = label.title()
+        response = self.browser.post(
+            "/sign-up/email", {"name": name, "email": email, "password": PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        now = time.time()
+        for line in set_cookies(response):
+            if line.deletes:
+                self.cookies.pop(line.name, None)
+                continue
+            assert line.max_age == 604800 and line.http_only and line.path == "/"
+            assert (line.same_site or "").lower() == "lax"
+            self.cookies[line.name] = ExportCookie(
+                name=line.name,
+                value=line.value,
+                host="127.0.0.1",
+                http_only=line.http_only,
+                secure=line.secure,
+                same_site=line.same_site,
+                expires=now + line.max_age,
+            )
+        names = set(self.cookies)
+        assert "better-auth.session_token" in names
+        assert any(n.startswith("better-auth.session_token_multi-") for n in names)
+        return f"{name} &lt;{email}&gt;"
+
+    def close(self) -> None:
+        self.browser.close()
+
+
+def signed_in_as(dom: str) -> str:
+    marker = 'id="active-email"'
+    assert marker in dom, dom[:2000]
+    return dom.split(marker, 1)[1].split(">", 1)[1].split("</span>", 1)[0]
+
+
+def check_signed_in(
+    user_data_dir: Path, url: str, who: str, *, store: str, env: dict[str, str] | None = None
+) -> None:
+    run = run_chromium(user_data_dir, url + "/", password_store=store, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert signed_in_as(run.stdout) == who, run.stdout[:2000]
+
+
+def test_real_chromium_basic_store_is_signed_in(server: str, tmp_path: Path) -> None:
+    data = tmp_path / "ud"
+    profile = new_profile(data, password_store="basic")
+    check_signed_in(data, server, "Not signed in", store="basic")  # the check can fail
+    device = Device(server)
+    try:
+        first = device.sign_up("first")
+        export(profile, list(device.cookies.values()), backup_dir=tmp_path / "b1")
+        check_signed_in(data, server, first, store="basic")
+        second = device.sign_up("second")
+        export(profile, list(device.cookies.values()), backup_dir=tmp_path / "b2")
+        check_signed_in(data, server, second, store="basic")
+    finally:
+        device.close()
+    # Chromium kept our rows: nothing was judged invalid and dropped.
+    names = {r["name"] for r in rows(profile / "Cookies")}
+    assert "better-auth.session_token" in names
+
+
+def test_real_chromium_accepts_a_db_we_created(server: str, tmp_path: Path) -> None:
+    data = tmp_path / "ud"
+    profile = data / "Default"
+    profile.mkdir(parents=True)
+    device = Device(server)
+    try:
+        who = device.sign_up("fresh")
+        export(profile, list(device.cookies.values()), backup_dir=tmp_path / "b")
+        check_signed_in(data, server, who, store="basic")
+    finally:
+        device.close()
+
+
+def test_real_chromium_keyring_store_accepts_v10_and_v11(server: str, tmp_path: Path) -> None:
+    with running_secret_service() as service:
+        env = service.child_env()
+        data = tmp_path / "ud"
+        profile = new_profile(data, password_store="gnome-libsecret", env=env)
+        with bus_environment(service):
+            # Chromium made its v11 key: this really is a keyring profile.
+            assert keyring_password("chromium") is not None
+        device = Device(server)
+        try:
+            first = device.sign_up("first")
+            export(profile, list(device.cookies.values()), backup_dir=tmp_path / "b1")
+            check_signed_in(data, server, first, store="gnome-libsecret", env=env)
+            second = device.sign_up("second")
+            with bus_environment(service):
+                export(
+                    profile,
+                    list(device.cookies.values()),
+                    backup_dir=tmp_path / "b2",
+                    encryption="v11",
+                )
+            assert all(
+                bytes(r["encrypted_value"]).startswith(b"v11") for r in rows(profile / "Cookies")
+            )
+            check_signed_in(data, server, second, store="gnome-libsecret", env=env)
+        finally:
+            device.close()
