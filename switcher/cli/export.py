@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -58,51 +57,24 @@ def add_open_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
 
 
 def run_open(args: argparse.Namespace) -> int:
-    from switcher.browsers import launch
+    from switcher.browsers.opener import open_as
 
-    browser = args.browser or next(iter(launch.installed_browsers()), None)
-    if browser is None:
-        raise CliError(
-            "no supported browser found (Firefox, Chromium, Chrome, Brave, Edge, Vivaldi)"
-        )
-    executable = launch.find_executable(browser)
-    if executable is None:
-        raise CliError(f"{browser} is not installed")
     service = build_service(args)
     try:
-        server = service.server(args.server)
-        account = server.find(args.account)
-        if account is None:
-            raise CliError(f"no account {args.account} on {server.name}")
-        cookies = export_cookies(service.device_cookies(args.account, args.server))
-    except (AccountsError, SecretStoreError, VaultError) as error:
+        opened = open_as(
+            service, args.account, browser=args.browser, url=args.url, server_name=args.server
+        )
+    except (AccountsError, ExportError, SecretStoreError, VaultError) as error:
         raise CliError(str(error)) from None
-    profile = launch.dedicated_profile(browser, server.url, account.user_id)
-    module = _module(browser)
-    # An open window of this profile already holds the session; otherwise
-    # write it first.
-    if not module.is_running(profile):
-        backups = data_dir() / "backups" / browser
-        backups.mkdir(parents=True, exist_ok=True)
-        try:
-            if browser in FIREFOX:
-                module.export(profile, cookies, backup_dir=backups)
-            else:
-                # The dedicated profile is a whole user-data dir; its profile is "Default".
-                (profile / "Default").mkdir(exist_ok=True)
-                module.export(profile / "Default", cookies, backup_dir=backups, browser=browser)
-        except ExportError as error:
-            raise CliError(str(error)) from None
-    url = args.url or server.url + "/"
-    pid = launch.launch(launch.command(browser, executable, profile, url))
-    print(f"opened {url} as {account.email} in {browser} (pid {pid})")
+    print(f"opened {opened.url} as {opened.email} in {opened.browser} (pid {opened.pid})")
     return 0
 
 
 def _module(target: str) -> Any:
-    name = "firefox" if target in FIREFOX else "chromium"
+    from switcher.browsers.opener import writer
+
     try:
-        return importlib.import_module(f"switcher.browsers.{name}")
+        return writer(target)
     except ImportError:
         raise CliError(f"exporting to {target} is not available in this build") from None
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QIcon
 
 from switcher.accounts import Accounts, AccountsError, Event, EventKind
+from switcher.browsers import ExportError
 from switcher.gui.avatars import avatar_icon
 from switcher.gui.images import ImageCache
 from switcher.gui.state import AccountView, Snapshot
@@ -45,7 +46,7 @@ class Controller(QObject):
         self.images.loaded.connect(
             lambda _url: self.changed.emit(), Qt.ConnectionType.QueuedConnection
         )
-        self.worker = Worker((AccountsError, SecretStoreError, VaultError))
+        self.worker = Worker((AccountsError, ExportError, SecretStoreError, VaultError))
         self.worker.done.connect(self._done)
         self.worker.failed.connect(self._failed)
 
@@ -79,6 +80,12 @@ class Controller(QObject):
                 email, password, sign_up=sign_up, name=name, remember=remember
             ),
         )
+
+    def open_in_browser(self, email: str) -> int:
+        """The site in a browser as ``email``, from that account's own profile."""
+        from switcher.browsers.opener import open_as
+
+        return self._submit(f"open:{email}", lambda: open_as(self.service, email))
 
     def refresh(self) -> int:
         return self._submit("refresh", lambda: self.service.refresh())

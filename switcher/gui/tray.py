@@ -133,6 +133,13 @@ class Tray(QObject):
             email = account.email
             action.triggered.connect(lambda _=False, e=email: self._switch(e))
             menu.addAction(action)
+        valid = [a for a in snapshot.accounts if a.status == "valid"]
+        if valid:
+            browser_menu = menu.addMenu("Open in browser as")
+            for account in valid:
+                item = browser_menu.addAction(account.label)
+                email = account.email
+                item.triggered.connect(lambda _=False, e=email: self.controller.open_in_browser(e))
         if snapshot.accounts:
             revoke_menu = menu.addMenu("Revoke")
             for account in snapshot.accounts:

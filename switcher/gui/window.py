@@ -66,6 +66,9 @@ class AccountsWindow(QMainWindow):
         self.switch_button = QPushButton("&Switch")
         self.revoke_button = QPushButton("&Revoke…")
         self.again_button = QPushButton("Sign in &again…")
+        self.browser_button = QPushButton("Open in &browser")
+        self.browser_button.setAccessibleName("Open the site in a browser as the selected account")
+        self.browser_button.clicked.connect(self._open_selected)
         self.add_button = QPushButton("&Add account…")
         self.settings_button = QPushButton("Se&ttings…")
         self.settings_button.setAccessibleName("Settings")
@@ -83,7 +86,12 @@ class AccountsWindow(QMainWindow):
         self.add_button.clicked.connect(self.add_account.emit)
 
         buttons = QHBoxLayout()
-        for button in (self.switch_button, self.revoke_button, self.again_button):
+        for button in (
+            self.switch_button,
+            self.revoke_button,
+            self.again_button,
+            self.browser_button,
+        ):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.settings_button)
@@ -147,11 +155,17 @@ class AccountsWindow(QMainWindow):
         self.switch_button.setEnabled(valid and not account.active)  # type: ignore[union-attr]
         self.revoke_button.setEnabled(account is not None)
         self.again_button.setEnabled(account is not None and account.status != "valid")
+        self.browser_button.setEnabled(valid)
 
     def _switch_selected(self) -> None:
         account = self.selected()
         if account is not None and account.status == "valid" and not account.active:
             self.controller.switch(account.email)
+
+    def _open_selected(self) -> None:
+        account = self.selected()
+        if account is not None and account.status == "valid":
+            self.controller.open_in_browser(account.email)
 
     def _sign_in_again(self) -> None:
         account = self.selected()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 from switcher.gui.controller import Controller
@@ -18,7 +19,7 @@ def _texts(tray: Tray) -> list[str]:
 
 
 def test_an_empty_menu_invites_adding_an_account(
-    make_controller: Callable[..., Controller],
+    qtbot: QtBot, make_controller: Callable[..., Controller]
 ) -> None:
     tray = Tray(make_controller())
     texts = _texts(tray)
@@ -48,6 +49,12 @@ def test_accounts_are_checkable_entries_with_the_active_one_checked(
     tray.menu.aboutToShow.emit()
     assert backend.reads == reads
     assert not controller.is_pending("refresh")
+    browser_menu = next(a.menu() for a in tray.menu.actions() if a.text() == "Open in browser as")
+    assert isinstance(browser_menu, QMenu)
+    assert [a.text() for a in browser_menu.actions()] == [
+        f"Alice <{emails[0]}>",
+        f"Bob <{emails[1]}>",
+    ]
     entries = [tray.action_for(email) for email in emails]
     assert all(entry is not None and entry.isCheckable() for entry in entries)
     assert [entry.isChecked() for entry in entries] == [False, True]  # type: ignore[union-attr]

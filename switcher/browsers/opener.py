@@ -1,0 +1,72 @@
+"""Open a site as an account: write its session into the account's own profile, launch.
+
+Shared by ``switcher open`` and the tray's "Open in browser as".
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+
+from switcher.accounts import Accounts, AccountsError
+from switcher.browsers import ExportError, launch
+from switcher.browsers.source import export_cookies
+from switcher.paths import data_dir
+
+FIREFOX = ("firefox",)
+
+
+@dataclass(frozen=True)
+class Opened:
+    browser: str
+    url: str
+    email: str
+    pid: int
+
+
+def writer(browser: str) -> ModuleType:
+    """The export module for a browser (Firefox, or the Chromium family)."""
+    return importlib.import_module(
+        "switcher.browsers." + ("firefox" if browser in FIREFOX else "chromium")
+    )
+
+
+def open_as(
+    service: Accounts,
+    email: str,
+    *,
+    browser: str | None = None,
+    url: str | None = None,
+    server_name: str | None = None,
+) -> Opened:
+    """Raises ``AccountsError`` or ``ExportError`` with a one-line message."""
+    chosen = browser or next(iter(launch.installed_browsers()), None)
+    if chosen is None:
+        raise ExportError(
+            "no supported browser found (Firefox, Chromium, Chrome, Brave, Edge, Vivaldi)"
+        )
+    executable = launch.find_executable(chosen)
+    if executable is None:
+        raise ExportError(f"{chosen} is not installed")
+    server = service.server(server_name)
+    account = server.find(email)
+    if account is None:
+        raise AccountsError(f"no account {email} on {server.name}")
+    cookies = export_cookies(service.device_cookies(email, server_name))
+    profile = launch.dedicated_profile(chosen, server.url, account.user_id)
+    module = writer(chosen)
+    # An open window of this profile already holds the session; otherwise
+    # write it first.
+    if not module.is_running(profile):
+        backups = data_dir() / "backups" / chosen
+        backups.mkdir(parents=True, exist_ok=True)
+        if chosen in FIREFOX:
+            module.export(profile, cookies, backup_dir=backups)
+        else:
+            # The dedicated profile is a whole user-data dir; its profile is "Default".
+            (profile / "Default").mkdir(exist_ok=True)
+            module.export(profile / "Default", cookies, backup_dir=backups, browser=chosen)
+    target = url or server.url + "/"
+    pid = launch.launch(launch.command(chosen, executable, profile, target))
+    return Opened(chosen, target, account.email, pid)
