@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from switcher.accounts import Accounts, AccountsError
-from switcher.browsers import ExportError, launch
+from switcher.browsers import ExportError, Profile, launch
 from switcher.browsers.source import export_cookies
 from switcher.paths import data_dir
 
@@ -30,6 +30,27 @@ def writer(browser: str) -> ModuleType:
     return importlib.import_module(
         "switcher.browsers." + ("firefox" if browser in FIREFOX else "chromium")
     )
+
+
+def all_profiles() -> list[Profile]:
+    """Every Firefox and Chromium-family profile found on this machine."""
+    found: list[Profile] = []
+    for family in ("firefox", "chromium"):
+        found += writer(family).find_profiles()
+    return found
+
+
+def export_to(service: Accounts, profile: Profile, email: str | None = None) -> int:
+    """Write the account's (default: the active one's) session into ``profile``."""
+    cookies = export_cookies(service.device_cookies(email))
+    backups = data_dir() / "backups" / profile.browser
+    backups.mkdir(parents=True, exist_ok=True)
+    module = writer(profile.browser)
+    if profile.browser in FIREFOX:
+        module.export(profile.path, cookies, backup_dir=backups)
+    else:
+        module.export(profile.path, cookies, backup_dir=backups, browser=profile.browser)
+    return len(cookies)
 
 
 def open_as(

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QIcon
 
 from switcher.accounts import Accounts, AccountsError, Event, EventKind
-from switcher.browsers import ExportError
+from switcher.browsers import ExportError, Profile
 from switcher.gui.avatars import avatar_icon
 from switcher.gui.images import ImageCache
 from switcher.gui.state import AccountView, Snapshot
@@ -87,6 +87,12 @@ class Controller(QObject):
 
         return self._submit(f"open:{email}", lambda: open_as(self.service, email))
 
+    def export_to(self, profile: Profile) -> int:
+        """The active account's session into a browser profile (a notification says how it went)."""
+        from switcher.browsers.opener import export_to
+
+        return self._submit(f"export:{profile.path}", lambda: export_to(self.service, profile))
+
     def refresh(self) -> int:
         return self._submit("refresh", lambda: self.service.refresh())
 
@@ -136,6 +142,8 @@ class Controller(QObject):
                 self.notify.emit("Session ended", f"{event.account.email}: {event.message}")
         if what.startswith(("switch:", "add:", "revoke:", "sign-out")):
             self.online = True
+        if what.startswith("export:"):
+            self.notify.emit("Exported", f"the session is in {what.removeprefix('export:')}")
         self.changed.emit()
         self.finished.emit(job, True, "")
 

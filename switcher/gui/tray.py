@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QPalette
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from switcher.browsers import Profile
 from switcher.gui.avatars import neutral_icon
 from switcher.gui.controller import Controller
 from switcher.gui.state import AccountView
@@ -31,6 +32,7 @@ class Tray(QObject):
     def __init__(self, controller: Controller) -> None:
         super().__init__()
         self.controller = controller
+        self._found_profiles: list[Profile] | None = None
         self.menu = QMenu()
         self.menu.setAccessibleName("switcher")
         self.menu.aboutToShow.connect(self._about_to_show)
@@ -140,6 +142,14 @@ class Tray(QObject):
                 item = browser_menu.addAction(account.label)
                 email = account.email
                 item.triggered.connect(lambda _=False, e=email: self.controller.open_in_browser(e))
+        export_menu = menu.addMenu("Export to browser")
+        export_menu.setEnabled(snapshot.active is not None)
+        for profile in self._profiles():
+            label = f"{profile.browser.title()} — {profile.name}"
+            item = export_menu.addAction(label + ("  (default)" if profile.is_default else ""))
+            item.triggered.connect(lambda _=False, p=profile: self.controller.export_to(p))
+        if not export_menu.actions():
+            export_menu.addAction("No browser profiles found").setEnabled(False)
         if snapshot.accounts:
             revoke_menu = menu.addMenu("Revoke")
             for account in snapshot.accounts:
@@ -163,6 +173,17 @@ class Tray(QObject):
         sign_out.setEnabled(bool(snapshot.accounts))
         sign_out.triggered.connect(self.sign_out_all.emit)
         menu.addAction("Quit").triggered.connect(self.quit.emit)
+
+    def _profiles(self) -> list[Profile]:
+        # Found once: browsers' profile lists are files on disk, not the network.
+        if self._found_profiles is None:
+            from switcher.browsers.opener import all_profiles
+
+            try:
+                self._found_profiles = all_profiles()
+            except OSError:
+                self._found_profiles = []
+        return self._found_profiles
 
     def _switch(self, email: str) -> None:
         active = self.controller.snapshot.active

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
@@ -95,3 +96,31 @@ def test_reading_state_costs_no_keyring_call(
         assert controller.snapshot.accounts
         controller.is_stale()
     assert backend.reads == reads
+
+
+def test_export_to_a_browser_profile_runs_off_the_ui_thread_and_says_so(
+    qtbot: QtBot, make_controller: Callable[..., Controller], tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from switcher.browsers import Profile
+
+    controller = make_controller()
+    _add(qtbot, controller, "alice")
+    profile = tmp_path / "fx"
+    profile.mkdir()
+    notes: list[tuple[str, str]] = []
+    controller.notify.connect(lambda title, message: notes.append((title, message)))
+    ok, message = wait_job(
+        qtbot, controller, controller.export_to(Profile("firefox", "fx", profile))
+    )
+    assert ok, message
+    with sqlite3.connect(profile / "cookies.sqlite") as db:
+        assert db.execute("select count(*) from moz_cookies").fetchone()[0] == 2
+    assert notes == [("Exported", f"the session is in {profile}")]
+    missing = tmp_path / "nope"
+    ok, message = wait_job(
+        qtbot, controller, controller.export_to(Profile("firefox", "nope", missing))
+    )
+    assert not ok
+    assert "nope" in message
