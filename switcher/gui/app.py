@@ -13,6 +13,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QSystemTrayIcon
 
 from switcher.accounts import Accounts
+from switcher.gui.auto_export import AutoExport
 from switcher.gui.controller import Controller
 from switcher.gui.local_http import LocalHTTPServer
 from switcher.gui.settings import Settings
@@ -54,6 +55,7 @@ class SwitcherApp(QObject):
             self.tray.sign_out_all.connect(self.confirm_sign_out)
             self.tray.quit.connect(self.quit)
         self.controller.notify.connect(self.notify)
+        self.auto_export = AutoExport(self.controller, self.settings)
         self.local_http = LocalHTTPServer() if serve_local else None
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._periodic_refresh)
@@ -100,7 +102,13 @@ class SwitcherApp(QObject):
         self.dialog.activateWindow()
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.settings)
+        from switcher.browsers.opener import all_profiles
+
+        try:
+            profiles = all_profiles()
+        except OSError:
+            profiles = []
+        dialog = SettingsDialog(self.settings, profiles=profiles)
         if dialog.exec():
             self.timer.start(self.settings.refresh_seconds * 1000)
 

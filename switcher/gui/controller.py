@@ -31,6 +31,7 @@ class Outcome:
 
 class Controller(QObject):
     changed = Signal()  # snapshot, pending or online state changed
+    switched = Signal()  # the active account changed through this app
     notify = Signal(str, str)  # title, message
     finished = Signal(int, bool, str)  # job id, ok, message (for dialogs waiting on a job)
 
@@ -142,6 +143,8 @@ class Controller(QObject):
                 self.notify.emit("Session ended", f"{event.account.email}: {event.message}")
         if what.startswith(("switch:", "add:", "revoke:", "sign-out")):
             self.online = True
+        if what.startswith("switch:"):
+            self.switched.emit()
         if what.startswith("export:"):
             self.notify.emit("Exported", f"the session is in {what.removeprefix('export:')}")
         self.changed.emit()

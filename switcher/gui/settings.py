@@ -19,6 +19,9 @@ DEFAULT_REFRESH_SECONDS = 60
 class Settings:
     refresh_seconds: int = DEFAULT_REFRESH_SECONDS
     start_at_login: bool = False
+    # Export the active account here after every switch: (browser, profile path).
+    auto_export_browser: str | None = None
+    auto_export_path: str | None = None
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -26,7 +29,13 @@ class Settings:
         try:
             data = json.loads(path.read_text())
             seconds = int(data.get("refresh_seconds", DEFAULT_REFRESH_SECONDS))
-            return cls(max(10, seconds), bool(data.get("start_at_login", False)))
+            browser, path = data.get("auto_export_browser"), data.get("auto_export_path")
+            return cls(
+                max(10, seconds),
+                bool(data.get("start_at_login", False)),
+                str(browser) if browser and path else None,
+                str(path) if browser and path else None,
+            )
         except (OSError, ValueError, TypeError, AttributeError):
             return cls()
 

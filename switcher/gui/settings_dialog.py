@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -13,11 +16,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from switcher.browsers import Profile
 from switcher.gui.settings import Settings, set_start_at_login
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        parent: QWidget | None = None,
+        profiles: Sequence[Profile] = (),
+    ) -> None:
         super().__init__(parent)
         self.settings = settings
         self.setWindowTitle("Settings — switcher")
@@ -30,12 +39,27 @@ class SettingsDialog(QDialog):
         self.autostart = QCheckBox("Start switcher when I log in")
         self.autostart.setChecked(settings.start_at_login)
         self.autostart.setAccessibleName("Start at login")
+        self.export_to = QComboBox()
+        self.export_to.setAccessibleName("After each switch, export to")
+        self.export_to.addItem("Nowhere", None)
+        for profile in profiles:
+            self.export_to.addItem(
+                f"{profile.browser.title()} — {profile.name}", (profile.browser, str(profile.path))
+            )
+        current = (settings.auto_export_browser, settings.auto_export_path)
+        if current[0] and current[1]:
+            index = self.export_to.findData(current)
+            if index < 0:
+                self.export_to.addItem(f"{current[0].title()} — {current[1]}", current)
+                index = self.export_to.count() - 1
+            self.export_to.setCurrentIndex(index)
         self.error = QLabel()
         self.error.setStyleSheet("color: #c62828;")
         self.error.hide()
         form = QFormLayout()
         form.addRow("Check sessions every", self.refresh)
         form.addRow("", self.autostart)
+        form.addRow("After each switch, export to", self.export_to)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -52,6 +76,10 @@ class SettingsDialog(QDialog):
                 set_start_at_login(self.autostart.isChecked())
             self.settings.refresh_seconds = self.refresh.value()
             self.settings.start_at_login = self.autostart.isChecked()
+            choice = self.export_to.currentData()
+            self.settings.auto_export_browser, self.settings.auto_export_path = (
+                choice if choice else (None, None)
+            )
             self.settings.save()
         except OSError as error:
             self.error.setText(f"Could not save: {error.strerror or error}")

@@ -47,11 +47,16 @@ def test_the_settings_dialog_saves_and_sets_up_autostart(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("SWITCHER_CONFIG_DIR", str(tmp_path / "config"))
     settings = Settings()
-    dialog = SettingsDialog(settings)
+    from switcher.browsers import Profile
+
+    profile = Profile("firefox", "work", tmp_path / "fx")
+    dialog = SettingsDialog(settings, profiles=[profile])
     qtbot.addWidget(dialog)
     dialog.refresh.setValue(300)
     dialog.autostart.setChecked(True)
+    dialog.export_to.setCurrentIndex(1)
     with qtbot.waitSignal(dialog.accepted, timeout=2000):
         dialog.save()
-    assert Settings.load(tmp_path / "config" / "settings.json") == Settings(300, True)
+    saved = Settings.load(tmp_path / "config" / "settings.json")
+    assert saved == Settings(300, True, "firefox", str(tmp_path / "fx"))
     assert (tmp_path / "xdg" / "autostart" / "switcher.desktop").exists()
