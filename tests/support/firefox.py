@@ -17,15 +17,13 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-
 from switcher.server import AuthApp, ServerConfig
-from tests.support.switcher_server import free_socket
+from tests.support.switcher_server import running_switcher
 
 # Prefs that keep a throwaway profile quiet and offline apart from our server:
 # no first-run pages, telemetry, updates, safe-browsing or captive-portal probes,
@@ -121,32 +119,9 @@ class Served:
 @contextmanager
 def recording_switcher(config: ServerConfig) -> Iterator[Served]:
     """Like ``running_switcher``, with every request's Cookie header recorded."""
-    sock = free_socket()
-    port = sock.getsockname()[1]
-    app = AuthApp(replace(config, base_url=f"http://127.0.0.1:{port}"))
     recorder = Recorder()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            RecordingApp(app, recorder),
-            lifespan="on",
-            log_level="warning",
-            http="httptools",
-            loop="asyncio",
-        )
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("switcher's server did not start")
-        time.sleep(0.01)
-    try:
+    with running_switcher(config, wrap=lambda app: RecordingApp(app, recorder)) as app:
         yield Served(app, recorder)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 @contextmanager

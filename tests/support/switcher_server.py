@@ -5,9 +5,10 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any
 
 import uvicorn
 
@@ -22,14 +23,22 @@ def free_socket() -> socket.socket:
 
 
 @contextmanager
-def running_switcher(config: ServerConfig, base_url: str | None = None) -> Iterator[AuthApp]:
-    """Serve ``config`` on 127.0.0.1; its base URL is rewritten to the chosen port."""
+def running_switcher(
+    config: ServerConfig,
+    base_url: str | None = None,
+    wrap: Callable[[AuthApp], Any] | None = None,
+) -> Iterator[AuthApp]:
+    """Serve ``config`` on 127.0.0.1; its base URL is rewritten to the chosen port.
+
+    ``wrap`` puts an ASGI middleware (e.g. a request recorder) around the app.
+    """
     sock = free_socket()
     port = sock.getsockname()[1]
     config = replace(config, base_url=base_url or f"http://127.0.0.1:{port}")
     app = AuthApp(config)
+    served = wrap(app) if wrap else app
     server = uvicorn.Server(
-        uvicorn.Config(app, lifespan="on", log_level="warning", http="httptools", loop="asyncio")
+        uvicorn.Config(served, lifespan="on", log_level="warning", http="httptools", loop="asyncio")
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
