@@ -60,7 +60,11 @@ def dedicated_profile(browser: str, server_url: str, user_id: str) -> Path:
 def command(browser: str, executable: str, profile: Path, url: str) -> list[str]:
     if browser == "firefox":
         return [executable, "--profile", str(profile), url]
-    return [executable, f"--user-data-dir={profile}", "--no-first-run", url]
+    arguments = [executable, f"--user-data-dir={profile}", "--no-first-run"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Chromium refuses to start as root unless its sandbox is turned off.
+        arguments.append("--no-sandbox")
+    return [*arguments, url]
 
 
 def launch(arguments: list[str]) -> int:

@@ -158,3 +158,49 @@ def test_export_into_a_chromium_profile_by_path(cli: Cli, servers: Servers) -> N
     assert sorted(name for name, _, _ in rows)[0] == "better-auth.session_token"
     # Encrypted (v10 on Linux) and never both columns: Chromium deletes such rows.
     assert all(value == "" and encrypted[:3] == b"v10" for _, value, encrypted in rows)
+
+
+def test_open_in_chromium_on_a_real_display(cli: Cli) -> None:
+    import os
+    import signal
+    import time
+    from contextlib import suppress
+
+    from switcher.server import ServerConfig
+    from tests.support.chromium import chromium_binary
+    from tests.support.desktop import running_desktop
+    from tests.support.firefox import recording_switcher
+
+    chromium_binary()  # fails under CI when missing, skips elsewhere
+    config = ServerConfig(
+        secret="open-chromium-secret-" + "0" * 32,
+        base_url="http://127.0.0.1:1",
+        database_url=f"sqlite:///{cli.root / 'auth.db'}",
+        rate_limit=None,
+    )
+    with running_desktop(tray=False) as desktop, recording_switcher(config) as served:
+        cli("server", "add", served.base_url, "--name", "remote")
+        cli("server", "use", "remote")
+        alice = unique_email("alice")
+        cli.add(alice, "--sign-up")
+        expected = next(
+            pair.split("=", 1)[1]
+            for pair in cli("cookie").stdout.strip().split("; ")
+            if pair.startswith("better-auth.session_token=")
+        )
+        cli.add(unique_email("bob"), "--sign-up")  # bob active; the window must be alice's
+        cli.env["DISPLAY"] = desktop.display
+        out = cli("open", "--as", alice, "--browser", "chromium").stdout
+        pid = int(out.rsplit("(pid ", 1)[1].rstrip(")\n"))
+        try:
+            deadline = time.monotonic() + 60
+            while not served.recorder.cookies_for("/"):
+                assert time.monotonic() < deadline, "Chromium never asked for the page"
+                time.sleep(0.1)
+            assert served.recorder.cookies_for("/")[0].get("better-auth.session_token") == expected
+        finally:
+            with suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGTERM)
+            time.sleep(1)
+            with suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
