@@ -6,11 +6,13 @@ Shared by ``switcher open`` and the tray's "Open in browser as".
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
 from switcher.accounts import Accounts, AccountsError
-from switcher.browsers import ExportError, Profile, launch
+from switcher.browsers import ExportCookie, ExportError, Profile, launch
 from switcher.browsers.source import export_cookies
 from switcher.paths import data_dir
 
@@ -40,16 +42,23 @@ def all_profiles() -> list[Profile]:
     return found
 
 
+def write_profile(
+    browser: str, path: Path, cookies: Sequence[ExportCookie], container: str | None = None
+) -> None:
+    """Write ``cookies`` into one profile of ``browser``, its backups in the data directory."""
+    backups = data_dir() / "backups" / browser
+    backups.mkdir(parents=True, exist_ok=True)
+    module = writer(browser)
+    if browser in FIREFOX:
+        module.export(path, cookies, container=container, backup_dir=backups)
+    else:
+        module.export(path, cookies, backup_dir=backups, browser=browser)
+
+
 def export_to(service: Accounts, profile: Profile, email: str | None = None) -> int:
     """Write the account's (default: the active one's) session into ``profile``."""
     cookies = export_cookies(service.device_cookies(email))
-    backups = data_dir() / "backups" / profile.browser
-    backups.mkdir(parents=True, exist_ok=True)
-    module = writer(profile.browser)
-    if profile.browser in FIREFOX:
-        module.export(profile.path, cookies, backup_dir=backups)
-    else:
-        module.export(profile.path, cookies, backup_dir=backups, browser=profile.browser)
+    write_profile(profile.browser, profile.path, cookies)
     return len(cookies)
 
 
@@ -76,18 +85,15 @@ def open_as(
         raise AccountsError(f"no account {email} on {server.name}")
     cookies = export_cookies(service.device_cookies(email, server_name))
     profile = launch.dedicated_profile(chosen, server.url, account.user_id)
-    module = writer(chosen)
     # An open window of this profile already holds the session; otherwise
     # write it first.
-    if not module.is_running(profile):
-        backups = data_dir() / "backups" / chosen
-        backups.mkdir(parents=True, exist_ok=True)
+    if not writer(chosen).is_running(profile):
         if chosen in FIREFOX:
-            module.export(profile, cookies, backup_dir=backups)
+            write_profile(chosen, profile, cookies)
         else:
             # The dedicated profile is a whole user-data dir; its profile is "Default".
             (profile / "Default").mkdir(exist_ok=True)
-            module.export(profile / "Default", cookies, backup_dir=backups, browser=chosen)
+            write_profile(chosen, profile / "Default", cookies)
     target = url or server.url + "/"
     pid = launch.launch(launch.command(chosen, executable, profile, target))
     return Opened(chosen, target, account.email, pid)

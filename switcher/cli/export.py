@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from switcher.accounts import AccountsError
 from switcher.browsers import ExportError, Profile
 from switcher.browsers.cookies_txt import write as write_cookies_txt
+from switcher.browsers.opener import FIREFOX, all_profiles, write_profile
 from switcher.browsers.source import export_cookies
 from switcher.cli.accounts import build_service
 from switcher.cli.errors import CliError
-from switcher.paths import data_dir
 from switcher.secrets import SecretStoreError
 from switcher.vault import VaultError
 
-FIREFOX = ("firefox",)
 CHROMIUM_FAMILY = ("chromium", "chrome", "brave", "edge", "vivaldi")
 TARGETS = ("cookies-txt", *FIREFOX, *CHROMIUM_FAMILY)
 
@@ -70,30 +68,12 @@ def run_open(args: argparse.Namespace) -> int:
     return 0
 
 
-def _module(target: str) -> Any:
-    from switcher.browsers.opener import writer
-
-    try:
-        return writer(target)
-    except ImportError:
-        raise CliError(f"exporting to {target} is not available in this build") from None
-
-
 def _profiles(target: str | None) -> list[Profile]:
-    found: list[Profile] = []
-    for family in ("firefox", "chromium"):
-        if target and (target in FIREFOX) != (family == "firefox"):
-            continue
-        try:
-            module = _module(family)
-        except CliError:
-            continue
-        found += [p for p in module.find_profiles() if not target or p.browser in (target, family)]
-    return found
+    return [p for p in all_profiles() if not target or p.browser == target]
 
 
 def _choose(target: str, wanted: str | None) -> Profile:
-    profiles = [p for p in _profiles(target) if p.browser == target or target in FIREFOX]
+    profiles = _profiles(target)
     if wanted:
         path = Path(wanted).expanduser()
         if path.is_dir():
@@ -132,13 +112,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"wrote {len(cookies)} cookies to {args.output} (keep it private)")
             return 0
         profile = _choose(args.target, args.profile)
-        backups = data_dir() / "backups" / args.target
-        backups.mkdir(parents=True, exist_ok=True)
-        module = _module(args.target)
-        if args.target in FIREFOX:
-            module.export(profile.path, cookies, container=args.container, backup_dir=backups)
-        else:
-            module.export(profile.path, cookies, backup_dir=backups, browser=args.target)
+        write_profile(args.target, profile.path, cookies, container=args.container)
     except ExportError as error:
         raise CliError(str(error)) from None
     print(f"exported {len(cookies)} cookies to {args.target} profile {profile.name}")
