@@ -59,9 +59,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    from switcher.protocol.hosts import is_loopback
     from switcher.server.config import RateLimit, ServerConfig
     from switcher.server.local import SecretFileError, default_database_url, local_secret
-    from switcher.server.serve import ServeOptions, default_base_url, is_loopback, serve
+    from switcher.server.serve import ServeOptions, default_base_url, serve
 
     if not 0 < args.port < 65536:
         raise CliError(f"--port must be between 1 and 65535, got {args.port}")

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from switcher.protocol.cookies import SECURE_PREFIX
+from switcher.protocol.hosts import is_loopback
 from switcher.protocol.setcookie import SetCookie, parse_set_cookie
 
 
@@ -43,12 +44,8 @@ class Cookie:
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    # Browsers also treat every *.localhost name as a secure, local context.
+    return host.endswith(".localhost") or is_loopback(host)
 
 
 def _domain_matches(host: str, domain: str) -> bool:

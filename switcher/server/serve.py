@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -23,15 +22,6 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 3000
     workers: int = 1
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def default_base_url(host: str, port: int) -> str:
