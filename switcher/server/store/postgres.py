@@ -13,7 +13,14 @@ from typing import Any
 from switcher.protocol.dates import parse_iso, to_iso
 from switcher.server.rows import Account, Session, SessionWithUser, User
 from switcher.server.store import EmailTakenError, StoreError, UnstorableValueError
-from switcher.server.store.schema import INDEXES, JOINED_COLUMNS, TABLES, USER_COLUMNS
+from switcher.server.store.schema import (
+    INDEXES,
+    JOINED_COLUMNS,
+    TABLES,
+    USER_COLUMNS,
+    joined_from_row,
+    user_from_row,
+)
 
 POSTGRES_TABLES: dict[str, str] = {
     "user": 'create table "user" ("id" text not null primary key, "name" text not null, '
@@ -41,32 +48,6 @@ POSTGRES_TABLES: dict[str, str] = {
 
 def _iso(value: Any) -> str:
     return to_iso(value) if isinstance(value, datetime) else to_iso(parse_iso(str(value)))
-
-
-def _user(row: Sequence[Any], at: int = 0) -> User:
-    return User(
-        id=row[at],
-        name=row[at + 1],
-        email=row[at + 2],
-        email_verified=bool(row[at + 3]),
-        image=row[at + 4],
-        created_at=_iso(row[at + 5]),
-        updated_at=_iso(row[at + 6]),
-    )
-
-
-def _joined(row: Sequence[Any]) -> SessionWithUser:
-    session = Session(
-        id=row[0],
-        token=row[1],
-        user_id=row[2],
-        expires_at=_iso(row[3]),
-        created_at=_iso(row[4]),
-        updated_at=_iso(row[5]),
-        ip_address=row[6],
-        user_agent=row[7],
-    )
-    return SessionWithUser(session, _user(row, 8))
 
 
 _JOIN = f'select {JOINED_COLUMNS} from "session" s join "user" u on u."id" = s."userId"'
@@ -170,7 +151,7 @@ class PostgresStore:
 
     async def find_user_by_email(self, email: str) -> User | None:
         rows = await self._fetch(f'select {USER_COLUMNS} from "user" where "email" = %s', (email,))
-        return _user(rows[0]) if rows else None
+        return user_from_row(rows[0], _iso) if rows else None
 
     async def find_credential_password(self, user_id: str) -> str | None:
         rows = await self._fetch(
@@ -198,7 +179,7 @@ class PostgresStore:
 
     async def find_session(self, token: str) -> SessionWithUser | None:
         rows = await self._fetch(f'{_JOIN} where s."token" = %s', (token,))
-        return _joined(rows[0]) if rows else None
+        return joined_from_row(rows[0], _iso) if rows else None
 
     async def find_sessions(
         self, tokens: Sequence[str], active_after: str | None = None
@@ -210,7 +191,7 @@ class PostgresStore:
                 f'{_JOIN} where s."token" = any(%s) and s."expiresAt" > %s',
                 (list(tokens), parse_iso(active_after)),
             )
-        return [_joined(row) for row in rows]
+        return [joined_from_row(row, _iso) for row in rows]
 
     async def refresh_session(self, token: str, expires_at: str, updated_at: str) -> None:
         await self._run(

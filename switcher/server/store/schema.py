@@ -7,6 +7,11 @@ server is exactly what the other expects.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from switcher.server.rows import Session, SessionWithUser, User
+
 TABLES = ("user", "session", "account", "verification")
 
 SQLITE_TABLES: dict[str, str] = {
@@ -44,3 +49,31 @@ JOINED_COLUMNS = (
     's."ipAddress", s."userAgent", u."id", u."name", u."email", u."emailVerified", '
     'u."image", u."createdAt", u."updatedAt"'
 )
+
+
+def user_from_row(row: Sequence[Any], iso: Callable[[Any], str], at: int = 0) -> User:
+    """A ``USER_COLUMNS`` row (starting at ``at``); ``iso`` turns a stored date into wire form."""
+    return User(
+        id=row[at],
+        name=row[at + 1],
+        email=row[at + 2],
+        email_verified=bool(row[at + 3]),
+        image=row[at + 4],
+        created_at=iso(row[at + 5]),
+        updated_at=iso(row[at + 6]),
+    )
+
+
+def joined_from_row(row: Sequence[Any], iso: Callable[[Any], str]) -> SessionWithUser:
+    """A ``JOINED_COLUMNS`` row: the session's eight columns, then the user's."""
+    session = Session(
+        id=row[0],
+        token=row[1],
+        user_id=row[2],
+        expires_at=iso(row[3]),
+        created_at=iso(row[4]),
+        updated_at=iso(row[5]),
+        ip_address=row[6],
+        user_agent=row[7],
+    )
+    return SessionWithUser(session, user_from_row(row, iso, 8))

@@ -23,6 +23,8 @@ from switcher.server.store.schema import (
     SQLITE_TABLES,
     TABLES,
     USER_COLUMNS,
+    joined_from_row,
+    user_from_row,
 )
 
 _BUSY_TIMEOUT_S = 5.0
@@ -48,32 +50,6 @@ def _iso(value: Any) -> str:
     if isinstance(value, int | float):
         return to_iso(datetime.fromtimestamp(value / 1000, UTC))
     return to_iso(parse_iso(str(value)))
-
-
-def _user(row: Sequence[Any], at: int = 0) -> User:
-    return User(
-        id=row[at],
-        name=row[at + 1],
-        email=row[at + 2],
-        email_verified=bool(row[at + 3]),
-        image=row[at + 4],
-        created_at=_iso(row[at + 5]),
-        updated_at=_iso(row[at + 6]),
-    )
-
-
-def _joined(row: Sequence[Any]) -> SessionWithUser:
-    session = Session(
-        id=row[0],
-        token=row[1],
-        user_id=row[2],
-        expires_at=_iso(row[3]),
-        created_at=_iso(row[4]),
-        updated_at=_iso(row[5]),
-        ip_address=row[6],
-        user_agent=row[7],
-    )
-    return SessionWithUser(session, _user(row, 8))
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -179,7 +155,7 @@ class SQLiteStore:
         row = self.db.execute(
             f'select {USER_COLUMNS} from "user" where "email" = ?', (email,)
         ).fetchone()
-        return _user(row) if row else None
+        return user_from_row(row, _iso) if row else None
 
     async def find_credential_password(self, user_id: str) -> str | None:
         row = self.db.execute(
@@ -212,7 +188,7 @@ class SQLiteStore:
             'where s."token" = ?',
             (token,),
         ).fetchone()
-        return _joined(row) if row else None
+        return joined_from_row(row, _iso) if row else None
 
     async def find_sessions(
         self, tokens: Sequence[str], active_after: str | None = None
@@ -228,7 +204,7 @@ class SQLiteStore:
             if active_after is not None:
                 sql += ' and s."expiresAt" > ?'
                 params.append(active_after)
-            found.extend(_joined(row) for row in self.db.execute(sql, params))
+            found.extend(joined_from_row(row, _iso) for row in self.db.execute(sql, params))
         return found
 
     async def refresh_session(self, token: str, expires_at: str, updated_at: str) -> None:
