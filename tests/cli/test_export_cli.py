@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
+import time
+from contextlib import suppress
 
+from switcher.server import ServerConfig
 from tests.cli.conftest import Cli
+from tests.support.chromium import chromium_binary
 from tests.support.components import missing
+from tests.support.desktop import running_desktop
+from tests.support.firefox import Served, firefox_binary, recording_switcher
 from tests.support.targets import SWITCHER, Options, Servers, unique_email
 
 
@@ -93,51 +101,55 @@ def test_export_into_a_firefox_profile_by_path(cli: Cli, servers: Servers) -> No
     assert "no firefox profile named 'No Such Profile'" in missing_profile.stderr
 
 
-def test_open_as_an_account_uses_a_profile_of_its_own(cli: Cli) -> None:
-    import os
-    import signal
-    import time
-    from contextlib import suppress
-
-    from switcher.server import ServerConfig
-    from tests.support.firefox import firefox_binary, recording_switcher
-
-    if firefox_binary() is None:
-        missing("Firefox", "apt-get install firefox-esr")
-    config = ServerConfig(
+def _recording_config(cli: Cli) -> ServerConfig:
+    return ServerConfig(
         secret="open-test-secret-" + "0" * 32,
         base_url="http://127.0.0.1:1",
         database_url=f"sqlite:///{cli.root / 'auth.db'}",
         rate_limit=None,
     )
-    with recording_switcher(config) as served:
+
+
+def _session_token(cli: Cli) -> str:
+    """The active account's signed session cookie, as `switcher cookie` prints it."""
+    return next(
+        pair.split("=", 1)[1]
+        for pair in cli("cookie").stdout.strip().split("; ")
+        if pair.startswith("better-auth.session_token=")
+    )
+
+
+def _session_seen_after_open(cli: Cli, served: Served, email: str, browser: str) -> str | None:
+    """`switcher open --as email`; the session cookie the browser sent for the page."""
+    out = cli("open", "--as", email, "--browser", browser).stdout
+    pid = int(out.rsplit("(pid ", 1)[1].rstrip(")\n"))
+    try:
+        deadline = time.monotonic() + 60
+        while not served.recorder.cookies_for("/"):
+            assert time.monotonic() < deadline, f"{browser} never asked for the page"
+            time.sleep(0.1)
+        return served.recorder.cookies_for("/")[0].get("better-auth.session_token")
+    finally:
+        # The browser forks; its whole process group goes, politely first.
+        with suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
+        time.sleep(1)
+        with suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+
+
+def test_open_as_an_account_uses_a_profile_of_its_own(cli: Cli) -> None:
+    if firefox_binary() is None:
+        missing("Firefox", "apt-get install firefox-esr")
+    with recording_switcher(_recording_config(cli)) as served:
         cli("server", "add", served.base_url, "--name", "remote")
         cli("server", "use", "remote")
         alice, bob = unique_email("alice"), unique_email("bob")
         cli.add(alice, "--sign-up")
-        cli("accounts", "use", alice)
-        expected = next(
-            pair.split("=", 1)[1]
-            for pair in cli("cookie", "--format", "header").stdout.strip().split("; ")
-            if pair.startswith("better-auth.session_token=")
-        )
+        expected = _session_token(cli)
         cli.add(bob, "--sign-up")  # bob is active now; the browser must still be alice's
         cli.env["MOZ_HEADLESS"] = "1"  # the browser it launches runs without a screen
-        out = cli("open", "--as", alice, "--browser", "firefox").stdout
-        pid = int(out.rsplit("(pid ", 1)[1].rstrip(")\n"))
-        try:
-            deadline = time.monotonic() + 60
-            while not served.recorder.cookies_for("/"):
-                assert time.monotonic() < deadline, "Firefox never asked for the page"
-                time.sleep(0.1)
-            seen = served.recorder.cookies_for("/")[0]
-            assert seen.get("better-auth.session_token") == expected
-        finally:
-            with suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGTERM)
-            time.sleep(1)
-            with suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
+        assert _session_seen_after_open(cli, served, alice, "firefox") == expected
     profiles = list((cli.root / "data" / "browser-profiles" / "firefox").iterdir())
     assert len(profiles) == 1
 
@@ -161,46 +173,16 @@ def test_export_into_a_chromium_profile_by_path(cli: Cli, servers: Servers) -> N
 
 
 def test_open_in_chromium_on_a_real_display(cli: Cli) -> None:
-    import os
-    import signal
-    import time
-    from contextlib import suppress
-
-    from switcher.server import ServerConfig
-    from tests.support.chromium import chromium_binary
-    from tests.support.desktop import running_desktop
-    from tests.support.firefox import recording_switcher
-
     chromium_binary()  # fails under CI when missing, skips elsewhere
-    config = ServerConfig(
-        secret="open-chromium-secret-" + "0" * 32,
-        base_url="http://127.0.0.1:1",
-        database_url=f"sqlite:///{cli.root / 'auth.db'}",
-        rate_limit=None,
-    )
-    with running_desktop(tray=False) as desktop, recording_switcher(config) as served:
+    with (
+        running_desktop(tray=False) as desktop,
+        recording_switcher(_recording_config(cli)) as served,
+    ):
         cli("server", "add", served.base_url, "--name", "remote")
         cli("server", "use", "remote")
         alice = unique_email("alice")
         cli.add(alice, "--sign-up")
-        expected = next(
-            pair.split("=", 1)[1]
-            for pair in cli("cookie").stdout.strip().split("; ")
-            if pair.startswith("better-auth.session_token=")
-        )
+        expected = _session_token(cli)
         cli.add(unique_email("bob"), "--sign-up")  # bob active; the window must be alice's
         cli.env["DISPLAY"] = desktop.display
-        out = cli("open", "--as", alice, "--browser", "chromium").stdout
-        pid = int(out.rsplit("(pid ", 1)[1].rstrip(")\n"))
-        try:
-            deadline = time.monotonic() + 60
-            while not served.recorder.cookies_for("/"):
-                assert time.monotonic() < deadline, "Chromium never asked for the page"
-                time.sleep(0.1)
-            assert served.recorder.cookies_for("/")[0].get("better-auth.session_token") == expected
-        finally:
-            with suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGTERM)
-            time.sleep(1)
-            with suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
+        assert _session_seen_after_open(cli, served, alice, "chromium") == expected
