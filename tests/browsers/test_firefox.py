@@ -23,9 +23,9 @@ from tests.support.firefox import (
     firefox_binary,
     new_profile,
     recording_switcher,
-    running_firefox,
     visit,
 )
+from tests.support.marionette import controlled_firefox
 from tests.support.targets import SECRET, sign_up
 
 WEEK = 604800
@@ -455,6 +455,18 @@ def signed_up(served: Served, label: str) -> list[ExportCookie]:
     return [ExportCookie(name, value, "127.0.0.1", expires=expires) for name, value in jar.items()]
 
 
+def wait_for_request(
+    served: Served, path: str, after: int = 0, timeout: float = 30
+) -> dict[str, str]:
+    """The cookies of request number ``after`` (0-based) for ``path``, once it arrived."""
+    deadline = time.monotonic() + timeout
+    while len(seen := served.recorder.cookies_for(path)) <= after:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"Firefox did not request {path} within {timeout}s")
+        time.sleep(0.05)
+    return seen[after]
+
+
 def token(cookies: list[ExportCookie]) -> str:
     return next(c.value for c in cookies if c.name == TOKEN)
 
@@ -478,21 +490,45 @@ def test_real_firefox_presents_the_exported_session(
     visit(firefox_bin, profile, url, served.recorder, "/")
     assert served.recorder.cookies_for("/")[-1][TOKEN] == token(bob)
 
-    # A container's cookie is isolated: a normal tab keeps presenting bob.
-    # (Opening a container tab headless isn't practical, so the container
-    # rows themselves are checked at the DB level in test_named_container.)
+    # A named container gets its own account; the default container keeps bob.
+    # Firefox opens the container tab itself (through Marionette), so this is
+    # what a person clicking "Open in Client A" would send.
+    containers = {
+        "version": 5,
+        "lastUserContextId": 7,
+        "identities": [
+            {
+                "userContextId": 7,
+                "public": True,
+                "name": "Client A",
+                "icon": "briefcase",
+                "color": "red",
+            }
+        ],
+    }
+    (profile / "containers.json").write_text(json.dumps(containers), encoding="utf-8")
+    in_container = "/?container=client-a"
     carol = signed_up(served, "carol")
-    firefox.export(profile, carol, container="Personal", backup_dir=backup)
-    with running_firefox(firefox_bin, profile, url, served.recorder, "/"):
+    firefox.export(profile, carol, container="Client A", backup_dir=backup)
+    with controlled_firefox(firefox_bin, profile, url, served.recorder, "/") as marionette:
         assert served.recorder.cookies_for("/")[-1][TOKEN] == token(bob)
+        assert marionette.open_tab(url + in_container[1:], 7) == 7
+        assert wait_for_request(served, in_container)[TOKEN] == token(carol)
         assert firefox.is_running(profile)
         # While it runs: refused, and nothing written.
         with pytest.raises(BrowserRunningError, match="close it and try again"):
             firefox.export(profile, alice, backup_dir=backup)
+
+    # Switching inside the container: alice replaces carol there only.
+    firefox.export(profile, alice, container="Client A", backup_dir=backup)
+    with controlled_firefox(firefox_bin, profile, url, served.recorder, "/") as marionette:
+        assert served.recorder.cookies_for("/")[-1][TOKEN] == token(bob)
+        marionette.open_tab(url + in_container[1:], 7)
+        assert wait_for_request(served, in_container, after=1)[TOKEN] == token(alice)
     origins = {
         (r["originAttributes"], r["value"])
         for r in rows(profile / "cookies.sqlite")
         if r["name"] == TOKEN
     }
-    assert origins == {("", token(bob)), ("^userContextId=1", token(carol))}
+    assert origins == {("", token(bob)), ("^userContextId=7", token(alice))}
     assert not firefox.is_running(profile)

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -74,7 +74,7 @@ def new_profile(path: Path) -> Path:
 
 @dataclass
 class Recorder:
-    """Cookie headers seen by the server, per request path, in arrival order."""
+    """Cookie headers seen by the server, per request path (with its query), in arrival order."""
 
     seen: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -102,7 +102,9 @@ class RecordingApp:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             header = b"; ".join(v for k, v in scope["headers"] if k == b"cookie")
-            self.recorder.add(scope["path"], header.decode("latin-1"))
+            query = scope.get("query_string", b"").decode("latin-1")
+            path = scope["path"] + (f"?{query}" if query else "")
+            self.recorder.add(path, header.decode("latin-1"))
         await self.app(scope, receive, send)
 
 
@@ -126,7 +128,13 @@ def recording_switcher(config: ServerConfig) -> Iterator[Served]:
 
 @contextmanager
 def running_firefox(
-    binary: str, profile: Path, url: str, recorder: Recorder, path: str, timeout: float = 60
+    binary: str,
+    profile: Path,
+    url: str,
+    recorder: Recorder,
+    path: str,
+    timeout: float = 60,
+    extra_args: Sequence[str] = (),
 ) -> Iterator[float]:
     """Headless Firefox showing ``url``, yielded once the server saw a request for ``path``.
 
@@ -141,7 +149,7 @@ def running_firefox(
     # A file, not a pipe: Firefox logs a lot and a full pipe would stall it.
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     process = subprocess.Popen(
-        [binary, "--headless", "--no-remote", "--profile", str(profile), url],
+        [binary, "--headless", "--no-remote", *extra_args, "--profile", str(profile), url],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,
