@@ -24,6 +24,7 @@ from typing import Any
 
 from switcher.browsers import BrowserRunningError, ExportCookie, ExportError, Profile
 from switcher.browsers.chromium_crypto import (
+    MAC_ITERATIONS,
     V10,
     V10_KEY,
     V11,
@@ -31,12 +32,17 @@ from switcher.browsers.chromium_crypto import (
     decrypt_value,
     derive_key,
     encrypt_value,
+)
+from switcher.browsers.chromium_keys import (
+    dpapi_key,
+    keychain_password,
     keyring_password,
+    uses_app_bound_key,
 )
 from switcher.browsers.safety import ensure_writable, guarded
 
 SUPPORTED_META_VERSION = 24
-ENCRYPTIONS = ("auto", "v10", "v11", "plaintext")
+ENCRYPTIONS = ("auto", "v10", "v11", "keychain", "dpapi", "plaintext")
 RUNNING_MESSAGE = "Chromium is running; close it and try again"
 
 # Chromium caps cookie lifetimes at 400 days (meta version 19 on).
@@ -420,19 +426,49 @@ def _rows(
     return list(by_key.values())
 
 
-def _encoding(encryption: str, browser: str) -> dict[str, Any]:
+def _auto_encryption(browser: str, user_data_dir: Path, platform: str) -> str:
+    if platform == "darwin":
+        # Reading the Keychain asks the person first; if they say no, the
+        # plaintext column still signs the browser in.
+        return "keychain" if keychain_password(browser) is not None else "plaintext"
+    if platform == "win32":
+        # An app-bound (v20) browser may no longer read DPAPI-keyed v10 rows
+        # (untested), and only Chrome can unwrap its v20 key: plaintext is the
+        # route it certainly reads.
+        if uses_app_bound_key(user_data_dir) or dpapi_key(user_data_dir) is None:
+            return "plaintext"
+        return "dpapi"
+    # v10 is accepted by basic and keyring profiles alike on Linux and the BSDs.
+    return "v10"
+
+
+def _encoding(encryption: str, browser: str, user_data_dir: Path, platform: str) -> dict[str, Any]:
     if encryption not in ENCRYPTIONS:
         raise ValueError(f"encryption must be one of {', '.join(ENCRYPTIONS)}")
     if encryption == "auto":
-        # v10 is accepted by basic and keyring profiles alike on Linux; other
-        # systems need a Keychain/DPAPI key, so they get the plaintext column.
-        encryption = (
-            "v10" if sys.platform.startswith(("linux", "freebsd", "openbsd")) else "plaintext"
-        )
+        encryption = _auto_encryption(browser, user_data_dir, platform)
     if encryption == "plaintext":
         return {"prefix": None, "key": None, "keys": {}}
     if encryption == "v10":
         return {"prefix": V10, "key": V10_KEY, "keys": {}}
+    if encryption == "keychain":
+        password = keychain_password(browser)
+        if password is None:
+            raise ExportError(
+                "The browser's Safe Storage password could not be read from the Keychain "
+                "(access denied, or the browser never ran); allow the access or export "
+                "with the default encryption"
+            )
+        key = derive_key(password, MAC_ITERATIONS)
+        return {"prefix": V10, "key": key, "keys": {V10: key}}
+    if encryption == "dpapi":
+        aes_key = dpapi_key(user_data_dir)
+        if aes_key is None:
+            raise ExportError(
+                "The browser's cookie key could not be unwrapped with DPAPI (Local State has "
+                "none, or it belongs to another user); export with the default encryption"
+            )
+        return {"prefix": V10, "key": aes_key, "keys": {V10: aes_key}}
     password = keyring_password(browser)
     if password is None:
         raise ExportError(
@@ -523,14 +559,19 @@ def export(
     backup_dir: Path,
     encryption: str = "auto",
     browser: str = "chromium",
+    platform: str | None = None,
 ) -> None:
     """Write ``cookies`` into the Chromium-family profile at ``profile_dir``.
 
-    ``encryption``: "auto" (Linux: v10, accepted by basic and keyring
-    profiles; elsewhere: plaintext), "v10", "v11" (the key from the Secret
-    Service; only for a profile that runs with the keyring, since a basic-store
-    browser deletes the site's cookies on a v11 row) or "plaintext" (the
-    ``value`` column, no crypto). ``browser`` picks the keyring item for v11.
+    ``encryption``: "auto" picks what the platform's browser reads: Linux
+    v10 (accepted by basic and keyring profiles); macOS the Keychain key if
+    the person allows it; Windows the DPAPI key unless the browser uses an
+    app-bound key; otherwise "plaintext" (the ``value`` column, no crypto).
+    Or one of them by name: "v10", "v11" (the Secret Service key; only for a
+    profile that runs with the keyring, since a basic-store browser deletes
+    the site's cookies on a v11 row), "keychain", "dpapi", "plaintext".
+    ``browser`` picks the keyring or Keychain item; ``platform`` (default
+    ``sys.platform``) whose conventions to follow.
 
     Raises ``BrowserRunningError`` while the browser has the profile open and
     ``ExportError`` for everything else; the files are then as they were.
@@ -540,7 +581,7 @@ def export(
     for owner in (profile_dir.parent, profile_dir):  # Opera keeps the lock in the profile
         if is_running(owner):
             raise BrowserRunningError(RUNNING_MESSAGE)
-    encode = _encoding(encryption, browser)
+    encode = _encoding(encryption, browser, profile_dir.parent, platform or sys.platform)
     db_path = cookie_db(profile_dir)
     ensure_writable(db_path.parent)
     if db_path.exists():

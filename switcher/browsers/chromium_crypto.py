@@ -1,9 +1,15 @@
-"""Chromium's cookie value encryption on Linux (``v10`` and ``v11``).
+"""Chromium's cookie value encryption, as each OS does it.
 
-Both formats are AES-128-CBC with a key from PBKDF2-HMAC-SHA1 (salt
-``saltysalt``, one iteration), an IV of 16 spaces and PKCS#7 padding; the blob
-is the three-byte prefix followed by the ciphertext. ``v10`` uses the fixed
-password ``peanuts``; ``v11`` the secret Chromium keeps in the Secret Service.
+Linux and macOS: AES-128-CBC with a key from PBKDF2-HMAC-SHA1 (salt
+``saltysalt``), an IV of 16 spaces and PKCS#7 padding; the blob is the
+three-byte prefix followed by the ciphertext. On Linux ``v10`` uses the fixed
+password ``peanuts`` and ``v11`` the secret Chromium keeps in the Secret
+Service (one PBKDF2 iteration); macOS uses ``v10`` with the Keychain's "Safe
+Storage" password and 1003 iterations.
+
+Windows: AES-256-GCM with the 32-byte key Chromium keeps DPAPI-wrapped in
+``Local State``; the blob is ``v10``, a 12-byte nonce, the ciphertext and the
+16-byte tag. The key length tells the two apart: 16 bytes is CBC, 32 is GCM.
 
 From cookie DB meta version 24 on, the encrypted plaintext starts with the raw
 SHA-256 digest of the row's ``host_key``. Chromium checks that prefix on load
@@ -14,35 +20,25 @@ and, if it is wrong, deletes every cookie of the site, which is why
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 SALT = b"saltysalt"
 IV = b" " * 16
 V10 = b"v10"
 V11 = b"v11"
 V10_PASSWORD = b"peanuts"
+MAC_ITERATIONS = 1003
 # Meta version from which the plaintext carries SHA-256(host_key).
 HASH_PREFIX_VERSION = 24
 _DIGEST_SIZE = 32
-
-# Secret Service lookups, most specific first. Chromium stores its password
-# under ``application`` (with the libsecret schema below); Chrome, Brave,
-# Vivaldi and Edge builds use their own application names or share Chrome's
-# or Chromium's item, so the label is the fallback.
-_LIBSECRET_SCHEMA = "chrome_libsecret_os_crypt_password_v2"
-KEYRING_ITEMS: Mapping[str, tuple[tuple[str, str], ...]] = {
-    "chromium": (("chromium", "Chromium Safe Storage"),),
-    "chrome": (("chrome", "Chrome Safe Storage"),),
-    "brave": (("brave", "Brave Safe Storage"), ("chrome", "Chrome Safe Storage")),
-    "vivaldi": (("vivaldi", "Vivaldi Safe Storage"), ("chrome", "Chrome Safe Storage")),
-    "edge": (
-        ("microsoft-edge", "Microsoft Edge Safe Storage"),
-        ("chromium", "Chromium Safe Storage"),
-    ),
-}
+_CBC_KEY_SIZE, _GCM_KEY_SIZE = 16, 32
+_GCM_NONCE_SIZE, _GCM_TAG_SIZE = 12, 16
 
 
 class CookieCryptoError(ValueError):
@@ -65,14 +61,42 @@ def host_digest(host_key: str) -> bytes:
 def encrypt_value(
     value: str, host_key: str, *, meta_version: int, key: bytes = V10_KEY, prefix: bytes = V10
 ) -> bytes:
-    """The ``encrypted_value`` blob Chromium would write for ``value``."""
+    """The ``encrypted_value`` blob Chromium would write for ``value`` with ``key``."""
     plaintext = value.encode("utf-8")
     if meta_version >= HASH_PREFIX_VERSION:
         plaintext = host_digest(host_key) + plaintext
+    if len(key) == _GCM_KEY_SIZE:
+        nonce = os.urandom(_GCM_NONCE_SIZE)
+        return prefix + nonce + AESGCM(key).encrypt(nonce, plaintext, None)
+    if len(key) != _CBC_KEY_SIZE:
+        raise ValueError("a Chromium cookie key is 16 (CBC) or 32 (GCM) bytes")
     padder = padding.PKCS7(128).padder()
     padded = padder.update(plaintext) + padder.finalize()
     encryptor = Cipher(algorithms.AES(key), modes.CBC(IV)).encryptor()
     return prefix + encryptor.update(padded) + encryptor.finalize()
+
+
+def _decrypt_cbc(key: bytes, ciphertext: bytes) -> bytes:
+    if not ciphertext or len(ciphertext) % 16:
+        raise CookieCryptoError("ciphertext length is not a whole number of blocks")
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(IV)).decryptor()
+    padded = decryptor.update(ciphertext) + decryptor.finalize()
+    unpadder = padding.PKCS7(128).unpadder()
+    try:
+        return unpadder.update(padded) + unpadder.finalize()
+    except ValueError:
+        # Bad padding almost always means the wrong key.
+        raise CookieCryptoError("bad padding (wrong key?)") from None
+
+
+def _decrypt_gcm(key: bytes, blob: bytes) -> bytes:
+    if len(blob) < _GCM_NONCE_SIZE + _GCM_TAG_SIZE:
+        raise CookieCryptoError("the AES-GCM value is too short")
+    nonce, sealed = blob[:_GCM_NONCE_SIZE], blob[_GCM_NONCE_SIZE:]
+    try:
+        return AESGCM(key).decrypt(nonce, sealed, None)
+    except InvalidTag:
+        raise CookieCryptoError("authentication failed (wrong key?)") from None
 
 
 def decrypt_value(
@@ -80,25 +104,21 @@ def decrypt_value(
 ) -> str:
     """The cookie value in ``blob``, checked the way Chromium checks it on load.
 
-    ``keys`` maps a prefix (``b"v10"``, ``b"v11"``) to its key; ``v10`` is
-    always known. Raises ``CookieCryptoError`` for an unknown prefix, a bad
-    key or padding, or a missing or wrong SHA-256 prefix.
+    ``keys`` maps a prefix (``b"v10"``, ``b"v11"``) to its key; without one,
+    ``v10`` means Linux's fixed key. Raises ``CookieCryptoError`` for an
+    unknown prefix, a wrong key, bad padding or a failed GCM tag, or a missing
+    or wrong SHA-256 prefix.
     """
     known = {V10: V10_KEY, **(keys or {})}
     prefix, ciphertext = bytes(blob[:3]), bytes(blob[3:])
     key = known.get(prefix)
     if key is None:
         raise CookieCryptoError("unknown or unsupported encryption prefix")
-    if not ciphertext or len(ciphertext) % 16:
-        raise CookieCryptoError("ciphertext length is not a whole number of blocks")
-    decryptor = Cipher(algorithms.AES(key), modes.CBC(IV)).decryptor()
-    padded = decryptor.update(ciphertext) + decryptor.finalize()
-    unpadder = padding.PKCS7(128).unpadder()
-    try:
-        plaintext = unpadder.update(padded) + unpadder.finalize()
-    except ValueError:
-        # Bad padding almost always means the wrong key.
-        raise CookieCryptoError("bad padding (wrong key?)") from None
+    plaintext = (
+        _decrypt_gcm(key, ciphertext)
+        if len(key) == _GCM_KEY_SIZE
+        else _decrypt_cbc(key, ciphertext)
+    )
     if meta_version >= HASH_PREFIX_VERSION:
         if plaintext[:_DIGEST_SIZE] != host_digest(host_key):
             raise CookieCryptoError("the SHA-256 host prefix is missing or wrong")
@@ -107,40 +127,3 @@ def decrypt_value(
         return plaintext.decode("utf-8")
     except UnicodeDecodeError:
         raise CookieCryptoError("the value is not UTF-8") from None
-
-
-def keyring_password(browser: str = "chromium") -> bytes | None:
-    """The ``v11`` password of ``browser`` from the Secret Service, or None.
-
-    None when there is no Secret Service, it is locked, or it has no item for
-    the browser (which then has never used the keyring). Needs ``secretstorage``
-    (a dependency of ``keyring``); the secret is returned, never logged.
-    """
-    try:
-        import secretstorage
-    except ImportError:
-        return None
-    try:
-        connection = secretstorage.dbus_init()
-    except Exception:  # no session bus, or it refused us: treat as "no keyring"
-        return None
-    try:
-        for application, label in KEYRING_ITEMS.get(browser, KEYRING_ITEMS["chromium"]):
-            for attributes in (
-                {"application": application, "xdg:schema": _LIBSECRET_SCHEMA},
-                {"application": application},
-            ):
-                for item in secretstorage.search_items(connection, attributes):
-                    if not item.is_locked():
-                        return bytes(item.get_secret())
-            collection = secretstorage.get_default_collection(connection)
-            if collection.is_locked():
-                continue
-            for item in collection.get_all_items():
-                if item.get_label() == label:
-                    return bytes(item.get_secret())
-    except Exception:  # a D-Bus error mid-way: the caller reports "no keyring"
-        return None
-    finally:
-        connection.close()
-    return None

@@ -26,8 +26,8 @@ from switcher.browsers.chromium_crypto import (
     CookieCryptoError,
     decrypt_value,
     encrypt_value,
-    keyring_password,
 )
+from switcher.browsers.chromium_keys import keyring_password
 from switcher.server import ServerConfig
 from tests.support.browser import Browser, set_cookies
 from tests.support.chromium import new_profile, run_chromium
