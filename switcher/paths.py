@@ -29,3 +29,11 @@ def config_dir() -> Path:
 def local_server_dir() -> Path:
     """The bundled server's database and secret."""
     return data_dir() / "server"
+
+
+def log_dir() -> Path:
+    """Where the rotating log file lives (``$SWITCHER_LOG_DIR`` overrides)."""
+    override = os.environ.get("SWITCHER_LOG_DIR")
+    return (
+        Path(override) if override else Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+    )

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from switcher import __version__
-from switcher.cli import accounts, export, serve
+from switcher.cli import accounts, doctor, export, serve
 from switcher.cli.errors import CliError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     accounts.add_parsers(commands)
     export.add_parser(commands)
     export.add_open_parser(commands)
+    doctor.add_parser(commands)
     return parser
 
 
