@@ -26,7 +26,7 @@ run: $(STAMP)
 SYSTEM_PACKAGES := postgresql wrk build-essential python3 python3-venv util-linux ca-certificates \
 	gnome-keyring dbus-daemon \
 	xvfb x11-utils xdotool imagemagick trayer fonts-dejavu-core \
-	firefox-esr chromium curl \
+	firefox-esr chromium curl desktop-file-utils appstream \
 	libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon-x11-0 libxcb-cursor0 \
 	libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 \
 	libxcb-shape0 libxcb-xkb1

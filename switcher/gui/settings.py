@@ -5,11 +5,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import plistlib
 import shlex
+import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from switcher.app_identity import APP_ID, ICON_NAME, launch_command
 from switcher.paths import config_dir
 
 DEFAULT_REFRESH_SECONDS = 60
@@ -48,9 +51,14 @@ class Settings:
 
 
 def autostart_entry() -> Path:
-    """Linux (XDG autostart); macOS and Windows use Login Items and the Run key."""
+    """Linux (XDG autostart); macOS and Windows use a LaunchAgent and the Run key."""
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "autostart" / "switcher.desktop"
+    return Path(base) / "autostart" / f"{APP_ID}.desktop"
+
+
+# Where versions before the app id wrote it; removed when autostart is turned off.
+def _old_autostart_entry() -> Path:
+    return autostart_entry().with_name("switcher.desktop")
 
 
 def set_start_at_login(enabled: bool) -> None:
@@ -65,24 +73,21 @@ def set_start_at_login(enabled: bool) -> None:
         )
         with key:
             if enabled:
-                winreg.SetValueEx(
-                    key, "switcher", 0, winreg.REG_SZ, f'"{sys.executable}" -m switcher'
-                )
+                command = subprocess.list2cmdline(launch_command())
+                winreg.SetValueEx(key, "switcher", 0, winreg.REG_SZ, command)
             else:
                 with contextlib.suppress(FileNotFoundError):
                     winreg.DeleteValue(key, "switcher")
         return
     if sys.platform == "darwin":
-        agent = Path.home() / "Library" / "LaunchAgents" / "app.switcher.plist"
+        agent = Path.home() / "Library" / "LaunchAgents" / f"{APP_ID}.plist"
         if enabled:
             agent.parent.mkdir(parents=True, exist_ok=True)
-            agent.write_text(
-                '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict>'
-                "<key>Label</key><string>app.switcher</string>"
-                f"<key>ProgramArguments</key><array><string>{sys.executable}</string>"
-                "<string>-m</string><string>switcher</string></array>"
-                "<key>RunAtLoad</key><true/></dict></plist>\n"
-            )
+            with agent.open("wb") as file:
+                plistlib.dump(
+                    {"Label": APP_ID, "ProgramArguments": launch_command(), "RunAtLoad": True},
+                    file,
+                )
         else:
             agent.unlink(missing_ok=True)
         return
@@ -92,8 +97,9 @@ def set_start_at_login(enabled: bool) -> None:
         entry.write_text(
             "[Desktop Entry]\nType=Application\nName=switcher\n"
             "Comment=Switch between your accounts on better-auth sites\n"
-            f"Exec={shlex.quote(sys.executable)} -m switcher\n"
-            "Icon=switcher\nTerminal=false\nX-GNOME-Autostart-enabled=true\n"
+            f"Exec={shlex.join(launch_command())}\n"
+            f"Icon={ICON_NAME}\nTerminal=false\nX-GNOME-Autostart-enabled=true\n"
         )
     else:
         entry.unlink(missing_ok=True)
+        _old_autostart_entry().unlink(missing_ok=True)
