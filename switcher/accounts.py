@@ -25,6 +25,7 @@ from switcher.client.errors import (
     ServerUnreachableError,
 )
 from switcher.client.jar import Cookie, CookieJar
+from switcher.logs import REPORTED
 from switcher.protocol.cookies import MULTI_MARKER, decode_value
 from switcher.protocol.dates import to_iso, utc_now
 from switcher.vault import LOCAL, Account, Server, Vault
@@ -122,6 +123,7 @@ class Accounts:
             if any(s.url == base for s in index.servers.values()):
                 raise AccountsError(f"{base} is already configured")
             index.servers[chosen] = Server(chosen, base, ca_bundle=ca_bundle)
+            log.info("added server %s (%s)", chosen, base)
             return index.servers[chosen]
 
     def remove_server(self, name: str) -> None:
@@ -137,12 +139,14 @@ class Accounts:
             del index.servers[name]
             if index.current == name:
                 index.current = LOCAL
+        log.info("removed server %s", name)
 
     def use_server(self, name: str) -> Server:
         with self.vault.locked() as index:
             if name not in index.servers:
                 raise AccountsError(f"no server named {name!r}")
             index.current = name
+            log.info("now using server %s (%s)", name, index.servers[name].url)
             return index.servers[name]
 
     # -- the device's cookies ---------------------------------------------------
@@ -170,6 +174,7 @@ class Accounts:
     def _client(self, server: Server, jar: CookieJar) -> Iterator[AuthClient]:
         from switcher.client.client import AuthClient
 
+        log.debug("talking to %s (%s)", server.name, server.url)
         client = AuthClient(
             server.url,
             jar,
@@ -180,11 +185,13 @@ class Accounts:
         try:
             yield client
         except (ServerUnreachableError, ServerTimeoutError) as error:
+            log.info("server %s offline: %s", server.name, error)
             self._emit(Event(EventKind.OFFLINE, server.name, message=str(error)))
             raise AccountsError(str(error)) from None
         except AuthError:
             raise
         except ClientError as error:
+            log.warning("server %s answered badly: %s", server.name, error, extra=REPORTED)
             self._emit(Event(EventKind.ERROR, server.name, message=str(error)))
             raise AccountsError(str(error)) from None
         finally:
@@ -213,6 +220,7 @@ class Accounts:
         server_name: str | None = None,
     ) -> Account:
         """Sign an account in (or up) on this device and make it active."""
+        verb = "sign-up" if sign_up else "sign-in"
         with self.vault.locked():
             server = self.server(server_name)
             jar = self._jar(server)
@@ -225,6 +233,7 @@ class Accounts:
                     else:
                         result = client.sign_in(email, password, remember)
                 except AuthError as error:
+                    log.info("%s %s on %s refused: %s", verb, email, server.name, error.message)
                     raise AccountsError(error.message) from None
                 multi = _multi_cookie(jar, result.token)
                 if multi is None:
@@ -246,6 +255,14 @@ class Accounts:
                 previous = server.active
                 server.active = account.user_id
                 self._update_from_list(server, client.list_device_sessions())
+        log.info(
+            "%s %s on %s (%s): %s, active",
+            "signed up" if sign_up else "signed in",
+            account.email,
+            server.name,
+            server.url,
+            "again" if existing else "added",
+        )
         self._emit(Event(EventKind.CHANGED if existing else EventKind.ADDED, server.name, account))
         if previous != account.user_id:
             self._emit(Event(EventKind.ACTIVE_CHANGED, server.name, account))
@@ -296,6 +313,7 @@ class Accounts:
             with self._client(server, jar) as client:
                 ended = self._update_from_list(server, client.list_device_sessions())
                 for account in ended:
+                    log.info("%s's session on %s %s", account.email, server.name, account.status)
                     self.vault.forget_cookies(server, account.user_id)
                     events.append(
                         Event(EventKind.CHANGED, server.name, account, f"session {account.status}")
@@ -321,9 +339,11 @@ class Accounts:
             except AuthError:
                 continue
             server.active = account.user_id
+            log.info("switched to %s on %s: the active session ended", account.email, server.name)
             return [
                 Event(EventKind.ACTIVE_CHANGED, server.name, account, "the active session ended")
             ]
+        log.info("no signed-in account is left on %s", server.name)
         server.active = None
         return [Event(EventKind.ACTIVE_CHANGED, server.name, None, "no signed-in account is left")]
 
@@ -357,6 +377,7 @@ class Accounts:
                     session = client.set_active(token)
                 except AuthError as error:
                     if error.code == "INVALID_SESSION_TOKEN":
+                        log.info("%s's session on %s has ended", account.email, server.name)
                         account.status = "revoked"
                         self.vault.forget_cookies(server, account.user_id)
                         raise AccountsError(
@@ -368,6 +389,7 @@ class Accounts:
             account.last_seen = to_iso(utc_now())
             changed = server.active != account.user_id
             server.active = account.user_id
+        log.info("switched to %s on %s (%s)", account.email, server.name, server.url)
         if changed:
             self._emit(Event(EventKind.ACTIVE_CHANGED, server.name, account))
         return account
@@ -388,6 +410,7 @@ class Accounts:
             else:
                 server.accounts.remove(account)
             self.vault.forget_cookies(server, account.user_id)
+        log.info("revoked %s on %s (%s)", account.email, server.name, server.url)
         self._emit(Event(EventKind.REMOVED, server.name, account))
 
     def _revoke_on_server(
@@ -426,6 +449,13 @@ class Accounts:
                 self.vault.forget_cookies(server, account.user_id)
             server.accounts.clear()
             server.active = None
+        log.info(
+            "signed out %d account%s on %s (%s)",
+            len(accounts),
+            "" if len(accounts) == 1 else "s",
+            server.name,
+            server.url,
+        )
         for account in accounts:
             self._emit(Event(EventKind.REMOVED, server.name, account))
         return len(accounts)

@@ -2,13 +2,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from switcher.logs import teardown_logging
 from tests.support.targets import BETTER_AUTH, KINDS, SWITCHER_POSTGRES, Options, Servers, Target
 
 Serve = Callable[..., Target]
+
+
+@pytest.fixture(autouse=True)
+def private_log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test logs under its own tmp_path, never into the real home.
+
+    ``main()`` run in-process sets logging up (handlers on the root logger,
+    excepthooks); they are taken down after the test. Child processes inherit
+    the variable through the environments the helpers build from os.environ.
+    """
+    logs = tmp_path / "logs"
+    monkeypatch.setenv("SWITCHER_LOG_DIR", str(logs))
+    yield logs
+    teardown_logging()
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ Shared by ``switcher open`` and the tray's "Open in browser as".
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,8 @@ from switcher.browsers.source import export_cookies
 from switcher.paths import data_dir
 
 FIREFOX = ("firefox",)
+
+log = logging.getLogger("switcher.browsers")
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,15 @@ def write_profile(
         module.export(path, cookies, container=container, backup_dir=backups)
     else:
         module.export(path, cookies, backup_dir=backups, browser=browser)
+    # Hosts and counts only: cookie names carry session tokens (the multi-session ones).
+    log.info(
+        "exported %d cookies for %s to %s profile %s%s",
+        len(cookies),
+        ", ".join(sorted({c.host for c in cookies})),
+        browser,
+        path,
+        f" (container {container})" if container else "",
+    )
 
 
 def export_to(service: Accounts, profile: Profile, email: str | None = None) -> int:

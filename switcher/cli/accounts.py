@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import sys
 from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from switcher.accounts import Accounts, AccountsError
 from switcher.cli.errors import CliError
+from switcher.logs import REPORTED
 from switcher.paths import config_dir, data_dir
 from switcher.secrets import FileSecrets, KeyringSecrets, SecretStore, SecretStoreError
 from switcher.vault import LOCAL, Server, Vault, VaultError
@@ -19,9 +21,17 @@ from switcher.vault import LOCAL, Server, Vault, VaultError
 if TYPE_CHECKING:
     import httpx
 
+log = logging.getLogger("switcher.cli")
+T = TypeVar("T")
+
 
 class LazySecrets:
-    """Opens the secret store on first use: listing fresh accounts needs none."""
+    """Opens the secret store on first use: listing fresh accounts needs none.
+
+    Both front-ends reach the store through here, so keyring failures are
+    logged here: which operation, and the store's one-line message (never a
+    value; ``service`` is a server URL and ``key`` a user id, neither secret).
+    """
 
     def __init__(self, open_store: Callable[[], SecretStore]) -> None:
         self._open = open_store
@@ -30,21 +40,29 @@ class LazySecrets:
     @property
     def store(self) -> SecretStore:
         if self._store is None:
-            self._store = self._open()
+            self._store = self._open()  # a failure is logged by _logged, once
+            log.debug("secret store: %s", type(self._store).__name__)
         return self._store
 
     @property
     def calls(self) -> int:
         return self._store.calls if self._store is not None else 0
 
+    def _logged(self, what: str, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except SecretStoreError as error:
+            log.error("secret store failed %s: %s", what, error, extra=REPORTED)
+            raise
+
     def get(self, service: str, key: str) -> str | None:
-        return self.store.get(service, key)
+        return self._logged("reading", lambda: self.store.get(service, key))
 
     def set(self, service: str, key: str, value: str) -> None:
-        self.store.set(service, key, value)
+        self._logged("writing", lambda: self.store.set(service, key, value))
 
     def delete(self, service: str, key: str) -> None:
-        self.store.delete(service, key)
+        self._logged("deleting", lambda: self.store.delete(service, key))
 
 
 def open_vault(args: argparse.Namespace) -> Vault:
@@ -58,6 +76,7 @@ def open_vault(args: argparse.Namespace) -> Vault:
     except (VaultError, SecretStoreError) as error:
         raise CliError(str(error)) from None
     for notice in vault.notices:
+        log.warning("%s", notice, extra=REPORTED)
         print(f"switcher: {notice}", file=sys.stderr)
     return vault
 

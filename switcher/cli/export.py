@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
 from switcher.accounts import AccountsError
@@ -14,6 +15,8 @@ from switcher.cli.accounts import build_service
 from switcher.cli.errors import CliError
 from switcher.secrets import SecretStoreError
 from switcher.vault import VaultError
+
+log = logging.getLogger("switcher.cli")
 
 CHROMIUM_FAMILY = ("chromium", "chrome", "brave", "edge", "vivaldi")
 TARGETS = ("cookies-txt", *FIREFOX, *CHROMIUM_FAMILY)
@@ -109,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
             if args.output is None:
                 raise CliError("cookies-txt needs --output FILE")
             write_cookies_txt(args.output, cookies)
+            log.info("exported %d cookies to cookies.txt file %s", len(cookies), args.output)
             print(f"wrote {len(cookies)} cookies to {args.output} (keep it private)")
             return 0
         profile = _choose(args.target, args.profile)

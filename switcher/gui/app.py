@@ -22,6 +22,7 @@ from switcher.gui.sign_in import SignInDialog
 from switcher.gui.single_instance import InstanceServer, ask_running_instance_to_show
 from switcher.gui.tray import Tray
 from switcher.gui.window import AccountsWindow
+from switcher.logs import REPORTED
 
 log = logging.getLogger("switcher.gui")
 
@@ -169,6 +170,7 @@ def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> in
 
     args = argparse.Namespace(insecure_storage=insecure_storage, server=None)
     if not has_display():
+        log.warning("no display (DISPLAY and WAYLAND_DISPLAY are unset)", extra=REPORTED)
         print(
             "switcher: no display to show the tray app on (DISPLAY and WAYLAND_DISPLAY are "
             "unset); use the commands instead (switcher --help), e.g. switcher serve",
@@ -183,12 +185,19 @@ def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> in
     app.setWindowIcon(QIcon(str(files("switcher.resources").joinpath("switcher.svg"))))
     app.setQuitOnLastWindowClosed(False)
     if ask_running_instance_to_show():
+        log.info("tray app already running: asked it to show its window")
         return 0
     instance = InstanceServer()
     service = build_service(args)
     switcher = SwitcherApp(service)
     instance.show_requested.connect(switcher.show_window)
     switcher.start()
+    log.info(
+        "tray app running on server %s (%s)",
+        switcher.controller.snapshot.server,
+        "tray icon" if switcher.tray is not None else "no system tray: the accounts window",
+    )
     code = app.exec()
+    log.info("tray app quit")
     instance.close()
     return code

@@ -46,6 +46,14 @@ def _fetch(url: str) -> bytes | None:
         return None
 
 
+def _shown(url: str) -> str:
+    """A picture's URL for the log: no data (a data: URL is the picture) and no query
+    (a pre-signed storage URL carries its credentials there)."""
+    if url.startswith("data:"):
+        return f"a data: URL of {len(url)} characters"
+    return url.split("?", 1)[0].split("#", 1)[0]
+
+
 def round_icon(image: QImage) -> QIcon:
     icon = QIcon()
     for size in (16, 22, 24, 32, 48, 64):
@@ -106,6 +114,6 @@ class ImageCache(QObject):
             data = self._arrived.pop(url, b"")
         image = QImage.fromData(data)
         if image.isNull():
-            log.info("not an image: %s", url)
+            log.info("not an image: %s", _shown(url))
             return
         self._icons[url] = round_icon(image)

@@ -13,6 +13,8 @@ import threading
 import time
 from urllib.parse import urlsplit
 
+from switcher.logs import uvicorn_log_config
+
 log = logging.getLogger("switcher.gui")
 
 
@@ -44,6 +46,7 @@ class LocalHTTPServer:
                 AuthApp(config),
                 lifespan="on",
                 log_level="warning",
+                log_config=uvicorn_log_config(),  # its warnings reach the log file too
                 access_log=False,
                 loop="asyncio",
             )
@@ -53,6 +56,7 @@ class LocalHTTPServer:
             target=server.run, kwargs={"sockets": [sock]}, name="local-http", daemon=True
         )
         self._thread.start()
+        log.info("serving the bundled server on %s for browsers", config.base_url)
         return True
 
     def stop(self, timeout: float = 2.0) -> None:

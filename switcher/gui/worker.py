@@ -62,8 +62,12 @@ class Worker(QObject):
             try:
                 result = call()
             except self._expected as error:
+                # Shown to the person already (a notification, the dialog); INFO
+                # because an offline laptop fails its refresh every minute.
+                log.info("%s failed: %s", what, error)
                 self.failed.emit(job, what, str(error))
             except Exception as error:  # a bug: keep the app alive, say so, log it
+                # The traceback goes to the log file; the terminal gets one line (-v: all).
                 log.exception("%s failed", what)
                 self.failed.emit(job, what, f"unexpected error: {type(error).__name__}")
             else:

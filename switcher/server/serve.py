@@ -7,6 +7,7 @@ import os
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from switcher.logs import uvicorn_log_config
 from switcher.server.app import AuthApp
 from switcher.server.config import RateLimit, ServerConfig
 
@@ -59,10 +60,14 @@ def serve(config: ServerConfig, options: ServeOptions) -> None:
         "port": options.port,
         "http": "httptools",
         "lifespan": "on",
+        # No access lines anywhere: a line per request floods a support log and
+        # tells a person nothing (better-auth's own server logs none either).
         "access_log": False,
         "server_header": False,
         "timeout_graceful_shutdown": 5,
         "log_level": "info",
+        # The terminal shows uvicorn's lines as it always did; they reach the log file too.
+        "log_config": uvicorn_log_config(),
     }
     try:
         import uvloop  # noqa: F401

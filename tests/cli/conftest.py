@@ -61,4 +61,5 @@ def cli(secret_service: SecretService, tmp_path: Path) -> Cli:
     env = secret_service.child_env()
     env["SWITCHER_CONFIG_DIR"] = str(tmp_path / "config")
     env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
+    env["SWITCHER_LOG_DIR"] = str(tmp_path / "logs")  # never the real home's log
     return Cli(env, tmp_path)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from switcher import __version__
 from switcher.gui.app import SwitcherApp
 from switcher.gui.controller import Controller
 from switcher.gui.settings import Settings
+from switcher.logs import LOG_FILE
 from tests.gui.conftest import OFFSCREEN_NOTES
 
 
@@ -35,3 +42,31 @@ def test_without_a_tray_the_window_is_shown_and_closing_it_quits(
         app.timer.stop()
         app.controller.shutdown()
         qapp.setQuitOnLastWindowClosed(before)
+
+
+def test_the_tray_app_writes_its_start_to_the_log_file(tmp_path: Path) -> None:
+    """The real ``switcher`` process (offscreen, so the accounts window is the app)."""
+    env = dict(os.environ)  # QT_QPA_PLATFORM=offscreen and SWITCHER_LOG_DIR, from the conftests
+    env["SWITCHER_CONFIG_DIR"] = str(tmp_path / "config")
+    env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
+    log_file = Path(env["SWITCHER_LOG_DIR"]) / LOG_FILE
+    app = subprocess.Popen(
+        [sys.executable, "-m", "switcher"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while "tray app running" not in (log_file.read_text() if log_file.exists() else ""):
+            assert app.poll() is None, "the app exited"
+            assert time.monotonic() < deadline, "no start line in the log file"
+            time.sleep(0.1)
+    finally:
+        app.kill()
+        _, stderr = app.communicate(timeout=10)
+    text = log_file.read_text()
+    assert f"switcher {__version__}: tray app started" in text
+    assert "tray app running on server local (no system tray: the accounts window)" in text
+    assert b"Traceback" not in stderr

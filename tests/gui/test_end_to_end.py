@@ -85,6 +85,7 @@ def test_switching_from_the_tray_menu(
     env = {**desktop.env, **keyring_daemon.env}
     env["SWITCHER_CONFIG_DIR"] = str(tmp_path / "config")
     env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
+    env["SWITCHER_LOG_DIR"] = str(tmp_path / "logs")
     alice, bob = unique_email("alice"), unique_email("bob")
     for email, name in ((alice, "Alice"), (bob, "Bob")):
         _cli(
@@ -160,6 +161,7 @@ def test_quitting_while_a_request_hangs_exits_promptly(
     env = {**desktop.env, **keyring_daemon.env}
     env["SWITCHER_CONFIG_DIR"] = str(tmp_path / "config")
     env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
+    env["SWITCHER_LOG_DIR"] = str(tmp_path / "logs")
     with FaultServer(None) as silent:  # accepts connections, never answers
         # An account on that server: the app's start-up refresh asks it, and waits.
         index = Index.empty()
