@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test check lint typecheck pytest system-deps peer bench clean
+.PHONY: run test check lint typecheck pytest system-deps peer bench dist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ run: $(STAMP)
 # a fresh Debian/Ubuntu machine); elsewhere the tests name what is missing.
 # Node.js 20 comes with the machine (Debian's own nodejs is 18, too old for
 # better-auth 1.7); it is installed from apt only when there is none at all.
-SYSTEM_PACKAGES := postgresql wrk build-essential python3 python3-venv util-linux ca-certificates \
+SYSTEM_PACKAGES := postgresql wrk build-essential flatpak-builder python3 python3-venv util-linux ca-certificates \
 	gnome-keyring dbus-daemon \
 	xvfb x11-utils xdotool imagemagick trayer fonts-dejavu-core \
 	firefox-esr chromium curl desktop-file-utils appstream \
@@ -48,8 +48,8 @@ peer: $(STAMP)
 	$(BIN)/python -m tests.support.peer install
 
 lint: $(STAMP)
-	$(BIN)/ruff check switcher resources tests bench docs
-	$(BIN)/ruff format --check switcher resources tests bench docs
+	$(BIN)/ruff check switcher resources tests bench docs packaging
+	$(BIN)/ruff format --check switcher resources tests bench docs packaging
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -65,5 +65,10 @@ bench: $(STAMP) peer
 	$(BIN)/python bench/server.py
 	$(BIN)/python bench/cli.py
 
+# The bundle for this OS (PyInstaller, one folder; on Linux also a .tar.gz with
+# the desktop entry, metainfo and icons), and the wheel and sdist, in dist/.
+dist: $(STAMP)
+	$(BIN)/python packaging/dist.py
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf build dist $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,231 @@
+"""The frozen bundle (PyInstaller, packaging/switcher.spec) works without Python around it.
+
+One bundle is built per test session into a temporary directory, from the
+same spec ``make dist`` uses. Then the frozen binary itself: ``--version``;
+``serve`` answering get-session; the command line adding an account through
+a real gnome-keyring (keyring picks its backend by entry point, so this
+proves the hidden imports); and the tray app docking into a real tray on
+Xvfb, with its menu opening.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import httpx
+import pytest
+
+from switcher import __version__
+from switcher.app_identity import APP_ID
+from tests.support.components import missing
+from tests.support.desktop import running_desktop
+from tests.support.processes import terminate_group
+from tests.support.secret_service import SecretService, running_secret_service
+from tests.support.serving import serving
+from tests.support.targets import PASSWORD, unique_email
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 30.0
+
+
+@pytest.fixture(scope="session")
+def frozen(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The one-folder bundle's ``switcher`` executable."""
+    try:
+        import PyInstaller  # noqa: F401
+    except ImportError:
+        missing("PyInstaller", "pip install -e '.[dev]' (make test does)")
+    work = tmp_path_factory.mktemp("pyinstaller")
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            str(ROOT / "packaging" / "switcher.spec"),
+            "--distpath",
+            str(work / "dist"),
+            "--workpath",
+            str(work / "build"),
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr[-4000:]
+    binary = work / "dist" / "switcher" / "switcher"
+    assert binary.is_file() and os.access(binary, os.X_OK)
+    return binary
+
+
+@pytest.fixture
+def keyring_daemon() -> Iterator[SecretService]:
+    with running_secret_service() as running:
+        yield running
+
+
+def private_dirs(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    env["SWITCHER_CONFIG_DIR"] = str(tmp_path / "config")
+    env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
+    env["SWITCHER_LOG_DIR"] = str(tmp_path / "logs")
+    return env
+
+
+def test_version(frozen: Path) -> None:
+    ran = subprocess.run(
+        [str(frozen), "--version"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (ran.returncode, ran.stdout.strip()) == (0, f"switcher {__version__}")
+    # Nothing of the build machine's Python is needed: the bundle carries its own.
+    assert (frozen.parent / "_internal").is_dir()
+
+
+def test_serve_and_the_command_line_with_a_real_keyring(
+    frozen: Path, keyring_daemon: SecretService, tmp_path: Path
+) -> None:
+    with serving(tmp_path / "server", "--no-rate-limit", command=[str(frozen)]) as served:
+        # The frozen server: sign up and get-session with its cookie.
+        browser = served.browser()
+        email = unique_email("frozen")
+        answer = browser.post(
+            "/sign-up/email", {"name": "Frozen", "email": email, "password": PASSWORD}
+        )
+        assert answer.status_code == 200, answer.text
+        session = browser.get("/get-session").json()
+        assert session["user"]["email"] == email
+
+        # The frozen command line, storing the account in gnome-keyring.
+        env = private_dirs(keyring_daemon.child_env(), tmp_path)
+
+        def cli(*args: str, stdin: str | None = None) -> str:
+            ran = subprocess.run(
+                [str(frozen), *args],
+                input=stdin,
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=60,
+                check=False,
+            )
+            assert "Traceback" not in ran.stderr, ran.stderr
+            assert ran.returncode == 0, ran.stderr
+            return ran.stdout
+
+        cli("server", "add", served.base_url, "--name", "frozen")
+        cli("server", "use", "frozen")
+        cli("accounts", "add", email, "--password-stdin", stdin=PASSWORD + "\n")
+        listing = json.loads(cli("accounts", "list", "--json"))
+        assert [a["email"] for a in listing["accounts"]] == [email]
+        cookie = cli("cookie").strip()
+        checked = httpx.get(
+            served.url("/api/auth/get-session"), headers={"cookie": cookie}, timeout=10
+        )
+        assert checked.json()["user"]["email"] == email
+    # The cookie is in the keyring, not in any file switcher wrote.
+    token = cookie.split("=", 1)[1].split(";", 1)[0]
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and "server" not in path.parts:
+            assert token.encode() not in path.read_bytes(), path
+
+
+def test_the_tray_app_starts_under_xvfb(
+    frozen: Path, keyring_daemon: SecretService, tmp_path: Path
+) -> None:
+    with running_desktop() as desktop:
+        env = private_dirs({**desktop.env, **keyring_daemon.env}, tmp_path)
+        log = (tmp_path / "app.log").open("wb")
+        app = subprocess.Popen(
+            [str(frozen)], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            started = time.monotonic()
+            (icon,) = desktop.wait_for_tray_icons(1, TIMEOUT)
+            seconds = time.monotonic() - started
+            x, y, width, height = icon
+            before = desktop.popups()
+            desktop.click(x + width // 2, y + height // 2, button=3)
+            desktop.wait_for_popup(TIMEOUT, ignore=before)
+            desktop.screenshot(tmp_path / "frozen-menu.png")
+            desktop.key("Up", "Return")  # Quit
+            assert app.wait(TIMEOUT) == 0
+        finally:
+            terminate_group(app)
+            log.close()
+        output = (tmp_path / "app.log").read_text(errors="replace")
+        assert "Traceback" not in output, output
+        print(f"frozen tray app: icon docked {seconds:.2f} s after launch")
+
+
+def load_dist_script() -> ModuleType:
+    # packaging/ is no Python package (and "packaging" is a PyPI library's name).
+    spec = importlib.util.spec_from_file_location("switcher_dist", ROOT / "packaging" / "dist.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_linux_archive_installs_for_one_user(frozen: Path, tmp_path: Path) -> None:
+    icons = tmp_path / "icons"
+    subprocess.run(
+        [sys.executable, str(ROOT / "packaging" / "icons.py"), str(icons)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    archive = load_dist_script().linux_archive(frozen.parent, icons, tmp_path / "build", dist)
+    assert archive.name == f"switcher-{__version__}-linux-{platform.machine()}.tar.gz"
+    unpacked = tmp_path / "unpacked"
+    with tarfile.open(archive) as tar:
+        tar.extractall(unpacked, filter="tar")
+    (top,) = unpacked.iterdir()
+
+    prefix = tmp_path / "prefix"
+    env = {**os.environ, "PREFIX": str(prefix)}
+    installed = subprocess.run(
+        ["sh", str(top / "install.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert installed.returncode == 0, installed.stderr
+    ran = subprocess.run(
+        [str(prefix / "bin" / "switcher"), "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ran.stdout.strip() == f"switcher {__version__}"
+    desktop = prefix / "share" / "applications" / f"{APP_ID}.desktop"
+    assert f"Exec={prefix}/bin/switcher\n" in desktop.read_text(encoding="utf-8")
+    validator = shutil.which("desktop-file-validate")
+    if validator is None:
+        missing("desktop-file-validate", "apt-get install desktop-file-utils (make test does)")
+    checked = subprocess.run([validator, str(desktop)], capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stdout
+    assert (prefix / "share" / "metainfo" / f"{APP_ID}.metainfo.xml").is_file()
+    assert (prefix / "share" / "icons" / "hicolor" / "48x48" / "apps" / f"{APP_ID}.png").is_file()
+    # Installing again (an update) replaces the app in place.
+    again = subprocess.run(
+        ["sh", str(top / "install.sh")], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert again.returncode == 0, again.stderr
