@@ -13,6 +13,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QSystemTrayIcon
 
 from switcher.accounts import Accounts
+from switcher.app_identity import APP_ID
 from switcher.gui.auto_export import AutoExport
 from switcher.gui.controller import Controller
 from switcher.gui.local_http import LocalHTTPServer
@@ -182,6 +183,8 @@ def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> in
     app = QApplication(list(argv or sys.argv[:1]))
     app.setApplicationName("switcher")
     app.setApplicationDisplayName("switcher")
+    # Ties windows and notifications to the installed desktop entry (Wayland, GNOME).
+    app.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(files("switcher.resources").joinpath("switcher.svg"))))
     app.setQuitOnLastWindowClosed(False)
     if ask_running_instance_to_show():
