@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QPalette
@@ -12,6 +13,9 @@ from switcher.browsers import Profile
 from switcher.gui.avatars import neutral_icon
 from switcher.gui.controller import Controller
 from switcher.gui.state import AccountView
+
+# Seconds before the browser profiles are looked up again when the menu opens.
+PROFILES_MAX_AGE = 60.0
 
 
 def panel_is_dark() -> bool:
@@ -33,6 +37,7 @@ class Tray(QObject):
         super().__init__()
         self.controller = controller
         self._found_profiles: list[Profile] | None = None
+        self._profiles_found_at = 0.0
         self.menu = QMenu()
         self.menu.setAccessibleName("switcher")
         self.menu.aboutToShow.connect(self._about_to_show)
@@ -175,14 +180,18 @@ class Tray(QObject):
         menu.addAction("Quit").triggered.connect(self.quit.emit)
 
     def _profiles(self) -> list[Profile]:
-        # Found once: browsers' profile lists are files on disk, not the network.
-        if self._found_profiles is None:
+        # Browsers' profile lists are small files on disk, not the network, so
+        # reading them here is fine; once a minute at most, so a profile made
+        # while the app runs shows up without a restart.
+        now = time.monotonic()
+        if self._found_profiles is None or now - self._profiles_found_at > PROFILES_MAX_AGE:
             from switcher.browsers.opener import all_profiles
 
             try:
                 self._found_profiles = all_profiles()
             except OSError:
                 self._found_profiles = []
+            self._profiles_found_at = now
         return self._found_profiles
 
     def _switch(self, email: str) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
+from switcher.gui import tray as tray_module
 from switcher.gui.controller import Controller
 from switcher.gui.tray import Tray
 from tests.gui.conftest import wait_job
@@ -73,3 +77,34 @@ def test_accounts_are_checkable_entries_with_the_active_one_checked(
     assert tray.icon.toolTip() == f"Alice — {emails[0]} — test"
     header = _texts(tray)[0]
     assert header == "test — online"
+
+
+def _export_entries(tray: Tray) -> list[str]:
+    menu = next(a.menu() for a in tray.menu.actions() if a.text() == "Export to browser")
+    assert isinstance(menu, QMenu)
+    return [a.text() for a in menu.actions()]
+
+
+def test_the_export_menu_lists_profiles_and_notices_new_ones(
+    qtbot: QtBot,
+    make_controller: Callable[..., Controller],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    tray = Tray(make_controller())
+    tray.menu.aboutToShow.emit()
+    assert _export_entries(tray) == ["No browser profiles found"]
+
+    chromium = tmp_path / ".config" / "chromium"
+    (chromium / "Default").mkdir(parents=True)
+    state = {"profile": {"info_cache": {"Default": {"name": "Work"}}, "last_used": "Default"}}
+    (chromium / "Local State").write_text(json.dumps(state))
+    # Looked up at most once a minute: not yet...
+    tray.menu.aboutToShow.emit()
+    assert _export_entries(tray) == ["No browser profiles found"]
+    # ...but once that minute has passed, the new profile is there without a restart.
+    monkeypatch.setattr(tray_module, "PROFILES_MAX_AGE", 0.0)
+    tray.menu.aboutToShow.emit()
+    assert _export_entries(tray) == ["Chromium — Work  (default)"]
