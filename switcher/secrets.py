@@ -36,7 +36,8 @@ class SecretStore(Protocol):
     def delete(self, service: str, key: str) -> None: ...
 
 
-def _with_timeout(call: Callable[[], T], timeout: float, what: str) -> T:
+def with_timeout(call: Callable[[], T], timeout: float, what: str) -> T:
+    """``call()`` on a daemon thread; ``SecretStoreError`` if it takes over ``timeout`` s."""
     box: dict[str, object] = {}
 
     def run() -> None:
@@ -66,6 +67,14 @@ NO_KEYRING_HINT = (
 )
 
 
+def is_usable(backend: object) -> bool:
+    """Whether ``keyring`` found a real store (not its "fail" or "null" stand-ins)."""
+    priority = getattr(backend, "priority", 0)
+    return priority > 0 and not type(backend).__module__.startswith(
+        ("keyring.backends.fail", "keyring.backends.null")
+    )
+
+
 class KeyringSecrets:
     """The OS keyring through the ``keyring`` package."""
 
@@ -78,16 +87,14 @@ class KeyringSecrets:
         self.timeout = timeout
         self.calls = 0
         backend = keyring.get_keyring()
-        if backend.priority <= 0 or type(backend).__module__.startswith(
-            ("keyring.backends.fail", "keyring.backends.null")
-        ):
+        if not is_usable(backend):
             raise SecretStoreError(NO_KEYRING_HINT)
         self.backend = backend
 
     def _call(self, call: Callable[[], T], what: str) -> T:
         self.calls += 1
         try:
-            return _with_timeout(call, self.timeout, what)
+            return with_timeout(call, self.timeout, what)
         except self._errors.KeyringLocked:
             raise SecretStoreError(f"the keyring is locked ({what}); unlock it and retry") from None
         except self._errors.NoKeyringError:

@@ -216,6 +216,11 @@ class AuthClient:
     def sign_out(self) -> None:
         self._request("POST", "/sign-out", {})
 
+    def ok(self) -> bool:
+        """better-auth's health check: True when ``GET /ok`` answers ``{"ok": true}``."""
+        data = self._request("GET", "/ok")
+        return isinstance(data, dict) and data.get("ok") is True
+
 
 def _signed_in(data: Any) -> SignedIn:
     try:

@@ -47,6 +47,7 @@ import os
 import selectors
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import warnings
@@ -360,6 +361,53 @@ def running_secret_service(locked: bool = False) -> Iterator[SecretService]:
     finally:
         service.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def hung_secret_service() -> Iterator[SecretService]:
+    """A private bus on which a process owns ``org.freedesktop.secrets`` and never answers.
+
+    keyring sees a Secret Service (the bus itself lists the name), and then
+    every call to it waits for a reply that never comes: what a keyring stuck
+    behind an unlock prompt looks like to a client.  ``env`` has the bus
+    address and a private HOME, as with ``running_secret_service()``.
+    """
+    dbus_daemon = shutil.which("dbus-daemon")
+    if dbus_daemon is None:
+        missing(COMPONENT, f"dbus-daemon not found on PATH; {INSTALL_HINT}")
+    base = _make_base_dir()
+    home = base / "home"
+    env = {"HOME": str(home), "XDG_RUNTIME_DIR": str(home / "run")}
+    Path(env["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, parents=True)
+    service = SecretService(base_dir=base, bus_address="", env=env)
+    try:
+        service._start_bus(dbus_daemon)
+        squatter = service._spawn(
+            [sys.executable, "-c", _SQUATTER, service.bus_address, SECRETS_NAME],
+            stdin=subprocess.DEVNULL,
+            pipe_stdout=True,
+        )
+        assert squatter.stdout is not None
+        ready = squatter.stdout.readline()
+        squatter.stdout.close()  # it prints nothing else
+        if ready.strip() != b"owned":
+            missing(COMPONENT, f"the silent service did not start:\n{_tail(service.log_file)}")
+        yield service
+    finally:
+        service.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+# Takes the name, says so, then never reads its socket again.
+_SQUATTER = """\
+import sys, time
+from jeepney.bus_messages import message_bus
+from jeepney.io.blocking import open_dbus_connection
+connection = open_dbus_connection(sys.argv[1])
+connection.send_and_get_reply(message_bus.RequestName(sys.argv[2]))
+print("owned", flush=True)
+time.sleep(3600)
+"""
 
 
 @contextlib.contextmanager
