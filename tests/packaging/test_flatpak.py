@@ -29,13 +29,17 @@ FLATPAK = ROOT / "packaging" / "flatpak"
 
 
 @pytest.fixture(scope="module")
-def manifest() -> dict[str, Any]:
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     builder = shutil.which("flatpak-builder")
     if builder is None:
         missing("flatpak-builder", "apt-get install flatpak-builder (make test does)")
+    # flatpak-builder leaves a .flatpak-builder dir where it runs: a copy, not the checkout.
+    work = tmp_path_factory.mktemp("flatpak")
+    for name in (f"{APP_ID}.yml", "python3-deps.json"):
+        shutil.copy(FLATPAK / name, work / name)
     shown = subprocess.run(
         [builder, "--show-manifest", f"{APP_ID}.yml"],
-        cwd=FLATPAK,
+        cwd=work,
         capture_output=True,
         text=True,
         timeout=60,
