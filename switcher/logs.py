@@ -322,4 +322,16 @@ def uvicorn_log_config() -> dict[str, Any]:
 
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
     config["loggers"]["uvicorn"]["propagate"] = True
+    # A windowed app (the Windows bundle's switcher.exe, pythonw) has no
+    # sys.stdout or sys.stderr: uvicorn's formatters would call .isatty() on
+    # None and its handlers would write to nothing, so the tray app would die
+    # starting its local server. Colours are decided here instead, and without
+    # a terminal its lines go to switcher's log file only.
+    streams = {"default": sys.stderr, "access": sys.stdout}
+    for name, stream in streams.items():
+        config["formatters"][name]["use_colors"] = bool(stream is not None and stream.isatty())
+        if stream is None:
+            config["handlers"].pop(name, None)
+    for logger in config["loggers"].values():
+        logger["handlers"] = [h for h in logger.get("handlers", []) if h in config["handlers"]]
     return config

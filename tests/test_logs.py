@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import stat
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -250,3 +251,32 @@ def test_uvicorn_lines_reach_the_file_but_not_its_access_lines() -> None:
     assert config["loggers"]["uvicorn"]["propagate"] is True
     assert config["loggers"]["uvicorn.access"]["propagate"] is False
     assert LOGGING_CONFIG["loggers"]["uvicorn"]["propagate"] is False  # a copy was changed
+
+
+WINDOWED = """
+import sys
+sys.stdout = sys.stderr = None  # what a windowed app (switcher.exe, pythonw) has
+import uvicorn
+from switcher.logs import uvicorn_log_config
+
+async def app(scope, receive, send):
+    pass
+
+config = uvicorn.Config(app, log_config=uvicorn_log_config(), log_level="info")
+import logging
+logging.getLogger("uvicorn.error").info("a line with nowhere to print")
+open(sys.argv[1], "w").write("configured")
+"""
+
+
+def test_uvicorn_logging_works_without_stdout_or_stderr(tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    ran = subprocess.run(
+        [sys.executable, "-c", WINDOWED, str(marker)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert marker.read_text() == "configured"

@@ -65,7 +65,12 @@ class SwitcherApp(QObject):
 
     def start(self) -> None:
         if self.local_http is not None:
-            self.local_http.start()
+            try:
+                self.local_http.start()
+            except Exception:
+                # Serving for browsers is a convenience: the app and its accounts
+                # work in process without it, so a failure here must not stop it.
+                log.exception("could not serve the bundled server for browsers; in-process only")
         if self.tray is not None:
             self.tray.show()
         else:
