@@ -135,6 +135,17 @@ def test_serve_and_the_command_line_with_a_real_keyring(
             served.url("/api/auth/get-session"), headers={"cookie": cookie}, timeout=10
         )
         assert checked.json()["user"]["email"] == email
+    # Several workers: uvicorn spawns them by re-running the frozen executable.
+    with serving(tmp_path / "workers", "--workers", "2", command=[str(frozen)]) as served:
+        browser = served.browser()
+        email = unique_email("workers")
+        answer = browser.post(
+            "/sign-up/email", {"name": "Workers", "email": email, "password": PASSWORD}
+        )
+        assert answer.status_code == 200, answer.text
+        assert browser.get("/get-session").json()["user"]["email"] == email
+        assert "Traceback" not in served.output(), served.output()
+        assert "invalid choice" not in served.output(), served.output()
     # The cookie is in the keyring, not in any file switcher wrote.
     token = cookie.split("=", 1)[1].split(";", 1)[0]
     for path in tmp_path.rglob("*"):
