@@ -426,31 +426,44 @@ def _rows(
     return list(by_key.values())
 
 
-def _auto_encryption(browser: str, user_data_dir: Path, platform: str) -> str:
+_PLAINTEXT: dict[str, Any] = {"prefix": None, "key": None, "keys": {}}
+_V10: dict[str, Any] = {"prefix": V10, "key": V10_KEY, "keys": {}}
+
+
+def _with_key(prefix: bytes, key: bytes) -> dict[str, Any]:
+    return {"prefix": prefix, "key": key, "keys": {prefix: key}}
+
+
+def _auto_encoding(browser: str, user_data_dir: Path, platform: str) -> dict[str, Any]:
+    """What the platform's browser reads, asking each key store at most once."""
     if platform == "darwin":
         # Reading the Keychain asks the person first; if they say no, the
         # plaintext column still signs the browser in.
-        return "keychain" if keychain_password(browser) is not None else "plaintext"
+        password = keychain_password(browser)
+        if password is None:
+            return _PLAINTEXT
+        return _with_key(V10, derive_key(password, MAC_ITERATIONS))
     if platform == "win32":
         # An app-bound (v20) browser may no longer read DPAPI-keyed v10 rows
         # (untested), and only Chrome can unwrap its v20 key: plaintext is the
         # route it certainly reads.
-        if uses_app_bound_key(user_data_dir) or dpapi_key(user_data_dir) is None:
-            return "plaintext"
-        return "dpapi"
+        if uses_app_bound_key(user_data_dir):
+            return _PLAINTEXT
+        key = dpapi_key(user_data_dir)
+        return _PLAINTEXT if key is None else _with_key(V10, key)
     # v10 is accepted by basic and keyring profiles alike on Linux and the BSDs.
-    return "v10"
+    return _V10
 
 
 def _encoding(encryption: str, browser: str, user_data_dir: Path, platform: str) -> dict[str, Any]:
     if encryption not in ENCRYPTIONS:
         raise ValueError(f"encryption must be one of {', '.join(ENCRYPTIONS)}")
     if encryption == "auto":
-        encryption = _auto_encryption(browser, user_data_dir, platform)
+        return _auto_encoding(browser, user_data_dir, platform)
     if encryption == "plaintext":
-        return {"prefix": None, "key": None, "keys": {}}
+        return _PLAINTEXT
     if encryption == "v10":
-        return {"prefix": V10, "key": V10_KEY, "keys": {}}
+        return _V10
     if encryption == "keychain":
         password = keychain_password(browser)
         if password is None:
@@ -459,8 +472,7 @@ def _encoding(encryption: str, browser: str, user_data_dir: Path, platform: str)
                 "(access denied, or the browser never ran); allow the access or export "
                 "with the default encryption"
             )
-        key = derive_key(password, MAC_ITERATIONS)
-        return {"prefix": V10, "key": key, "keys": {V10: key}}
+        return _with_key(V10, derive_key(password, MAC_ITERATIONS))
     if encryption == "dpapi":
         aes_key = dpapi_key(user_data_dir)
         if aes_key is None:
@@ -468,15 +480,14 @@ def _encoding(encryption: str, browser: str, user_data_dir: Path, platform: str)
                 "The browser's cookie key could not be unwrapped with DPAPI (Local State has "
                 "none, or it belongs to another user); export with the default encryption"
             )
-        return {"prefix": V10, "key": aes_key, "keys": {V10: aes_key}}
+        return _with_key(V10, aes_key)
     password = keyring_password(browser)
     if password is None:
         raise ExportError(
             "The browser's key is not in the Secret Service (keyring locked or never used); "
             "export with the default encryption instead"
         )
-    key = derive_key(password)
-    return {"prefix": V11, "key": key, "keys": {V11: key}}
+    return _with_key(V11, derive_key(password))
 
 
 def _write(db_path: Path, rows: Sequence[_Row]) -> None:

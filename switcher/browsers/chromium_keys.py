@@ -47,8 +47,10 @@ KEYRING_ITEMS: Mapping[str, tuple[tuple[str, str], ...]] = {
 def keyring_password(browser: str = "chromium") -> bytes | None:
     """The ``v11`` password of ``browser`` from the Secret Service, or None.
 
-    None when there is no Secret Service, it is locked, or it has no item for
-    the browser (which then has never used the keyring). Needs ``secretstorage``
+    None when there is no Secret Service, it is locked, it has no item for
+    the browser (which then has never used the keyring), or ``browser`` is not
+    one switcher knows (guessing another browser's item would give a wrong
+    key, and Chromium deletes a site's cookies on a wrong key). Needs ``secretstorage``
     (a dependency of ``keyring`` on Linux).
     """
     try:
@@ -60,7 +62,7 @@ def keyring_password(browser: str = "chromium") -> bytes | None:
     except Exception:  # no session bus, or it refused us: treat as "no keyring"
         return None
     try:
-        for application, label in KEYRING_ITEMS.get(browser, KEYRING_ITEMS["chromium"]):
+        for application, label in KEYRING_ITEMS.get(browser, ()):
             for attributes in (
                 {"application": application, "xdg:schema": _LIBSECRET_SCHEMA},
                 {"application": application},
@@ -98,13 +100,17 @@ KEYCHAIN_TIMEOUT = 120.0
 def keychain_password(browser: str = "chrome", timeout: float = KEYCHAIN_TIMEOUT) -> bytes | None:
     """The Safe Storage password of ``browser`` from the macOS Keychain, or None.
 
-    None when ``security`` is missing, the item does not exist (the browser
-    never ran) or the person denied access.
+    None when ``security`` is missing, ``browser`` is not one switcher knows,
+    the item does not exist (the browser never ran) or the person denied access.
     """
     tool = shutil.which("security")
     if tool is None:
         return None
-    service, account = KEYCHAIN_ITEMS.get(browser, KEYCHAIN_ITEMS["chrome"])
+    # Never another browser's item: a wrong key makes Chromium delete the site's cookies.
+    item = KEYCHAIN_ITEMS.get(browser)
+    if item is None:
+        return None
+    service, account = item
     try:
         done = subprocess.run(  # noqa: S603 -- fixed tool and arguments
             [tool, "find-generic-password", "-w", "-s", service, "-a", account],

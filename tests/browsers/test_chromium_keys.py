@@ -98,7 +98,7 @@ def fake_security(
     script = bin_dir / "security"
     script.write_text(
         "#!/bin/sh\n"
-        f'printf "%s\\n" "$@" > "{log}"\n'
+        f'printf "%s\\n" CALL "$@" >> "{log}"\n'
         f"printf '%s' '{output.decode()}'\n"
         f"exit {code}\n",
         encoding="utf-8",
@@ -108,18 +108,21 @@ def fake_security(
     return log
 
 
+def calls(log: Path) -> list[list[str]]:
+    """The argument lists of each run of the stand-in ``security``."""
+    if not log.exists():
+        return []
+    runs = log.read_text().split("CALL\n")[1:]
+    return [run.splitlines() for run in runs]
+
+
 def test_keychain_password_asks_for_the_browsers_item(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log = fake_security(tmp_path, monkeypatch, code=0, output=MAC_PASSWORD + b"\n")
     assert keychain_password("brave") == MAC_PASSWORD
-    assert log.read_text().split("\n")[:-1] == [
-        "find-generic-password",
-        "-w",
-        "-s",
-        "Brave Safe Storage",
-        "-a",
-        "Brave",
+    assert calls(log) == [
+        ["find-generic-password", "-w", "-s", "Brave Safe Storage", "-a", "Brave"]
     ]
 
 
@@ -134,8 +137,10 @@ def test_keychain_refusal_is_none(
 def test_macos_export_uses_the_keychain_key_with_1003_iterations(
     profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake_security(tmp_path, monkeypatch, code=0, output=MAC_PASSWORD)
+    log = fake_security(tmp_path, monkeypatch, code=0, output=MAC_PASSWORD)
     export(profile, [COOKIE], backup_dir=tmp_path / "b", browser="chrome", platform="darwin")
+    # macOS asks the person once per read: one export, one read.
+    assert len(calls(log)) == 1
     value, encrypted = stored(profile / "Cookies")
     assert value == ""
     mac_key = derive_key(MAC_PASSWORD, 1003)
@@ -151,16 +156,19 @@ def test_macos_export_uses_the_keychain_key_with_1003_iterations(
 def test_macos_denied_keychain(
     profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake_security(tmp_path, monkeypatch, code=51, output=b"")
+    log = fake_security(tmp_path, monkeypatch, code=51, output=b"")
     before = (profile / "Cookies").read_bytes()
     with pytest.raises(ExportError, match="Keychain"):
         export(
             profile, [COOKIE], backup_dir=tmp_path / "b", encryption="keychain", platform="darwin"
         )
     assert (profile / "Cookies").read_bytes() == before
-    # "auto" falls back to the plaintext column, which every Chromium reads.
+    # "auto" falls back to the plaintext column, which every Chromium reads,
+    # after asking once.
+    log.unlink()
     export(profile, [COOKIE], backup_dir=tmp_path / "b", platform="darwin")
     assert stored(profile / "Cookies") == (COOKIE.value, b"")
+    assert len(calls(log)) == 1
 
 
 # -- Windows DPAPI -----------------------------------------------------------
@@ -253,3 +261,11 @@ def test_windows_without_a_key(profile: Path, tmp_path: Path) -> None:
     assert (profile / "Cookies").read_bytes() == before
     export(profile, [COOKIE], backup_dir=tmp_path / "b", platform="win32")
     assert stored(profile / "Cookies") == (COOKIE.value, b"")
+
+
+def test_an_unknown_browser_never_borrows_another_browsers_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = fake_security(tmp_path, monkeypatch, code=0, output=MAC_PASSWORD)
+    assert keychain_password("opera-gx") is None
+    assert calls(log) == []  # not even asked
