@@ -62,4 +62,7 @@ def cli(secret_service: SecretService, tmp_path: Path) -> Cli:
     env["SWITCHER_CONFIG_DIR"] = str(tmp_path / "config")
     env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
     env["SWITCHER_LOG_DIR"] = str(tmp_path / "logs")  # never the real home's log
+    # A terminal, as a person has it: tests/gui/conftest.py sets Qt's offscreen
+    # platform for the whole test process, which the commands must not inherit.
+    env.pop("QT_QPA_PLATFORM", None)
     return Cli(env, tmp_path)
