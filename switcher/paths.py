@@ -7,6 +7,8 @@ from pathlib import Path
 
 import platformdirs
 
+from switcher.app_identity import in_sandbox
+
 APP_NAME = "switcher"
 
 
@@ -37,3 +39,14 @@ def log_dir() -> Path:
     return (
         Path(override) if override else Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
     )
+
+
+def host_config_home() -> Path:
+    """The user's own ``~/.config`` (``$XDG_CONFIG_HOME``), where browsers and autostart live.
+
+    Inside a Flatpak sandbox ``XDG_CONFIG_HOME`` is the app's private
+    ``~/.var/app/<id>/config``; the host's is in ``HOST_XDG_CONFIG_HOME``.
+    """
+    name = "HOST_XDG_CONFIG_HOME" if in_sandbox() else "XDG_CONFIG_HOME"
+    value = os.environ.get(name)
+    return Path(value) if value else Path.home() / ".config"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from switcher.app_identity import in_sandbox
 from switcher.browsers import BrowserRunningError, ExportCookie, ExportError, Profile
 from switcher.browsers.chromium_crypto import (
     MAC_ITERATIONS,
@@ -40,6 +41,7 @@ from switcher.browsers.chromium_keys import (
     uses_app_bound_key,
 )
 from switcher.browsers.safety import ensure_writable, guarded
+from switcher.paths import host_config_home
 
 SUPPORTED_META_VERSION = 24
 ENCRYPTIONS = ("auto", "v10", "v11", "keychain", "dpapi", "plaintext")
@@ -161,8 +163,7 @@ def user_data_dirs(home: Path | None = None, platform: str | None = None) -> lis
             root = Path(local) if local else base / "AppData" / "Local"
             result.append((browser, root / windows))
         else:
-            xdg = os.environ.get("XDG_CONFIG_HOME") if home is None else None
-            config = Path(xdg) if xdg else base / ".config"
+            config = host_config_home() if home is None else base / ".config"
             for pattern in linux:
                 if pattern.startswith("{config}/"):
                     result.append((browser, config / pattern.removeprefix("{config}/")))
@@ -241,21 +242,41 @@ def is_running(user_data_dir: Path) -> bool:
 
     The lock is a symlink to ``hostname-pid``. A lock of this host whose pid
     is dead is stale (left by a crash) and ignored, as Chromium itself does.
-    A lock from another host (a shared home) or one we can't parse counts as
-    running: we can't check it, and guessing wrong would lose the user's cookies.
+    A lock from another host (a shared home), one we can't parse, or any lock
+    seen from inside a Flatpak sandbox counts as running: we can't check it,
+    and guessing wrong would lose the user's cookies. On Windows the sign is
+    ``lockfile``, which the browser keeps open without sharing.
     """
+    if sys.platform == "win32":
+        return _windows_lock_held(user_data_dir / "lockfile")
     lock = user_data_dir / "SingletonLock"
     try:
         target = os.readlink(lock)
     except FileNotFoundError:
         return False
     except OSError:
-        # Exists but is no symlink (or unreadable): Windows keeps a plain file.
-        return lock.exists()
+        return lock.exists()  # exists but is no symlink (or unreadable): assume the worst
     host, _, pid_text = target.rpartition("-")
     if not pid_text.isdigit() or host != socket.gethostname():
         return True
+    if in_sandbox():
+        # A Flatpak sandbox has its own process ids: the host's pid in the lock
+        # can't be checked here (or names some other process), so a lock counts.
+        return True
     return _pid_alive(int(pid_text))
+
+
+def _windows_lock_held(lockfile: Path) -> bool:
+    """Chromium on Windows holds ``User Data\\lockfile`` open without sharing while it runs."""
+    if not lockfile.exists():
+        return False
+    try:
+        with lockfile.open("rb"):
+            return False  # a stale file left by a crash: nobody holds it
+    except PermissionError:
+        return True
+    except OSError:
+        return True  # can't tell: assume the worst
 
 
 # -- the cookie database -----------------------------------------------------

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from switcher.browsers import BrowserRunningError, ExportCookie, ExportError, Profile
 from switcher.browsers.safety import ensure_writable, guarded
+from switcher.paths import host_config_home
 
 COOKIES = "cookies.sqlite"
 # The highest schema verified end to end; a newer Firefox may change units again.
@@ -159,6 +160,9 @@ def find_profiles(home: Path | None = None) -> list[Profile]:
         # A given home stands for a whole user: don't mix in this user's XDG/APPDATA.
         for key in ("XDG_CONFIG_HOME", "APPDATA", "LOCALAPPDATA"):
             environ.pop(key, None)
+    else:
+        # The host's ~/.config even from inside a Flatpak sandbox.
+        environ["XDG_CONFIG_HOME"] = str(host_config_home())
     base = home if home is not None else Path.home()
     seen: set[Path] = set()
     profiles: list[Profile] = []

@@ -6,14 +6,13 @@ import contextlib
 import json
 import os
 import plistlib
-import shlex
 import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from switcher.app_identity import APP_ID, ICON_NAME, launch_command
-from switcher.paths import config_dir
+from switcher.app_identity import APP_ID, ICON_NAME, desktop_exec, launch_command
+from switcher.paths import config_dir, host_config_home
 
 DEFAULT_REFRESH_SECONDS = 60
 
@@ -52,8 +51,7 @@ class Settings:
 
 def autostart_entry() -> Path:
     """Linux (XDG autostart); macOS and Windows use a LaunchAgent and the Run key."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "autostart" / f"{APP_ID}.desktop"
+    return host_config_home() / "autostart" / f"{APP_ID}.desktop"
 
 
 # Where versions before the app id wrote it; removed when autostart is turned off.
@@ -97,7 +95,7 @@ def set_start_at_login(enabled: bool) -> None:
         entry.write_text(
             "[Desktop Entry]\nType=Application\nName=switcher\n"
             "Comment=Switch between your accounts on better-auth sites\n"
-            f"Exec={shlex.join(launch_command())}\n"
+            f"Exec={desktop_exec(launch_command())}\n"
             f"Icon={ICON_NAME}\nTerminal=false\nX-GNOME-Autostart-enabled=true\n"
         )
     else:

@@ -19,6 +19,7 @@ import pytest
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from switcher import app_identity
 from switcher.browsers import BrowserRunningError, ExportCookie, ExportError, chromium
 from switcher.browsers.chromium import create_cookie_db, export, find_profiles, is_running
 from switcher.browsers.chromium_crypto import (
@@ -188,6 +189,41 @@ def test_a_stale_singleton_lock_is_ignored(profile: Path, tmp_path: Path) -> Non
     assert not is_running(profile.parent)
     export(profile, [COOKIE], backup_dir=tmp_path / "b")
     assert len(rows(profile / "Cookies")) == 1
+
+
+def test_inside_a_flatpak_sandbox_any_lock_counts_as_running(
+    profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sandbox has its own process ids: the host's browser pid in the lock is
+    # not visible there (or names some other process), so it can't be trusted.
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (profile.parent / "SingletonLock").symlink_to(f"{socket.gethostname()}-{dead.pid}")
+    info = tmp_path / ".flatpak-info"
+    info.write_text("[Application]\n")
+    monkeypatch.setattr(app_identity, "FLATPAK_INFO", info)
+    assert is_running(profile.parent)
+    before = snapshot(profile)
+    with pytest.raises(BrowserRunningError):
+        export(profile, [COOKIE], backup_dir=tmp_path / "b")
+    assert snapshot(profile) == before
+
+
+def test_profiles_are_found_in_the_hosts_config_from_a_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    host = tmp_path / "home" / ".config"
+    (host / "google-chrome" / "Default").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".var" / "app" / "x" / "config"))
+    monkeypatch.setenv("HOST_XDG_CONFIG_HOME", str(host))
+    info = tmp_path / ".flatpak-info"
+    info.write_text("[Application]\n")
+    monkeypatch.setattr(app_identity, "FLATPAK_INFO", info)
+    if sys.platform.startswith("linux"):
+        assert [(p.browser, p.path) for p in find_profiles()] == [
+            ("chrome", host / "google-chrome" / "Default")
+        ]
 
 
 def test_a_lock_from_another_host_counts_as_running(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from switcher import app_identity
 from switcher.browsers import BrowserRunningError, ExportCookie, ExportError, firefox, safety
 from switcher.server import ServerConfig
 from tests.support.browser import Browser
@@ -532,3 +533,23 @@ def test_real_firefox_presents_the_exported_session(
     }
     assert origins == {("", token(bob)), ("^userContextId=7", token(alice))}
     assert not firefox.is_running(profile)
+
+
+def test_profiles_are_found_in_the_hosts_config_from_a_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Firefox 147+ keeps new profiles in ~/.config/mozilla/firefox; inside a
+    # Flatpak sandbox XDG_CONFIG_HOME is the app's own, the host's is HOST_XDG_CONFIG_HOME.
+    root = tmp_path / "home" / ".config" / "mozilla" / "firefox"
+    (root / "abc.default-release").mkdir(parents=True)
+    (root / "profiles.ini").write_text(
+        "[Profile0]\nName=default-release\nIsRelative=1\nPath=abc.default-release\nDefault=1\n"
+    )
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".var" / "app" / "x" / "config"))
+    monkeypatch.setenv("HOST_XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    info = tmp_path / ".flatpak-info"
+    info.write_text("[Application]\n")
+    monkeypatch.setattr(app_identity, "FLATPAK_INFO", info)
+    if sys.platform.startswith("linux"):
+        assert [p.path for p in firefox.find_profiles()] == [root / "abc.default-release"]

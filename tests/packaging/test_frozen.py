@@ -30,6 +30,7 @@ from switcher import __version__
 from switcher.app_identity import APP_ID
 from tests.support.components import missing
 from tests.support.desktop import running_desktop
+from tests.support.desktop_entry import exec_line, parse_exec
 from tests.support.processes import terminate_group
 from tests.support.secret_service import SecretService, running_secret_service
 from tests.support.serving import serving
@@ -222,11 +223,13 @@ def test_the_linux_archive_installs_for_one_user(frozen: Path, tmp_path: Path) -
         tar.extractall(unpacked, filter="tar")
     (top,) = unpacked.iterdir()
 
-    prefix = tmp_path / "prefix"
-    env = {**os.environ, "PREFIX": str(prefix)}
+    # A relative prefix with characters that need quoting in a desktop entry.
+    prefix = tmp_path / 'my apps $HOME (1)/50% "x"'
+    env = {**os.environ, "PREFIX": str(prefix.relative_to(tmp_path))}
     installed = subprocess.run(
         ["sh", str(top / "install.sh")],
         env=env,
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=120,
@@ -241,17 +244,30 @@ def test_the_linux_archive_installs_for_one_user(frozen: Path, tmp_path: Path) -
         check=False,
     )
     assert ran.stdout.strip() == f"switcher {__version__}"
+    assert os.readlink(prefix / "bin" / "switcher").startswith("/")  # works from any cwd
     desktop = prefix / "share" / "applications" / f"{APP_ID}.desktop"
-    assert f"Exec={prefix}/bin/switcher\n" in desktop.read_text(encoding="utf-8")
     validator = shutil.which("desktop-file-validate")
     if validator is None:
         missing("desktop-file-validate", "apt-get install desktop-file-utils (make test does)")
     checked = subprocess.run([validator, str(desktop)], capture_output=True, text=True, check=False)
     assert checked.returncode == 0, checked.stdout
+    # The launcher's command, read back as a desktop would, starts the installed app.
+    command = parse_exec(exec_line(desktop))
+    assert command == [str(prefix / "bin" / "switcher")]
+    launched = subprocess.run(
+        [*command, "--version"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert launched.stdout.strip() == f"switcher {__version__}"
     assert (prefix / "share" / "metainfo" / f"{APP_ID}.metainfo.xml").is_file()
     assert (prefix / "share" / "icons" / "hicolor" / "48x48" / "apps" / f"{APP_ID}.png").is_file()
     # Installing again (an update) replaces the app in place.
     again = subprocess.run(
-        ["sh", str(top / "install.sh")], env=env, capture_output=True, text=True, timeout=120
+        ["sh", str(top / "install.sh")],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert again.returncode == 0, again.stderr
