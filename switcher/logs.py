@@ -19,11 +19,13 @@ credentials).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -166,6 +168,30 @@ class _PrivateRotatingFileHandler(RotatingFileHandler):
         # The disk filled up or the file went away: losing a log line must not
         # print logging's "--- Logging error ---" traceback on the terminal.
         pass
+
+    # Seconds to wait after a failed rotation before trying again.
+    retry_after = 60.0
+    _failed_at: float | None = None
+
+    def shouldRollover(self, record: logging.LogRecord) -> bool:
+        if self._failed_at is not None and time.monotonic() - self._failed_at < self.retry_after:
+            return False
+        return bool(super().shouldRollover(record))
+
+    def doRollover(self) -> None:
+        # Several switcher processes (the tray app and commands) share the file,
+        # and on Windows a file another process has open cannot be renamed.
+        # Then keep appending to the same file, past the size limit, and try
+        # again later, instead of dropping every line from here on.
+        try:
+            super().doRollover()
+        except OSError:
+            self._failed_at = time.monotonic()
+            if self.stream is None:
+                with contextlib.suppress(OSError):
+                    self.stream = self._open()
+        else:
+            self._failed_at = None
 
 
 # -- setup -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import threading
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,31 @@ def test_the_file_rotates_and_stays_private(tmp_path: Path) -> None:
         assert _mode(directory / name) == 0o600
         assert (directory / name).stat().st_size <= 2000
     assert "line 199 of" in path.read_text()
+
+
+def test_a_rotation_another_process_blocks_keeps_the_lines(tmp_path: Path) -> None:
+    # On Windows a log file another switcher process has open can't be renamed;
+    # that refusal can't be caused on Linux, so the handler's rotator raises it.
+    path = setup_logging(verbose=False, directory=tmp_path, max_bytes=2000, backups=2)
+    assert path is not None
+    (handler,) = (h for h in logging.getLogger().handlers if isinstance(h, RotatingFileHandler))
+
+    def refused(source: str, dest: str) -> None:
+        raise PermissionError(32, "The process cannot access the file", source)
+
+    handler.rotator = refused
+    for n in range(100):
+        log.info("line %d of a long enough message to fill the file quickly", n)
+    text = path.read_text()
+    assert "line 0 of" in text and "line 99 of" in text  # nothing lost, nothing rotated
+    assert not (tmp_path / f"{LOG_FILE}.1").exists()
+    # Once the other process lets go (and the retry delay has passed), it rotates again.
+    handler.rotator = None
+    handler.retry_after = 0.0  # type: ignore[attr-defined]
+    log.info("after the other process quit")
+    teardown_logging()
+    assert (tmp_path / f"{LOG_FILE}.1").exists()
+    assert "after the other process quit" in path.read_text()
 
 
 def test_an_existing_file_is_made_private(tmp_path: Path) -> None:
