@@ -34,8 +34,8 @@ ENVIRONMENT = {
 }
 
 
-def closure(root: str, extras: tuple[str, ...]) -> dict[str, str]:
-    """Every distribution ``root[extras]`` needs on Linux, with its installed version."""
+def closure(root: str, extras: tuple[str, ...], arch: str) -> dict[str, str]:
+    """Every distribution ``root[extras]`` needs on Linux/``arch``, with its installed version."""
     found: dict[str, str] = {}
 
     def walk(name: str, wanted: tuple[str, ...]) -> None:
@@ -48,7 +48,8 @@ def closure(root: str, extras: tuple[str, ...]) -> dict[str, str]:
             requirement = Requirement(text)
             marker = requirement.marker
             if marker is None or any(
-                marker.evaluate({**ENVIRONMENT, "extra": extra}) for extra in ("", *wanted)
+                marker.evaluate({**ENVIRONMENT, "platform_machine": arch, "extra": extra})
+                for extra in ("", *wanted)
             ):
                 walk(requirement.name, tuple(requirement.extras))
 
@@ -57,17 +58,28 @@ def closure(root: str, extras: tuple[str, ...]) -> dict[str, str]:
     return found
 
 
+def _python_ok(interpreter: str) -> bool:
+    """The tag's interpreter runs on the runtime's CPython 3.12 (cp310-abi3 does, cp313 not)."""
+    if interpreter in ("py3", "cp3"):
+        return True
+    return (
+        interpreter.startswith("cp") and interpreter[2:].isdigit() and int(interpreter[2:]) <= 312
+    )
+
+
 def fits(filename: str, arch: str) -> bool:
     _, _, _, tags = parse_wheel_filename(filename)
-    return any(
-        tag.interpreter in (PYTHON, "py3", "cp3") or tag.abi == "abi3"
-        for tag in tags
-        if tag.abi in (PYTHON, "abi3", "none")
-        and (
-            tag.platform == "any"
-            or (tag.platform.startswith("manylinux") and tag.platform.endswith(arch))
+    for tag in tags:
+        platform_ok = tag.platform == "any" or (
+            tag.platform.startswith("manylinux") and tag.platform.endswith(arch)
         )
-    )
+        if tag.abi == PYTHON:
+            abi_ok = tag.interpreter == PYTHON
+        else:
+            abi_ok = tag.abi in ("abi3", "none") and _python_ok(tag.interpreter)
+        if platform_ok and abi_ok:
+            return True
+    return False
 
 
 def sources(name: str, version: str) -> list[dict[str, Any]]:
@@ -101,7 +113,9 @@ def sources(name: str, version: str) -> list[dict[str, Any]]:
 
 
 def main() -> int:
-    needed = closure("switcher", ("postgres",))
+    needed: dict[str, str] = {}
+    for arch in ARCHES:
+        needed.update(closure("switcher", ("postgres",), arch))
     module = {
         "name": "python3-deps",
         "buildsystem": "simple",
