@@ -74,8 +74,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from switcher import __version__
-from switcher.paths import config_dir, data_dir, local_server_dir, log_dir
-from switcher.vault import LOCAL, Index, Server
+from switcher.app_identity import is_frozen
+from switcher.paths import config_dir, data_dir, insecure_secrets_path, local_server_dir, log_dir
+from switcher.vault import LOCAL, Index, Server, parse_index
 
 Status = Literal["ok", "info", "warn", "fail"]
 STATUSES: tuple[Status, ...] = ("ok", "info", "warn", "fail")
@@ -441,7 +442,7 @@ class _ReadBackError(Exception):
 
 
 def check_insecure_storage() -> Check:
-    path = data_dir() / "insecure-secrets.json"
+    path = insecure_secrets_path()
     return Check(
         "storage",
         "warn",
@@ -493,7 +494,7 @@ def print_tray_probe() -> int:
 
 def _tray_probe_command() -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ)
-    if getattr(sys, "frozen", False):  # a PyInstaller build: the executable is switcher itself
+    if is_frozen():  # a PyInstaller build: the executable is switcher itself
         return [sys.executable, "doctor", "--tray-probe"], env
     # The child imports this same switcher, wherever it was imported from.
     root = str(Path(__file__).resolve().parent.parent)
@@ -759,15 +760,16 @@ def read_index() -> tuple[Index, Check | None]:
             hint=f"fix its permissions (ls -l {path}) so your user can read and write it",
             facts=facts,
         )
-    try:
-        return Index.from_json(json.loads(raw)), None
-    except (ValueError, KeyError, TypeError, AttributeError):
-        pass
+    index = parse_index(raw)
+    if index is not None:
+        return index, None
     backup = directory / "accounts.json.bak"
     try:
-        index, source = Index.from_json(json.loads(backup.read_bytes())), f"{backup.name}"
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        index, source = Index.empty(), "nothing (no good backup)"
+        saved = parse_index(backup.read_bytes())
+    except OSError:
+        saved = None
+    index = saved if saved is not None else Index.empty()
+    source = backup.name if saved is not None else "nothing (no good backup)"
     return index, Check(
         "index",
         "warn",

@@ -28,6 +28,11 @@ def config_dir() -> Path:
     )
 
 
+def insecure_secrets_path() -> Path:
+    """Where ``--insecure-storage`` keeps session cookies (a 0600 file) instead of the keyring."""
+    return data_dir() / "insecure-secrets.json"
+
+
 def local_server_dir() -> Path:
     """The bundled server's database and secret."""
     return data_dir() / "server"

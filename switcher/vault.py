@@ -108,6 +108,14 @@ def service_name(url: str) -> str:
     return f"switcher {url.rstrip('/')}"
 
 
+def parse_index(raw: bytes) -> Index | None:
+    """The index saved in ``raw``, or None when it is not one (corrupt, truncated, foreign)."""
+    try:
+        return Index.from_json(json.loads(raw))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 class Vault:
     def __init__(self, config_dir: Path, secrets: SecretStore) -> None:
         self.config_dir = config_dir
@@ -126,21 +134,19 @@ class Vault:
             return Index.empty()
         except OSError as error:
             raise VaultError(f"cannot read {self.path}: {error.strerror}") from None
-        try:
-            return Index.from_json(json.loads(raw))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return self._rebuild()
+        index = parse_index(raw)
+        return index if index is not None else self._rebuild()
 
     def _rebuild(self) -> Index:
         aside = self.path.with_name(f"accounts.json.corrupt-{int(time.time())}")
         with contextlib.suppress(OSError):
             os.replace(self.path, aside)
-        index = Index.empty()
         try:
-            index = Index.from_json(json.loads(self.backup.read_text()))
-            source = "its last good copy"
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            source = "scratch"
+            saved = parse_index(self.backup.read_bytes())
+        except OSError:
+            saved = None
+        index = saved if saved is not None else Index.empty()
+        source = "its last good copy" if saved is not None else "scratch"
         # Accounts the keyring knows about but the copy lacks come back too;
         # their names and emails return with the next refresh.
         for server in index.servers.values():

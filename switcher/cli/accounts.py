@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from switcher.accounts import Accounts, AccountsError
 from switcher.cli.errors import CliError
 from switcher.logs import REPORTED
-from switcher.paths import config_dir, data_dir
+from switcher.paths import config_dir, insecure_secrets_path
 from switcher.secrets import FileSecrets, KeyringSecrets, SecretStore, SecretStoreError
 from switcher.vault import LOCAL, Server, Vault, VaultError
 
@@ -67,7 +67,7 @@ class LazySecrets:
 
 def open_vault(args: argparse.Namespace) -> Vault:
     if args.insecure_storage:
-        path = data_dir() / "insecure-secrets.json"
+        path = insecure_secrets_path()
         secrets = LazySecrets(lambda: FileSecrets(path))
     else:
         secrets = LazySecrets(KeyringSecrets)
