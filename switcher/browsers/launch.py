@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,11 +35,60 @@ user_pref("datareporting.policy.dataSubmissionEnabled", false);
 """
 
 
-def find_executable(browser: str) -> str | None:
+# Where the installers put each browser when it is not on PATH (macOS, Windows).
+MAC_APPS = {
+    "firefox": ("Firefox.app/Contents/MacOS/firefox",),
+    "chromium": ("Chromium.app/Contents/MacOS/Chromium",),
+    "chrome": ("Google Chrome.app/Contents/MacOS/Google Chrome",),
+    "brave": ("Brave Browser.app/Contents/MacOS/Brave Browser",),
+    "edge": ("Microsoft Edge.app/Contents/MacOS/Microsoft Edge",),
+    "vivaldi": ("Vivaldi.app/Contents/MacOS/Vivaldi",),
+}
+WINDOWS_APPS = {
+    "firefox": ("Mozilla Firefox/firefox.exe",),
+    "chromium": ("Chromium/Application/chrome.exe",),
+    "chrome": ("Google/Chrome/Application/chrome.exe",),
+    "brave": ("BraveSoftware/Brave-Browser/Application/brave.exe",),
+    "edge": ("Microsoft/Edge/Application/msedge.exe",),
+    "vivaldi": ("Vivaldi/Application/vivaldi.exe",),
+}
+
+
+def install_locations(
+    browser: str,
+    platform: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    home: Path | None = None,
+) -> list[Path]:
+    """Where ``browser``'s executable is installed on macOS and Windows (none on Linux)."""
+    platform = platform or sys.platform
+    environ = os.environ if environ is None else environ
+    home = home or Path.home()
+    if platform == "darwin":
+        roots = [Path("/Applications"), home / "Applications"]
+        return [root / app for root in roots for app in MAC_APPS.get(browser, ())]
+    if platform == "win32":
+        # Per-machine installs under Program Files, per-user ones under LocalAppData.
+        names = ("ProgramFiles", "ProgramFiles(x86)", "LOCALAPPDATA")
+        roots = [Path(environ[name]) for name in names if environ.get(name)]
+        return [root / exe for root in roots for exe in WINDOWS_APPS.get(browser, ())]
+    return []
+
+
+def find_executable(
+    browser: str,
+    platform: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    home: Path | None = None,
+) -> str | None:
+    """``browser``'s executable: on PATH, else where its installer puts it."""
     for name in EXECUTABLES.get(browser, ()):
         found = shutil.which(name)
         if found:
             return found
+    for path in install_locations(browser, platform, environ, home):
+        if path.is_file():
+            return str(path)
     return None
 
 
