@@ -12,6 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+# How a Chromium-family export stores values (see chromium.export). Here, not
+# in chromium.py, so the command line can offer them without loading the crypto.
+CHROMIUM_ENCRYPTIONS = ("auto", "v10", "v11", "keychain", "dpapi", "plaintext")
+
+
 @dataclass(frozen=True)
 class ExportCookie:
     """One cookie as a browser signed in through the site would hold it."""

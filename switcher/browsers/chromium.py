@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from switcher.app_identity import in_sandbox
-from switcher.browsers import BrowserRunningError, ExportCookie, ExportError, Profile
+from switcher.browsers import (
+    CHROMIUM_ENCRYPTIONS,
+    BrowserRunningError,
+    ExportCookie,
+    ExportError,
+    Profile,
+)
 from switcher.browsers.chromium_crypto import (
     MAC_ITERATIONS,
     V10,
@@ -44,7 +50,7 @@ from switcher.browsers.safety import ensure_writable, guarded
 from switcher.paths import host_config_home
 
 SUPPORTED_META_VERSION = 24
-ENCRYPTIONS = ("auto", "v10", "v11", "keychain", "dpapi", "plaintext")
+ENCRYPTIONS = CHROMIUM_ENCRYPTIONS
 RUNNING_MESSAGE = "Chromium is running; close it and try again"
 
 # Chromium caps cookie lifetimes at 400 days (meta version 19 on).

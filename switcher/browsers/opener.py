@@ -46,7 +46,11 @@ def all_profiles() -> list[Profile]:
 
 
 def write_profile(
-    browser: str, path: Path, cookies: Sequence[ExportCookie], container: str | None = None
+    browser: str,
+    path: Path,
+    cookies: Sequence[ExportCookie],
+    container: str | None = None,
+    encryption: str = "auto",
 ) -> None:
     """Write ``cookies`` into one profile of ``browser``, its backups in the data directory."""
     backups = data_dir() / "backups" / browser
@@ -55,7 +59,7 @@ def write_profile(
     if browser in FIREFOX:
         module.export(path, cookies, container=container, backup_dir=backups)
     else:
-        module.export(path, cookies, backup_dir=backups, browser=browser)
+        module.export(path, cookies, backup_dir=backups, browser=browser, encryption=encryption)
     # Hosts and counts only: cookie names carry session tokens (the multi-session ones).
     log.info(
         "exported %d cookies for %s to %s profile %s%s",

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from switcher.accounts import AccountsError
-from switcher.browsers import ExportError, Profile
+from switcher.browsers import CHROMIUM_ENCRYPTIONS, ExportError, Profile
 from switcher.browsers.cookies_txt import write as write_cookies_txt
 from switcher.browsers.opener import FIREFOX, all_profiles, write_profile
 from switcher.browsers.source import export_cookies
@@ -37,6 +37,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export.add_argument("--account", metavar="EMAIL", help="the account (default: the active one)")
     export.add_argument(
         "--output", metavar="FILE", type=Path, help="for cookies-txt: where to write"
+    )
+    export.add_argument(
+        "--encryption",
+        choices=CHROMIUM_ENCRYPTIONS,
+        default="auto",
+        help="Chromium family: how values are stored (default auto: what this OS's browser "
+        "reads; v11 = the key in the Secret Service, only for a profile that uses it)",
     )
     export.add_argument(
         "--list-profiles", action="store_true", help="list the browser profiles found"
@@ -102,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("say where to export: a browser or cookies-txt (switcher export --help)")
     if args.container and args.target not in FIREFOX:
         raise CliError("--container is a Firefox feature")
+    if args.encryption != "auto" and args.target not in CHROMIUM_FAMILY:
+        raise CliError("--encryption is for the Chromium family (chromium, chrome, brave, …)")
     service = build_service(args)
     try:
         cookies = export_cookies(service.device_cookies(args.account, args.server))
@@ -116,7 +125,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"wrote {len(cookies)} cookies to {args.output} (keep it private)")
             return 0
         profile = _choose(args.target, args.profile)
-        write_profile(args.target, profile.path, cookies, container=args.container)
+        write_profile(
+            args.target,
+            profile.path,
+            cookies,
+            container=args.container,
+            encryption=args.encryption,
+        )
     except ExportError as error:
         raise CliError(str(error)) from None
     print(f"exported {len(cookies)} cookies to {args.target} profile {profile.name}")

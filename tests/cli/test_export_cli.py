@@ -170,6 +170,14 @@ def test_export_into_a_chromium_profile_by_path(cli: Cli, servers: Servers) -> N
     assert sorted(name for name, _, _ in rows)[0] == "better-auth.session_token"
     # Encrypted (v10 on Linux) and never both columns: Chromium deletes such rows.
     assert all(value == "" and encrypted[:3] == b"v10" for _, value, encrypted in rows)
+    # Or, asked for, the plaintext column only.
+    cli("export", "chromium", "--profile", str(profile), "--encryption", "plaintext")
+    with sqlite3.connect(profile / "Cookies") as db:
+        rows = db.execute("select name, value, encrypted_value from cookies").fetchall()
+    assert all(value and encrypted == b"" for _, value, encrypted in rows)
+    refused = cli("export", "firefox", "--encryption", "v11", check=False)
+    assert refused.returncode == 1
+    assert "--encryption is for the Chromium family" in refused.stderr
 
 
 def test_open_in_chromium_on_a_real_display(cli: Cli) -> None:
