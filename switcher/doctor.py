@@ -69,7 +69,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -251,6 +251,15 @@ def run_checks(
     _preload()
     limit = max(keyring_limit, tray_timeout, 2 * server_timeout + PORT_TIMEOUT) + GRACE
     checks = _bounded(groups, limit)
+    if insecure_storage:
+        # The person chose the plain file over the keyring: a broken keyring is
+        # worth saying, but it is not what this run of switcher depends on.
+        checks = [
+            replace(c, status="warn", summary=c.summary + " (not used: --insecure-storage)")
+            if c.name == "keyring" and c.status == "fail"
+            else c
+            for c in checks
+        ]
     return Report(
         switcher=__version__,
         python=platform.python_version(),

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-
 # How a Chromium-family export stores values (see chromium.export). Here, not
 # in chromium.py, so the command line can offer them without loading the crypto.
 CHROMIUM_ENCRYPTIONS = ("auto", "v10", "v11", "keychain", "dpapi", "plaintext")

@@ -133,6 +133,11 @@ def test_no_secret_service_on_the_bus_fails_with_the_fix(cli: Cli) -> None:
     text = no_bus("doctor", check=False)
     assert text.returncode == 1
     assert "FAIL  keyring" in text.stdout
+    # With --insecure-storage the keyring is not used: said, but no failure.
+    chosen, report = doctor(no_bus, "--insecure-storage")
+    assert check(report, "keyring")["status"] == "warn"
+    assert "not used: --insecure-storage" in check(report, "keyring")["summary"]
+    assert chosen.returncode == 0, chosen.stdout
     assert "what to do: " in text.stdout
 
     unset = with_env(cli, DBUS_SESSION_BUS_ADDRESS=None)
