@@ -11,7 +11,6 @@ the backup is let go, and any doubt restores the files.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import socket
 import sqlite3
@@ -44,6 +43,7 @@ from switcher.browsers.chromium_keys import (
     dpapi_key,
     keychain_password,
     keyring_password,
+    local_state_section,
     uses_app_bound_key,
 )
 from switcher.browsers.safety import ensure_writable, guarded
@@ -178,18 +178,9 @@ def user_data_dirs(home: Path | None = None, platform: str | None = None) -> lis
     return result
 
 
-def _local_state(user_data_dir: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((user_data_dir / "Local State").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    profile = data.get("profile") if isinstance(data, dict) else None
-    return profile if isinstance(profile, dict) else {}
-
-
 def profiles_in(browser: str, user_data_dir: Path) -> list[Profile]:
     """The profiles of one user-data dir, in the browser's own order."""
-    state = _local_state(user_data_dir)
+    state = local_state_section(user_data_dir, "profile")
     cache = state.get("info_cache")
     cache = cache if isinstance(cache, dict) else {}
     order = [d for d in state.get("profiles_order") or [] if isinstance(d, str)]

@@ -131,13 +131,22 @@ _DPAPI_KEY_SIZE = 32
 Unprotect = Callable[[bytes], "bytes | None"]
 
 
-def _os_crypt(user_data_dir: Path) -> dict[str, Any]:
+def local_state_section(user_data_dir: Path, name: str) -> dict[str, Any]:
+    """One object of the browser's ``Local State`` JSON (``profile``, ``os_crypt``), or {}.
+
+    A missing, unreadable or malformed file gives {}: the browser may never
+    have run, and callers treat "nothing known" as such.
+    """
     try:
         state = json.loads((user_data_dir / "Local State").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    section = state.get("os_crypt") if isinstance(state, dict) else None
+    section = state.get(name) if isinstance(state, dict) else None
     return section if isinstance(section, dict) else {}
+
+
+def _os_crypt(user_data_dir: Path) -> dict[str, Any]:
+    return local_state_section(user_data_dir, "os_crypt")
 
 
 def uses_app_bound_key(user_data_dir: Path) -> bool:

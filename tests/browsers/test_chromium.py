@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from switcher import app_identity
 from switcher.browsers import BrowserRunningError, ExportCookie, ExportError, chromium
-from switcher.browsers.chromium import create_cookie_db, export, find_profiles, is_running
+from switcher.browsers.chromium import export, find_profiles, is_running
 from switcher.browsers.chromium_crypto import (
     V10_KEY,
     CookieCryptoError,
@@ -57,12 +57,8 @@ def rows(db: Path) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def profile(tmp_path: Path) -> Path:
-    """A profile dir holding an empty meta-version-24 cookie DB, as Chromium makes it."""
-    path = tmp_path / "User Data" / "Default"
-    path.mkdir(parents=True)
-    create_cookie_db(path / "Cookies")
-    return path
+def profile(chromium_profile: Path) -> Path:
+    return chromium_profile
 
 
 # -- crypto ------------------------------------------------------------------

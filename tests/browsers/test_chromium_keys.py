@@ -21,7 +21,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from switcher.browsers import ExportCookie, ExportError, chromium_keys
-from switcher.browsers.chromium import create_cookie_db, export
+from switcher.browsers.chromium import export
 from switcher.browsers.chromium_crypto import (
     V10_KEY,
     CookieCryptoError,
@@ -47,11 +47,8 @@ def stored(db: Path) -> tuple[str, bytes]:
 
 
 @pytest.fixture
-def profile(tmp_path: Path) -> Path:
-    path = tmp_path / "User Data" / "Default"
-    path.mkdir(parents=True)
-    create_cookie_db(path / "Cookies")
-    return path
+def profile(chromium_profile: Path) -> Path:
+    return chromium_profile
 
 
 # -- AES-256-GCM (Windows) ---------------------------------------------------
