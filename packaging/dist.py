@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import shutil
 import subprocess
@@ -62,30 +63,35 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--skip-python-packages", action="store_true", help="do not build the wheel and sdist"
     )
+    parser.add_argument("--dist", type=Path, default=DIST, help="output dir (default dist/)")
+    parser.add_argument("--build", type=Path, default=BUILD, help="work dir (default build/)")
     args = parser.parse_args(argv)
-    DIST.mkdir(exist_ok=True)
-    run(sys.executable, ROOT / "packaging" / "icons.py", BUILD / "icons")
+    dist, build = args.dist.resolve(), args.build.resolve()
+    dist.mkdir(parents=True, exist_ok=True)
+    icons = build / "icons"
+    run(sys.executable, ROOT / "packaging" / "icons.py", icons)
+    os.environ["SWITCHER_ICONS_DIR"] = str(icons)  # the spec takes the .ico/.icns from there
     run(
         sys.executable,
         "-m",
         "PyInstaller",
         ROOT / "packaging" / "switcher.spec",
         "--distpath",
-        DIST,
+        dist,
         "--workpath",
-        BUILD / "pyinstaller",
+        build / "pyinstaller",
         "--noconfirm",
         "--log-level",
         "WARN",
     )
-    made = [DIST / ("switcher.app" if sys.platform == "darwin" else "switcher")]
+    made = [dist / ("switcher.app" if sys.platform == "darwin" else "switcher")]
     if sys.platform.startswith("linux"):
-        made.append(linux_archive(DIST / "switcher", BUILD / "icons", BUILD, DIST))
+        made.append(linux_archive(dist / "switcher", icons, build, dist))
     if not args.skip_python_packages:
-        run(sys.executable, "-m", "build", "--outdir", DIST, ROOT)
-        made += sorted(DIST.glob(f"switcher-{__version__}*.whl"))
-        made += sorted(DIST.glob(f"switcher-{__version__}.tar.gz"))
-    print("built:", *(str(p.relative_to(ROOT)) for p in made), sep="\n  ")
+        run(sys.executable, "-m", "build", "--outdir", dist, ROOT)
+        made += sorted(dist.glob(f"switcher-{__version__}*.whl"))
+        made += sorted(dist.glob(f"switcher-{__version__}.tar.gz"))
+    print("built:", *(str(p) for p in made), sep="\n  ")
     return 0
 
 

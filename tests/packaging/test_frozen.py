@@ -1,16 +1,16 @@
 """The frozen bundle (PyInstaller, packaging/switcher.spec) works without Python around it.
 
-One bundle is built per test session into a temporary directory, from the
-same spec ``make dist`` uses. Then the frozen binary itself: ``--version``;
-``serve`` answering get-session; the command line adding an account through
-a real gnome-keyring (keyring picks its backend by entry point, so this
-proves the hidden imports); and the tray app docking into a real tray on
-Xvfb, with its menu opening.
+One bundle and Linux archive are built per test session into a temporary
+directory by ``packaging/dist.py``, which is what ``make dist`` runs. Then
+the frozen binary itself: ``--version``; ``serve`` answering get-session,
+with one and with two workers; the command line adding an account through a
+real gnome-keyring (keyring picks its backend by entry point, so this proves
+the hidden imports); ``doctor``; the tray app docking into a real tray on
+Xvfb, with its menu opening; and the archive installing for one user.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import platform
@@ -21,7 +21,6 @@ import tarfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import httpx
 import pytest
@@ -41,34 +40,36 @@ TIMEOUT = 30.0
 
 
 @pytest.fixture(scope="session")
-def frozen(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The one-folder bundle's ``switcher`` executable."""
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What ``make dist`` makes (packaging/dist.py), bundle and Linux archive, in a temp dir."""
     try:
         import PyInstaller  # noqa: F401
     except ImportError:
         missing("PyInstaller", "pip install -e '.[dev]' (make test does)")
-    work = tmp_path_factory.mktemp("pyinstaller")
-    built = subprocess.run(
+    work = tmp_path_factory.mktemp("dist")
+    made = subprocess.run(
         [
             sys.executable,
-            "-m",
-            "PyInstaller",
-            str(ROOT / "packaging" / "switcher.spec"),
-            "--distpath",
+            str(ROOT / "packaging" / "dist.py"),
+            "--skip-python-packages",  # test_wheel.py builds and tests those
+            "--dist",
             str(work / "dist"),
-            "--workpath",
+            "--build",
             str(work / "build"),
-            "--noconfirm",
-            "--log-level",
-            "WARN",
         ],
         capture_output=True,
         text=True,
         timeout=900,
         check=False,
     )
-    assert built.returncode == 0, built.stderr[-4000:]
-    binary = work / "dist" / "switcher" / "switcher"
+    assert made.returncode == 0, made.stdout[-2000:] + made.stderr[-4000:]
+    return work / "dist"
+
+
+@pytest.fixture(scope="session")
+def frozen(built: Path) -> Path:
+    """The one-folder bundle's ``switcher`` executable."""
+    binary = built / "switcher" / "switcher"
     assert binary.is_file() and os.access(binary, os.X_OK)
     return binary
 
@@ -197,26 +198,8 @@ def test_the_tray_app_starts_under_xvfb(
         print(f"frozen tray app: icon docked {seconds:.2f} s after launch")
 
 
-def load_dist_script() -> ModuleType:
-    # packaging/ is no Python package (and "packaging" is a PyPI library's name).
-    spec = importlib.util.spec_from_file_location("switcher_dist", ROOT / "packaging" / "dist.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_the_linux_archive_installs_for_one_user(frozen: Path, tmp_path: Path) -> None:
-    icons = tmp_path / "icons"
-    subprocess.run(
-        [sys.executable, str(ROOT / "packaging" / "icons.py"), str(icons)],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    dist = tmp_path / "dist"
-    dist.mkdir()
-    archive = load_dist_script().linux_archive(frozen.parent, icons, tmp_path / "build", dist)
+def test_the_linux_archive_installs_for_one_user(built: Path, tmp_path: Path) -> None:
+    (archive,) = built.glob("*.tar.gz")
     assert archive.name == f"switcher-{__version__}-linux-{platform.machine()}.tar.gz"
     unpacked = tmp_path / "unpacked"
     with tarfile.open(archive) as tar:
