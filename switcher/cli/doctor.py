@@ -10,8 +10,12 @@ import argparse
 import json
 import sys
 import textwrap
+from typing import TYPE_CHECKING
 
-from switcher.doctor import Check, Report, print_tray_probe, run_checks
+if TYPE_CHECKING:
+    # Imported when the doctor runs, not when any command builds its parser:
+    # the checks pull in much that other commands never need (~35 ms).
+    from switcher.doctor import Check, Report
 
 WIDTH = 100
 LABELS = {"ok": "ok", "info": "info", "warn": "WARN", "fail": "FAIL"}
@@ -26,6 +30,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    from switcher.doctor import print_tray_probe, run_checks
+
     if args.tray_probe:
         return print_tray_probe()
     try:
