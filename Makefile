@@ -64,6 +64,8 @@ test: system-deps $(STAMP) peer check
 bench: $(STAMP) peer
 	$(BIN)/python bench/server.py
 	$(BIN)/python bench/cli.py
+	$(BIN)/python bench/gui.py
+	$(BIN)/python bench/export.py
 
 # The bundle for this OS (PyInstaller, one folder; on Linux also a .tar.gz with
 # the desktop entry, metainfo and icons), and the wheel and sdist, in dist/.
