@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, TypedDict, Unpack
 
 from tests.support.components import missing
 
@@ -246,43 +246,46 @@ def peer_dir(*, verbose: bool = False) -> Path:
 # running
 
 
-def peer_args(
-    *,
-    port: int = 0,
-    secret: str | None = None,
-    base_url: str | None = None,
-    database: str = "memory",
-    max_sessions: int | None = None,
-    update_age: int | None = None,
-    expires_in: int | None = None,
-    secure_cookies: bool = False,
-    trusted_origins: Sequence[str] = (),
-    rate_limit: bool = False,
-    migrate: bool = False,
-    cookie_prefix: str | None = None,
-) -> list[str]:
+class PeerFlags(TypedDict, total=False):
+    """``server.mjs``'s options, each a command-line flag; ``peer_args`` has the defaults."""
+
+    port: int
+    secret: str | None
+    base_url: str | None
+    database: str
+    max_sessions: int | None
+    update_age: int | None
+    expires_in: int | None
+    secure_cookies: bool
+    trusted_origins: Sequence[str]
+    rate_limit: bool
+    migrate: bool
+    cookie_prefix: str | None
+
+
+def peer_args(**flags: Unpack[PeerFlags]) -> list[str]:
     """The ``server.mjs`` command-line flags for these options."""
-    args = ["--port", str(port), "--database", database]
-    if secret is not None:
-        args += ["--secret", secret]
-    if base_url is not None:
-        args += ["--base-url", base_url]
-    if max_sessions is not None:
-        args += ["--max-sessions", str(max_sessions)]
-    if update_age is not None:
-        args += ["--update-age", str(update_age)]
-    if expires_in is not None:
-        args += ["--expires-in", str(expires_in)]
-    if secure_cookies:
-        args.append("--secure-cookies")
-    for origin in trusted_origins:
+    args = ["--port", str(flags.get("port", 0)), "--database", flags.get("database", "memory")]
+    for name, flag in (
+        ("secret", "--secret"),
+        ("base_url", "--base-url"),
+        ("max_sessions", "--max-sessions"),
+        ("update_age", "--update-age"),
+        ("expires_in", "--expires-in"),
+        ("cookie_prefix", "--cookie-prefix"),
+    ):
+        value = flags.get(name)
+        if value is not None:
+            args += [flag, str(value)]
+    for name, flag in (
+        ("secure_cookies", "--secure-cookies"),
+        ("rate_limit", "--rate-limit"),
+        ("migrate", "--migrate"),
+    ):
+        if flags.get(name):
+            args.append(flag)
+    for origin in flags.get("trusted_origins", ()):
         args += ["--trusted-origin", origin]
-    if rate_limit:
-        args.append("--rate-limit")
-    if migrate:
-        args.append("--migrate")
-    if cookie_prefix is not None:
-        args += ["--cookie-prefix", cookie_prefix]
     return args
 
 
@@ -317,37 +320,13 @@ class PeerServer:
     def __init__(
         self,
         *,
-        port: int = 0,
-        secret: str | None = None,
-        base_url: str | None = None,
-        database: str = "memory",
-        max_sessions: int | None = None,
-        update_age: int | None = None,
-        expires_in: int | None = None,
-        secure_cookies: bool = False,
-        trusted_origins: Sequence[str] = (),
-        rate_limit: bool = False,
-        migrate: bool = False,
-        cookie_prefix: str | None = None,
         startup_timeout: float = STARTUP_TIMEOUT,
         node_env: str = "development",
+        **flags: Unpack[PeerFlags],
     ) -> None:
         self.node_env = node_env
-        self.args = peer_args(
-            port=port,
-            secret=secret,
-            base_url=base_url,
-            database=database,
-            max_sessions=max_sessions,
-            update_age=update_age,
-            expires_in=expires_in,
-            secure_cookies=secure_cookies,
-            trusted_origins=trusted_origins,
-            rate_limit=rate_limit,
-            migrate=migrate,
-            cookie_prefix=cookie_prefix,
-        )
-        self._configured_base_url = base_url
+        self.args = peer_args(**flags)
+        self._configured_base_url = flags.get("base_url")
         self.startup_timeout = startup_timeout
         self._proc: subprocess.Popen[bytes] | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
