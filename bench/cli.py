@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.report import print_table  # noqa: E402
 from switcher.accounts import Accounts  # noqa: E402
 from switcher.cli.accounts import build_service  # noqa: E402
 from tests.support.secret_service import bus_environment, running_secret_service  # noqa: E402
@@ -114,10 +115,7 @@ def main() -> int:
         ),
         ("one switch inside a running service", f"{_median_ms(in_process):.1f} ms", ""),
     ]
-    print("| measurement | result | target |")
-    print("| --- | ---: | ---: |")
-    for name, result, target in rows:
-        print(f"| {name} | {result} | {target} |")
+    print_table(("measurement", "result", "target"), rows)
     return 0
 
 

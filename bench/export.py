@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.report import print_table  # noqa: E402
 from switcher.browsers import ExportCookie, chromium, firefox  # noqa: E402
 
 OTHER_COOKIES = 10_000
@@ -117,11 +118,11 @@ def main() -> int:
         f"\nprofiles holding {OTHER_COOKIES:,} other cookies (Firefox {fox_size / 1e6:.1f} MB, "
         f"Chromium {chrome_size / 1e6:.1f} MB), 6 cookies written, {args.runs} runs\n"
     )
-    print("| measurement | median | max | target |")
-    print("| --- | ---: | ---: | ---: |")
+    rows = []
     for name, samples in (("Firefox", fox_times), ("Chromium (v10)", chrome_times)):
         median, worst = statistics.median(samples) * 1000, max(samples) * 1000
-        print(f"| export into {name} | {median:.1f} ms | {worst:.1f} ms | ≤ 100 ms |")
+        rows.append((f"export into {name}", f"{median:.1f} ms", f"{worst:.1f} ms", "≤ 100 ms"))
+    print_table(("measurement", "median", "max", "target"), rows)
     return 0
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.report import print_table  # noqa: E402
 from tests.support.desktop import running_desktop  # noqa: E402
 from tests.support.secret_service import bus_environment, running_secret_service  # noqa: E402
 
@@ -149,10 +150,7 @@ def main() -> int:
         ),
         (f"idle RSS with {ACCOUNTS} accounts", f"{rss:.0f} MiB", "≤ 80 MB"),
     ]
-    print("| measurement | result | target |")
-    print("| --- | ---: | ---: |")
-    for name, result, target in rows:
-        print(f"| {name} | {result} | {target} |")
+    print_table(("measurement", "result", "target"), rows)
     return 0
 
 
