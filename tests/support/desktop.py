@@ -49,10 +49,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Literal, TypeVar
 
 from tests.support.components import missing
 from tests.support.processes import terminate_group
@@ -186,6 +186,22 @@ def _tail(path: Path, lines: int = 30) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+T = TypeVar("T")
+
+
+def _poll(probe: Callable[[], T | None], timeout: float, failure: Callable[[], str]) -> T:
+    """``probe()``'s first answer that is not None, polled every ``POLL_INTERVAL``;
+    ``DesktopError(failure())`` once ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = probe()
+        if found is not None:
+            return found
+        if time.monotonic() > deadline:
+            raise DesktopError(failure())
+        time.sleep(POLL_INTERVAL)
+
+
 def _read_line(fd: int, timeout: float) -> str:
     """The first line written to ``fd`` within ``timeout`` ("" on EOF/timeout)."""
     data = b""
@@ -303,14 +319,14 @@ class Desktop:
     ) -> int:
         """The first window that ``windows(name_regex, by=by, visible=visible)``
         finds within ``timeout`` seconds; raises ``DesktopError`` otherwise."""
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def first() -> int | None:
             found = self.windows(name_regex, by=by, visible=visible)
-            if found:
-                return found[0]
-            if time.monotonic() > deadline:
-                raise DesktopError(f"no window with {by} ~ {name_regex!r} after {timeout}s")
-            time.sleep(POLL_INTERVAL)
+            return found[0] if found else None
+
+        return _poll(
+            first, timeout, lambda: f"no window with {by} ~ {name_regex!r} after {timeout}s"
+        )
 
     def window_info(self, wid: int) -> WindowInfo | None:
         """Absolute geometry, map and override-redirect state of window
@@ -375,25 +391,21 @@ class Desktop:
         """The id of a popup (see ``popups()``) not in ``ignore`` -- pass the
         popups open before the click that should open one."""
         known = set(ignore)
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def topmost_new() -> int | None:
             new = [wid for wid in self.popups() if wid not in known]
-            if new:
-                return new[-1]  # the topmost
-            if time.monotonic() > deadline:
-                raise DesktopError(f"no new popup window after {timeout}s")
-            time.sleep(POLL_INTERVAL)
+            return new[-1] if new else None
+
+        return _poll(topmost_new, timeout, lambda: f"no new popup window after {timeout}s")
 
     def wait_until_gone(self, wid: int, timeout: float = 10.0) -> None:
         """Until window ``wid`` is destroyed or unmapped."""
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def gone() -> bool | None:
             info = self.window_info(wid)
-            if info is None or not info.viewable:
-                return
-            if time.monotonic() > deadline:
-                raise DesktopError(f"window {wid:#x} still shown after {timeout}s")
-            time.sleep(POLL_INTERVAL)
+            return True if info is None or not info.viewable else None
+
+        _poll(gone, timeout, lambda: f"window {wid:#x} still shown after {timeout}s")
 
     # -- the tray ---------------------------------------------------------
 
@@ -443,17 +455,19 @@ class Desktop:
 
     def wait_for_tray_icons(self, count: int = 1, timeout: float = 10.0) -> list[Geometry]:
         """The tray's icons once there are at least ``count`` of them."""
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def enough() -> list[Geometry] | None:
             icons = self.tray_icons()
-            if len(icons) >= count:
-                return icons
-            if time.monotonic() > deadline:
-                raise DesktopError(
-                    f"{len(icons)} tray icon(s) after {timeout}s, wanted {count}:\n"
-                    f"{_tail(self.log_file)}"
-                )
-            time.sleep(POLL_INTERVAL)
+            return icons if len(icons) >= count else None
+
+        return _poll(
+            enough,
+            timeout,
+            lambda: (
+                f"{len(self.tray_icons())} tray icon(s) after {timeout}s, wanted {count}:\n"
+                f"{_tail(self.log_file)}"
+            ),
+        )
 
     # -- pictures ---------------------------------------------------------
 
