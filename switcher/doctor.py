@@ -75,6 +75,7 @@ from typing import Any, Literal
 
 from switcher import __version__
 from switcher.app_identity import is_frozen
+from switcher.display import has_display
 from switcher.paths import config_dir, data_dir, insecure_secrets_path, local_server_dir, log_dir
 from switcher.vault import LOCAL, Index, Server, parse_index
 
@@ -525,11 +526,6 @@ NO_TRAY_FALLBACK = (
 )
 
 
-def _needs_display() -> bool:
-    # As switcher.gui.app.has_display(), which can't be imported without PySide6.
-    return sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
-
-
 def _is_gnome(desktop: str) -> bool:
     return any(part.strip().lower() == "gnome" for part in desktop.split(":"))
 
@@ -571,7 +567,7 @@ def check_tray(timeout: float) -> Check:
             hint="pip install PySide6-Essentials into switcher's environment",
             facts=facts,
         )
-    if _needs_display() and not (facts["display"] or facts["wayland_display"]):
+    if not has_display():
         return Check(
             "tray",
             "warn",

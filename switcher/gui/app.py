@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QSystemTr
 
 from switcher.accounts import Accounts
 from switcher.app_identity import APP_ID
+from switcher.display import has_display
 from switcher.gui.auto_export import AutoExport
 from switcher.gui.controller import Controller
 from switcher.gui.local_http import LocalHTTPServer
@@ -160,13 +161,6 @@ class SwitcherApp(QObject):
         if self.tray is not None:
             self.tray.icon.hide()
         QApplication.quit()
-
-
-def has_display() -> bool:
-    """Whether Qt can open windows here (Qt itself would abort without one)."""
-    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> int:
