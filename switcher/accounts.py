@@ -5,11 +5,21 @@ cookie per account plus ``session_token`` naming the active one. Each
 account's cookies live in the secret store; ``session_token`` is rebuilt from
 the active account's cookie (better-auth gives both the same signed value), so
 switching writes the index only, never the keyring.
+
+Every operation has the same shape: read the saved state, talk to the server
+with no lock held, then take the index lock, read the index afresh and apply
+the answer only to what it was about. Another process (the tray app, a second
+command) may have changed the index meanwhile: an account added while a
+device list was in flight is not "ended" because the list lacks it, and an
+account signed in again meanwhile keeps its new session. A hung server
+therefore never blocks another command or another server.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +28,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from switcher import failpoints
 from switcher.client.errors import (
     AuthError,
     ClientError,
@@ -28,18 +39,23 @@ from switcher.client.jar import Cookie, CookieJar
 from switcher.logs import REPORTED
 from switcher.protocol.cookies import MULTI_MARKER, decode_value
 from switcher.protocol.dates import to_iso, utc_now
-from switcher.vault import LOCAL, Account, Server, Vault
+from switcher.secrets import SecretStoreError
+from switcher.vault import LOCAL, Account, Index, PendingAdd, Server, Vault, VaultError
 
 if TYPE_CHECKING:
     # The client (and httpx under it) loads on the first request: a listing
     # of fresh saved state needs neither.
     import httpx
 
-    from switcher.client.client import AuthClient, DeviceSession
+    from switcher.client.client import AuthClient, DeviceSession, SignedIn
 
 log = logging.getLogger("switcher.accounts")
 
 STALE_AFTER = 60.0  # seconds before list/refresh asks the server again
+# A sign-in left in the index longer than this was interrupted, whatever its
+# pid says (another host sharing the config dir, a reused pid): two requests
+# and a few keyring calls, each with its own deadline, take far less.
+ABANDONED_AFTER = 300.0
 
 
 class AccountsError(Exception):
@@ -81,6 +97,10 @@ def _multi_cookie(jar: CookieJar, token: str) -> Cookie | None:
 
 TransportFactory = Callable[[Server], "httpx.BaseTransport | None"]
 
+# Which stored version of each account's cookies a request carried: the
+# server's answer is about those, and only those, sessions.
+Asked = dict[str, str | None]
+
 
 class Accounts:
     def __init__(
@@ -104,12 +124,12 @@ class Accounts:
 
     # -- servers ----------------------------------------------------------------
     def server(self, name: str | None = None) -> Server:
-        index = self.vault.index
-        chosen = name or index.current
-        if chosen not in index.servers:
-            known = ", ".join(sorted(index.servers))
-            raise AccountsError(f"no server named {chosen!r} (known: {known})")
-        return index.servers[chosen]
+        """A server as this process last saw it saved (no lock, no file read)."""
+        return _server_in(self.vault.index, name)
+
+    def _prepare(self, name: str | None) -> Server:
+        """The server as saved right now: what a request is prepared from."""
+        return _server_in(self.vault.reload(), name)
 
     def add_server(self, url: str, name: str | None = None, ca_bundle: str | None = None) -> Server:
         parts = urlsplit(url.strip())
@@ -133,8 +153,7 @@ class Accounts:
             server = index.servers.get(name)
             if server is None:
                 raise AccountsError(f"no server named {name!r}")
-            for account in server.accounts:
-                self.vault.forget_cookies(server, account.user_id)
+            self.vault.forget_cookies(server, [a.user_id for a in server.accounts])
             server.accounts.clear()
             del index.servers[name]
             if index.current == name:
@@ -150,14 +169,18 @@ class Accounts:
             return index.servers[name]
 
     # -- the device's cookies ---------------------------------------------------
-    def _jar(self, server: Server) -> CookieJar:
+    def _jar(self, server: Server, active: str | None = None) -> tuple[CookieJar, Asked]:
+        """The device's cookies with ``active`` (default: the server's) as the session."""
+        chosen = active if active is not None else server.active
         jar = CookieJar()
+        asked: Asked = {}
         active_cookies: list[Cookie] = []
         for account in server.accounts:
             if account.status != "valid":
                 continue
-            cookies = self.vault.cookies(server, account.user_id)
-            if account.user_id == server.active:
+            cookies = self.vault.cookies(server, account)
+            asked[account.user_id] = account.cookie_stamp
+            if account.user_id == chosen:
                 active_cookies = cookies
             for cookie in cookies:
                 if MULTI_MARKER in cookie.name:
@@ -168,7 +191,7 @@ class Accounts:
                 jar.set(replace(cookie, name=session_name))
             else:
                 jar.set(cookie)  # e.g. the signed dont_remember flag
-        return jar
+        return jar, asked
 
     @contextmanager
     def _client(self, server: Server, jar: CookieJar) -> Iterator[AuthClient]:
@@ -204,7 +227,7 @@ class Accounts:
                 value = decode_value(cookie.value)
                 token = value.rpartition(".")[0]
                 for account in server.accounts:
-                    if token_of(self.vault.cookies(server, account.user_id)) == token:
+                    if token_of(self.vault.cookies(server, account)) == token:
                         return account.user_id
         return None
 
@@ -221,10 +244,24 @@ class Accounts:
     ) -> Account:
         """Sign an account in (or up) on this device and make it active."""
         verb = "sign-up" if sign_up else "sign-in"
-        with self.vault.locked():
-            server = self.server(server_name)
-            jar = self._jar(server)
-            with self._client(server, jar) as client:
+        prepared = self._prepare(server_name)
+        # Left in the index if this process dies before the account is saved:
+        # the next `accounts list` or app start finds what it left behind.
+        marker = PendingAdd(
+            server=prepared.name,
+            email=email,
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            started_at=time.time(),
+        )
+        with self.vault.locked() as index:
+            _same_server(index, prepared)
+            index.pending.append(marker)
+        failpoints.reach("add.marked")
+        saved = False
+        try:
+            jar, asked = self._jar(prepared)
+            with self._client(prepared, jar) as client:
                 try:
                     if sign_up:
                         result = client.sign_up(
@@ -233,40 +270,89 @@ class Accounts:
                     else:
                         result = client.sign_in(email, password, remember)
                 except AuthError as error:
-                    log.info("%s %s on %s refused: %s", verb, email, server.name, error.message)
+                    log.info("%s %s on %s refused: %s", verb, email, prepared.name, error.message)
                     raise AccountsError(error.message) from None
+                failpoints.reach("add.answered")
                 multi = _multi_cookie(jar, result.token)
                 if multi is None:
                     self._drop_unlisted_session(client, jar)
                     raise AccountsError(
-                        f"{server.url} allows no more accounts on one device; "
+                        f"{prepared.url} allows no more accounts on one device; "
                         "revoke one first, then add this one"
                     )
                 cookies = [multi]
                 if not remember:
                     cookies += [c for c in jar if c.name.endswith(".dont_remember")]
-                existing = server.account(result.user_id)
-                account = existing or Account(user_id=result.user_id, email=result.email)
-                account.email, account.name, account.image = result.email, result.name, result.image
-                account.status = "valid"
-                if existing is None:
-                    server.accounts.append(account)
-                self.vault.store_cookies(server, account.user_id, cookies)
-                previous = server.active
-                server.active = account.user_id
-                self._update_from_list(server, client.list_device_sessions())
+                # Saved at once: the session exists on the server, and the time
+                # in which nothing here knows of it is kept as short as it can be.
+                try:
+                    account, existing, previous = self._keep(prepared, result, cookies, marker)
+                except (AccountsError, SecretStoreError, VaultError):
+                    # A session that cannot be kept must not outlive this attempt.
+                    self._drop_unlisted_session(client, jar)
+                    raise
+                saved = True
+                failpoints.reach("add.saved")
+                asked[account.user_id] = account.cookie_stamp
+                try:
+                    sessions: list[DeviceSession] | None = client.list_device_sessions()
+                except ClientError as error:
+                    # The account is in; names and expiry come with the next refresh.
+                    log.info("device list after %s on %s failed: %s", verb, prepared.name, error)
+                    sessions = None
+        finally:
+            if not saved:
+                self._forget_marker(marker)
+        if sessions is not None:
+            with self.vault.locked() as index:
+                server = _same_server(index, prepared)
+                self._update_from_list(server, sessions, asked)
+                account = server.account(account.user_id) or account
         log.info(
             "%s %s on %s (%s): %s, active",
             "signed up" if sign_up else "signed in",
             account.email,
-            server.name,
-            server.url,
+            prepared.name,
+            prepared.url,
             "again" if existing else "added",
         )
-        self._emit(Event(EventKind.CHANGED if existing else EventKind.ADDED, server.name, account))
+        self._emit(
+            Event(EventKind.CHANGED if existing else EventKind.ADDED, prepared.name, account)
+        )
         if previous != account.user_id:
-            self._emit(Event(EventKind.ACTIVE_CHANGED, server.name, account))
+            self._emit(Event(EventKind.ACTIVE_CHANGED, prepared.name, account))
         return account
+
+    def _keep(
+        self, prepared: Server, result: SignedIn, cookies: list[Cookie], marker: PendingAdd
+    ) -> tuple[Account, Account | None, str | None]:
+        """Save a signed-in account; returns it, the account it replaced, the previous active."""
+        with self.vault.locked() as index:
+            server = _same_server(index, prepared)
+            existing = server.account(result.user_id)
+            if existing is None:
+                # The keyring's list first: cookies it lists can be found
+                # again even if this process dies before the index is saved.
+                self.vault.add_to_directory(server, result.user_id)
+                failpoints.reach("add.listed")
+            account = existing or Account(user_id=result.user_id, email=result.email)
+            account.email, account.name = result.email, result.name
+            account.image, account.status = result.image, "valid"
+            self.vault.store_cookies(server, account, cookies)
+            failpoints.reach("add.stored")
+            if existing is None:
+                server.accounts.append(account)
+            previous = server.active
+            server.active = account.user_id
+            _drop_marker(index, marker)
+        return account, existing, previous
+
+    def _forget_marker(self, marker: PendingAdd) -> None:
+        try:
+            with self.vault.locked() as index:
+                _drop_marker(index, marker)
+        except Exception:  # the failure being reported matters more; reconciliation cleans up
+            log.warning("could not clear the sign-in marker for %s", marker.email, exc_info=True)
 
     def _drop_unlisted_session(self, client: AuthClient, jar: CookieJar) -> None:
         """Sign out the session the server would not list, and only that one."""
@@ -279,12 +365,21 @@ class Accounts:
             except ClientError:
                 log.warning("could not sign out a session beyond the server's maximum")
 
-    def _update_from_list(self, server: Server, sessions: list[DeviceSession]) -> list[Account]:
-        """Apply the server's device list; returns accounts whose sessions ended."""
+    def _update_from_list(
+        self, server: Server, sessions: list[DeviceSession], asked: Asked
+    ) -> list[Account]:
+        """Apply the server's device list to the accounts it was asked about.
+
+        Returns the accounts whose sessions ended. An account added, or signed
+        in again, after the request was prepared is not in ``asked`` (or has
+        another cookie stamp) and is left alone.
+        """
         by_user = {s.user_id: s for s in sessions}
         now = to_iso(utc_now())
         ended = []
         for account in server.accounts:
+            if account.user_id not in asked or asked[account.user_id] != account.cookie_stamp:
+                continue
             found = by_user.get(account.user_id)
             if found is not None:
                 account.email, account.name, account.image = found.email, found.name, found.image
@@ -304,53 +399,69 @@ class Accounts:
     def refresh(self, server_name: str | None = None) -> Server:
         """Ask the server which sessions still stand; switch away from a dead active one."""
         events: list[Event] = []
-        with self.vault.locked():
-            server = self.server(server_name)
-            if not any(a.status == "valid" for a in server.accounts):
+        prepared = self._prepare(server_name)
+        if not any(a.status == "valid" for a in prepared.accounts):
+            with self.vault.locked() as index:
+                server = _same_server(index, prepared)
                 server.refreshed_at = time.time()
-                return server
-            jar = self._jar(server)
-            with self._client(server, jar) as client:
-                ended = self._update_from_list(server, client.list_device_sessions())
+            return server
+        jar, asked = self._jar(prepared)
+        with self._client(prepared, jar) as client:
+            sessions = client.list_device_sessions()
+            with self.vault.locked() as index:
+                server = _same_server(index, prepared)
+                ended = self._update_from_list(server, sessions, asked)
+                if ended:
+                    self.vault.forget_cookies(server, [a.user_id for a in ended])
                 for account in ended:
                     log.info("%s's session on %s %s", account.email, server.name, account.status)
-                    self.vault.forget_cookies(server, account.user_id)
                     events.append(
                         Event(EventKind.CHANGED, server.name, account, f"session {account.status}")
                     )
-                if server.active in {a.user_id for a in ended} or (
+                needs_next = server.active in {a.user_id for a in ended} or (
                     server.active is None and any(a.status == "valid" for a in server.accounts)
-                ):
-                    events.extend(self._switch_to_next(server, client, jar))
-        events.insert(0, Event(EventKind.ONLINE, server.name))
+                )
+                if server.active in {a.user_id for a in ended}:
+                    server.active = None
+                after = server
+            if needs_next:
+                events.extend(self._switch_to_next(after, client))
+        events.insert(0, Event(EventKind.ONLINE, prepared.name))
         for event in events:
             self._emit(event)
-        return server
+        return self.server(prepared.name)
 
-    def _switch_to_next(self, server: Server, client: AuthClient, jar: CookieJar) -> list[Event]:
+    def _switch_to_next(self, server: Server, client: AuthClient) -> list[Event]:
+        """Make the first account whose session still stands active (the active one ended)."""
         for account in server.accounts:
             if account.status != "valid":
                 continue
-            token = token_of(self.vault.cookies(server, account.user_id))
+            token = token_of(self.vault.cookies(server, account))
             if token is None:
                 continue
             try:
                 client.set_active(token)
             except AuthError:
                 continue
-            server.active = account.user_id
+            with self.vault.locked() as index:
+                current = _same_server(index, server)
+                if current.active is not None:
+                    return []  # someone chose an account meanwhile: theirs stands
+                chosen = current.account(account.user_id)
+                if chosen is None or chosen.status != "valid":
+                    continue
+                current.active = chosen.user_id
             log.info("switched to %s on %s: the active session ended", account.email, server.name)
             return [
-                Event(EventKind.ACTIVE_CHANGED, server.name, account, "the active session ended")
+                Event(EventKind.ACTIVE_CHANGED, server.name, chosen, "the active session ended")
             ]
         log.info("no signed-in account is left on %s", server.name)
-        server.active = None
         return [Event(EventKind.ACTIVE_CHANGED, server.name, None, "no signed-in account is left")]
 
     def is_stale(self, server: Server) -> bool:
         return time.time() - server.refreshed_at > STALE_AFTER
 
-    def _valid(self, server: Server, email: str) -> Account:
+    def _find(self, server: Server, email: str) -> Account:
         account = server.find(email)
         if account is None:
             raise AccountsError(f"no account {email} on {server.name}")
@@ -358,64 +469,85 @@ class Accounts:
 
     def use(self, email: str, server_name: str | None = None) -> Account:
         """Make an account the active one."""
-        with self.vault.locked():
-            server = self.server(server_name)
-            account = self._valid(server, email)
-            if account.status != "valid":
+        prepared = self._prepare(server_name)
+        account = self._find(prepared, email)
+        if account.status != "valid":
+            raise AccountsError(f"{account.email}'s session has {account.status}; sign in again")
+        cookies = self.vault.cookies(prepared, account)
+        token = token_of(cookies)
+        if token is None:
+            raise AccountsError(f"no stored session for {account.email}; sign in again")
+        # set-active needs only this account's own cookie: one secret read,
+        # not one per account, for a process that starts just to switch.
+        with self._client(prepared, CookieJar(cookies)) as client:
+            try:
+                session = client.set_active(token)
+            except AuthError as error:
+                if error.code == "INVALID_SESSION_TOKEN":
+                    log.info("%s's session on %s has ended", account.email, prepared.name)
+                    self._mark_ended(prepared, account)
+                    raise AccountsError(
+                        f"{account.email}'s session has ended (revoked or expired); sign in again"
+                    ) from None
+                raise AccountsError(error.message) from None
+        with self.vault.locked() as index:
+            server = _same_server(index, prepared)
+            current = server.account(account.user_id)
+            if current is None or current.status != "valid":
                 raise AccountsError(
-                    f"{account.email}'s session has {account.status}; sign in again"
+                    f"{account.email} was signed out by another switcher meanwhile; sign in again"
                 )
-            cookies = self.vault.cookies(server, account.user_id)
-            token = token_of(cookies)
-            if token is None:
-                raise AccountsError(f"no stored session for {account.email}; sign in again")
-            # set-active needs only this account's own cookie: one secret read,
-            # not one per account, for a process that starts just to switch.
-            jar = CookieJar(cookies)
-            with self._client(server, jar) as client:
-                try:
-                    session = client.set_active(token)
-                except AuthError as error:
-                    if error.code == "INVALID_SESSION_TOKEN":
-                        log.info("%s's session on %s has ended", account.email, server.name)
-                        account.status = "revoked"
-                        self.vault.forget_cookies(server, account.user_id)
-                        raise AccountsError(
-                            f"{account.email}'s session has ended (revoked or expired); "
-                            "sign in again"
-                        ) from None
-                    raise AccountsError(error.message) from None
-            account.expires_at = session.expires_at
-            account.last_seen = to_iso(utc_now())
-            changed = server.active != account.user_id
-            server.active = account.user_id
-        log.info("switched to %s on %s (%s)", account.email, server.name, server.url)
+            if current.cookie_stamp == account.cookie_stamp:
+                current.expires_at = session.expires_at
+            current.last_seen = to_iso(utc_now())
+            changed = server.active != current.user_id
+            server.active = current.user_id
+        log.info("switched to %s on %s (%s)", current.email, prepared.name, prepared.url)
         if changed:
-            self._emit(Event(EventKind.ACTIVE_CHANGED, server.name, account))
-        return account
+            self._emit(Event(EventKind.ACTIVE_CHANGED, prepared.name, current))
+        return current
+
+    def _mark_ended(self, prepared: Server, account: Account) -> None:
+        with self.vault.locked() as index:
+            server = _same_server(index, prepared)
+            current = server.account(account.user_id)
+            if current is not None and current.cookie_stamp == account.cookie_stamp:
+                current.status = "revoked"
+                self.vault.forget_cookies(server, [current.user_id])
 
     def revoke(self, email: str, server_name: str | None = None) -> None:
         """End an account's session on the server and forget it here."""
-        with self.vault.locked():
-            server = self.server(server_name)
-            account = self._valid(server, email)
-            if account.status == "valid":
-                token = token_of(self.vault.cookies(server, account.user_id))
-                jar = self._jar(server)
-                with self._client(server, jar) as client:
-                    if token is not None:
-                        self._revoke_on_server(server, client, jar, token)
-                server.accounts.remove(account)
-                server.active = self._active_user(server, jar)
-            else:
-                server.accounts.remove(account)
-            self.vault.forget_cookies(server, account.user_id)
-        log.info("revoked %s on %s (%s)", account.email, server.name, server.url)
-        self._emit(Event(EventKind.REMOVED, server.name, account))
+        prepared = self._prepare(server_name)
+        account = self._find(prepared, email)
+        now_active = prepared.active
+        if account.status == "valid":
+            token = token_of(self.vault.cookies(prepared, account))
+            jar, _ = self._jar(prepared)
+            with self._client(prepared, jar) as client:
+                if token is not None:
+                    self._revoke_on_server(client, token)
+            others = replace(
+                prepared, accounts=[a for a in prepared.accounts if a.user_id != account.user_id]
+            )
+            now_active = self._active_user(others, jar)
+        with self.vault.locked() as index:
+            server = _same_server(index, prepared)
+            current = server.account(account.user_id)
+            if current is not None and current.cookie_stamp != account.cookie_stamp:
+                # Signed in again meanwhile: that new session was not the one revoked.
+                raise AccountsError(
+                    f"{account.email} was signed in again by another switcher meanwhile; "
+                    "revoke it again to end that session"
+                )
+            if current is not None:
+                server.accounts.remove(current)
+                self.vault.forget_cookies(server, [current.user_id])
+            if server.active == account.user_id or server.active == prepared.active:
+                server.active = now_active if server.account(now_active or "") else None
+        log.info("revoked %s on %s (%s)", account.email, prepared.name, prepared.url)
+        self._emit(Event(EventKind.REMOVED, prepared.name, account))
 
-    def _revoke_on_server(
-        self, server: Server, client: AuthClient, jar: CookieJar, token: str
-    ) -> None:
+    def _revoke_on_server(self, client: AuthClient, token: str) -> None:
         try:
             client.revoke(token)
         except AuthError as error:
@@ -434,32 +566,136 @@ class Accounts:
 
     def sign_out(self, server_name: str | None = None) -> int:
         """Sign every account of this device out of the server; returns how many."""
-        with self.vault.locked():
-            server = self.server(server_name)
-            accounts = list(server.accounts)
-            valid = [a for a in accounts if a.status == "valid"]
-            if valid:
-                jar = self._jar(server)
-                with self._client(server, jar) as client:
-                    try:
-                        client.sign_out()
-                    except AuthError as error:
-                        raise AccountsError(error.message) from None
-            for account in accounts:
-                self.vault.forget_cookies(server, account.user_id)
-            server.accounts.clear()
-            server.active = None
+        prepared = self._prepare(server_name)
+        if any(a.status == "valid" for a in prepared.accounts):
+            jar, _ = self._jar(prepared)
+            with self._client(prepared, jar) as client:
+                try:
+                    client.sign_out()
+                except AuthError as error:
+                    raise AccountsError(error.message) from None
+        asked = {a.user_id: a.cookie_stamp for a in prepared.accounts}
+        with self.vault.locked() as index:
+            server = _same_server(index, prepared)
+            # Accounts signed in meanwhile (by another switcher) were not signed out.
+            gone = [a for a in server.accounts if asked.get(a.user_id, "") == a.cookie_stamp]
+            self.vault.forget_cookies(server, [a.user_id for a in gone])
+            server.accounts = [a for a in server.accounts if a not in gone]
+            if server.account(server.active or "") is None:
+                server.active = None
         log.info(
             "signed out %d account%s on %s (%s)",
-            len(accounts),
-            "" if len(accounts) == 1 else "s",
-            server.name,
-            server.url,
+            len(gone),
+            "" if len(gone) == 1 else "s",
+            prepared.name,
+            prepared.url,
         )
-        for account in accounts:
-            self._emit(Event(EventKind.REMOVED, server.name, account))
-        return len(accounts)
+        for account in gone:
+            self._emit(Event(EventKind.REMOVED, prepared.name, account))
+        return len(gone)
 
+    # -- reconciliation -----------------------------------------------------------
+    def reconcile(self, server_name: str | None = None, *, everything: bool = False) -> list[str]:
+        """Find what interrupted sign-ins left behind; adopt it or clean it up.
+
+        Looks at the servers of abandoned sign-in markers, and with
+        ``everything`` at the server's whole keyring list (accounts whose
+        cookies are in the keyring but not in the index). Returns one line per
+        finding, for the person.
+        """
+        index = self.vault.reload()
+        if not self.vault.lock_path.exists():
+            return []  # nothing was ever saved here: no keyring entries of ours to look at
+        now = time.time()
+        abandoned = [p for p in index.pending if p.is_abandoned(now, ABANDONED_AFTER)]
+        names = {p.server for p in abandoned}
+        if everything:
+            names.add(_server_in(index, server_name).name)
+        notices: list[str] = []
+        for name in sorted(names):
+            server = index.servers.get(name)
+            markers = [p for p in abandoned if p.server == name]
+            if server is None:
+                self._clear_markers(markers)
+                continue
+            notices.extend(self._reconcile_server(server, markers))
+        return notices
+
+    def _reconcile_server(self, prepared: Server, markers: list[PendingAdd]) -> list[str]:
+        known = {a.user_id for a in prepared.accounts}
+        orphans: dict[str, list[Cookie]] = {}
+        for user_id in self.vault.directory(prepared):
+            if user_id not in known:
+                orphans[user_id] = self.vault.stored_cookies(prepared, user_id)
+        verifiable = {u: c for u, c in orphans.items() if token_of(c) is not None}
+        listed: dict[str, DeviceSession] = {}
+        if verifiable:
+            jar, _ = self._jar(prepared)
+            for cookies in verifiable.values():
+                for cookie in cookies:
+                    if MULTI_MARKER in cookie.name:
+                        jar.set(cookie)
+            try:
+                with self._client(prepared, jar) as client:
+                    listed = {s.user_id: s for s in client.list_device_sessions()}
+            except (AccountsError, AuthError) as error:
+                # Cannot tell live from dead now: keep everything for next time.
+                log.info("reconciling %s postponed: %s", prepared.name, error)
+                return []
+        notices: list[str] = []
+        adopted: set[str] = set()
+        with self.vault.locked() as index:
+            server = _same_server(index, prepared)
+            dropped = []
+            for user_id, cookies in orphans.items():
+                if server.account(user_id) is not None:
+                    continue  # saved meanwhile by the process that signed it in
+                found = listed.get(user_id)
+                if found is not None:
+                    account = Account(
+                        user_id=user_id,
+                        email=found.email,
+                        name=found.name,
+                        image=found.image,
+                        expires_at=found.expires_at,
+                        signed_in_at=found.created_at,
+                        last_seen=to_iso(utc_now()),
+                    )
+                    self.vault.store_cookies(server, account, cookies)
+                    server.accounts.append(account)
+                    if server.active is None:
+                        server.active = user_id
+                    adopted.add(found.email.lower())
+                    notices.append(
+                        f"{found.email}: an interrupted sign-in on {server.name} was completed"
+                    )
+                else:
+                    dropped.append(user_id)
+            if dropped:
+                self.vault.forget_cookies(server, dropped)
+                notices.append(
+                    f"removed {len(dropped)} stored session{'s' if len(dropped) != 1 else ''} "
+                    f"on {server.name} that had ended or was never completed"
+                )
+            for marker in markers:
+                _drop_marker(index, marker)
+                if marker.email.lower() not in adopted:
+                    notices.append(
+                        f"{marker.email}: a sign-in on {server.name} was interrupted before "
+                        "anything was saved; if the server had answered, that session ends on "
+                        "its own"
+                    )
+        for notice in notices:
+            log.warning("%s", notice)
+        return notices
+
+    def _clear_markers(self, markers: list[PendingAdd]) -> None:
+        if markers:
+            with self.vault.locked() as index:
+                for marker in markers:
+                    _drop_marker(index, marker)
+
+    # -- cookies for browsers and scripts ---------------------------------------------
     def device_cookies(
         self, email: str | None = None, server_name: str | None = None
     ) -> list[Cookie]:
@@ -474,25 +710,43 @@ class Accounts:
                 raise AccountsError(f"no active account on {server.name}")
             chosen = server.account(server.active)
         else:
-            chosen = self._valid(server, email)
+            chosen = self._find(server, email)
         if chosen is None or chosen.status != "valid":
             raise AccountsError(
                 f"{email or 'the active account'} has no valid session; sign in again"
             )
-        previous = server.active
-        server.active = chosen.user_id  # only to build the jar; not saved
-        try:
-            return list(self._jar(server))
-        finally:
-            server.active = previous
+        jar, _ = self._jar(server, active=chosen.user_id)
+        return list(jar)
 
     def active_cookies(self, server_name: str | None = None) -> list[Cookie]:
         """The cookies a browser signed in as the active account sends: for scripts."""
         server = self.server(server_name)
-        if server.active is None:
+        active = server.account(server.active) if server.active else None
+        if active is None:
             raise AccountsError(f"no active account on {server.name}")
-        jar = self._jar(server)
-        mine = self.vault.cookies(server, server.active)
-        names = {c.name for c in mine}
+        jar, _ = self._jar(server)
+        names = {c.name for c in self.vault.cookies(server, active)}
         session = [c for c in jar if c.name.endswith(".session_token")]
         return session + [c for c in jar if c.name in names]
+
+
+def _server_in(index: Index, name: str | None) -> Server:
+    chosen = name or index.current
+    if chosen not in index.servers:
+        known = ", ".join(sorted(index.servers))
+        raise AccountsError(f"no server named {chosen!r} (known: {known})")
+    return index.servers[chosen]
+
+
+def _same_server(index: Index, prepared: Server) -> Server:
+    """``prepared``'s server in a fresh read of the index, if it is still the same server."""
+    server = index.servers.get(prepared.name)
+    if server is None or server.url != prepared.url:
+        raise AccountsError(
+            f"the server {prepared.name!r} was removed or changed by another switcher meanwhile"
+        )
+    return server
+
+
+def _drop_marker(index: Index, marker: PendingAdd) -> None:
+    index.pending = [p for p in index.pending if p != marker]

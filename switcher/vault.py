@@ -1,17 +1,23 @@
 """The account index (a plain JSON file) and each account's cookies (the secret store).
 
 The index holds nothing secret: servers, accounts (id, name, email, image,
-expiry, last seen, status) and the active account per server. It is written
-atomically (temp file, fsync, rename) while holding a lock file, so two
-processes cannot interleave. A corrupt index is moved aside and rebuilt from
-the last good copy and from the keyring's own list of accounts.
+expiry, last seen, status) and the active account per server. Every change is
+made under a lock held across processes, on a fresh read of the file, and
+saved crash-safe (``private_files.write_atomic``): readers never see a
+missing, empty or half-written index. A missing or corrupt index is recovered
+from its backup and from the keyring's own list of each server's accounts,
+and the recovery is saved at once, with a notice for the person.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
+import secrets
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -19,7 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from switcher.client.jar import Cookie
-from switcher.secrets import SecretStore
+from switcher.private_files import FileLock, make_private, private_dir, write_atomic
+from switcher.secrets import SecretStore, SecretStoreError
+
+log = logging.getLogger("switcher.vault")
 
 INDEX_VERSION = 1
 LOCAL = "local"
@@ -43,6 +52,9 @@ class Account:
     signed_in_at: str | None = None  # the session's createdAt
     ip_address: str | None = None
     user_agent: str | None = None
+    # Changes whenever the account's cookies are stored anew, so another
+    # process's cached copy of the old cookies is known to be stale.
+    cookie_stamp: str | None = None
 
 
 @dataclass
@@ -63,9 +75,31 @@ class Server:
 
 
 @dataclass
+class PendingAdd:
+    """A sign-in in progress; left behind when its process died, for reconciliation."""
+
+    server: str
+    email: str
+    pid: int
+    host: str
+    started_at: float
+
+    def is_abandoned(self, now: float, grace: float) -> bool:
+        """Its process is gone (same host), or it is older than any sign-in can take."""
+        if now - self.started_at > grace:
+            return True
+        if self.host != socket.gethostname():
+            return False
+        return not _process_alive(self.pid)
+
+
+@dataclass
 class Index:
     current: str = LOCAL
     servers: dict[str, Server] = field(default_factory=dict)
+    # Grows by one with every save: the newest state wins in memory.
+    generation: int = 0
+    pending: list[PendingAdd] = field(default_factory=list)
 
     @classmethod
     def empty(cls) -> Index:
@@ -74,8 +108,10 @@ class Index:
     def to_json(self) -> dict[str, Any]:
         return {
             "version": INDEX_VERSION,
+            "generation": self.generation,
             "current": self.current,
             "servers": {name: asdict(server) for name, server in self.servers.items()},
+            "pending": [asdict(p) for p in self.pending],
         }
 
     @classmethod
@@ -100,7 +136,34 @@ class Index:
             )
         servers.setdefault(LOCAL, Server(LOCAL, LOCAL_URL))
         current = str(data.get("current", LOCAL))
-        return cls(current=current if current in servers else LOCAL, servers=servers)
+        pending = [
+            PendingAdd(
+                server=str(p["server"]),
+                email=str(p["email"]),
+                pid=int(p["pid"]),
+                host=str(p["host"]),
+                started_at=float(p["started_at"]),
+            )
+            for p in data.get("pending", [])
+        ]
+        return cls(
+            current=current if current in servers else LOCAL,
+            servers=servers,
+            generation=int(data.get("generation", 0)),
+            pending=pending,
+        )
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name == "nt":
+        return True  # no cheap check; the age limit decides there
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process has that pid now: not ours, but alive
+    return True
 
 
 def service_name(url: str) -> str:
@@ -116,110 +179,212 @@ def parse_index(raw: bytes) -> Index | None:
         return None
 
 
+class _Missing:
+    """The index file is not there."""
+
+
+class _Corrupt:
+    """The index file is there but is not an index."""
+
+
 class Vault:
     def __init__(self, config_dir: Path, secrets: SecretStore) -> None:
         self.config_dir = config_dir
         self.path = config_dir / "accounts.json"
         self.backup = config_dir / "accounts.json.bak"
+        self.lock_path = config_dir / "accounts.lock"
         self.secrets = secrets
-        self.notices: list[str] = []  # things the user should be told (a rebuilt index)
-        self._cookies: dict[tuple[str, str], list[Cookie]] = {}
-        self.index = self._read()
+        self.notices: list[str] = []  # things the person should be told (a recovered index)
+        self._cookies: dict[tuple[str, str], tuple[str | None, list[Cookie]]] = {}
+        self._publishing = threading.Lock()
+        self.index = Index.empty()  # the newest saved state this process has seen
+        self.index = self.load()
 
-    # -- the index ------------------------------------------------------------
-    def _read(self) -> Index:
+    # -- reading ----------------------------------------------------------------
+    def _read_file(self) -> Index | _Missing | _Corrupt:
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
-            return Index.empty()
+            return _Missing()
         except OSError as error:
             raise VaultError(f"cannot read {self.path}: {error.strerror}") from None
         index = parse_index(raw)
-        return index if index is not None else self._rebuild()
+        return index if index is not None else _Corrupt()
 
-    def _rebuild(self) -> Index:
-        aside = self.path.with_name(f"accounts.json.corrupt-{int(time.time())}")
-        with contextlib.suppress(OSError):
-            os.replace(self.path, aside)
+    def read_saved(self) -> Index | None:
+        """The index as saved now, without a lock and without repairing anything."""
+        state = self._read_file()
+        return state if isinstance(state, Index) else None
+
+    def load(self) -> Index:
+        """The saved index; a missing or corrupt one is recovered, and the recovery saved."""
+        state = self._read_file()
+        if isinstance(state, Index):
+            return self._publish(state)
+        first_run = not self.lock_path.exists() and not self.backup.exists()
+        if isinstance(state, _Missing) and first_run:
+            return Index.empty()  # nothing to recover
+        with self._lock() as lock:
+            return self._publish(self._read_or_recover(lock))
+
+    def reload(self) -> Index:
+        """The newest saved state (another process may have changed it)."""
+        return self.load()
+
+    def _publish(self, index: Index) -> Index:
+        with self._publishing:
+            if index.generation >= self.index.generation:
+                self.index = index
+            return self.index
+
+    # -- changing ---------------------------------------------------------------
+    def _lock(self) -> FileLock:
+        try:
+            private_dir(self.config_dir)
+        except OSError as error:
+            raise VaultError(f"cannot create {self.config_dir}: {error.strerror}") from None
+        return FileLock(self.lock_path)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[Index]:
+        """Hold the index lock, read the index afresh, and save it if the block succeeds.
+
+        The block gets its own copy: a failure leaves the saved and the
+        published state as they were. Never hold this across a network call.
+        """
+        with self._lock() as lock:
+            index = self._read_or_recover(lock)
+            yield index
+            self._save(index)
+
+    def _save(self, index: Index) -> None:
+        previous = index.generation
+        index.generation = max(index.generation, self.index.generation) + 1
+        data = json.dumps(index.to_json(), indent=2).encode()
+        try:
+            write_atomic(self.path, data, backup=self.backup)
+        except OSError as error:
+            index.generation = previous
+            raise VaultError(f"cannot write {self.path}: {error.strerror}") from None
+        self._publish(index)
+
+    def save(self) -> None:
+        """Save the published index as it is (under the lock)."""
+        with self._lock():
+            self._save(self.index)
+
+    # -- recovery (under the lock) ----------------------------------------------------
+    def _read_or_recover(self, lock: FileLock) -> Index:
+        state = self._read_file()
+        if isinstance(state, Index):
+            return state
+        if isinstance(state, _Missing) and not lock.existed and not self.backup.exists():
+            return Index.empty()
+        if isinstance(state, _Corrupt):
+            aside = self.path.with_name(f"accounts.json.corrupt-{int(time.time())}")
+            try:
+                os.replace(self.path, aside)
+                make_private(aside)
+            except OSError as error:
+                raise VaultError(
+                    f"{self.path} is corrupt and cannot be moved aside: {error.strerror}"
+                ) from None
+            what = f"was corrupt; it was moved to {aside.name}"
+        else:
+            what = "was missing"
         try:
             saved = parse_index(self.backup.read_bytes())
         except OSError:
             saved = None
         index = saved if saved is not None else Index.empty()
-        source = "its last good copy" if saved is not None else "scratch"
-        # Accounts the keyring knows about but the copy lacks come back too;
-        # their names and emails return with the next refresh.
-        for server in index.servers.values():
-            for user_id in self._directory(server.url):
-                if server.account(user_id) is None:
-                    server.accounts.append(Account(user_id=user_id, email="", status="valid"))
-        self.notices.append(
-            f"the account index {self.path} was corrupt; it was moved to {aside.name} "
-            f"and rebuilt from {source} and the keyring"
-        )
+        source = "its backup" if saved is not None else "scratch"
+        restored, problem = self._restore_from_keyring(index)
+        if restored:
+            source += f" and the keyring ({restored} account{'s' if restored != 1 else ''})"
+        notice = f"the account index {self.path} {what}; it was rebuilt from {source}"
+        if problem:
+            notice += (
+                f" (the keyring could not be read: {problem}; run switcher accounts list later)"
+            )
+        self._save(index)
+        self.notices.append(notice)
+        log.warning("%s", notice)
         return index
 
-    def _directory(self, url: str) -> list[str]:
-        raw = self.secrets.get(service_name(url), _DIRECTORY_KEY)
+    def _restore_from_keyring(self, index: Index) -> tuple[int, str | None]:
+        """Accounts the keyring holds for each server but the index lacks come back.
+
+        Their names and emails return with the next refresh.
+        """
+        restored = 0
+        for server in index.servers.values():
+            try:
+                ids = self.directory(server)
+            except SecretStoreError as error:
+                return restored, str(error)
+            for user_id in ids:
+                if server.account(user_id) is None:
+                    server.accounts.append(Account(user_id=user_id, email="", status="valid"))
+                    server.refreshed_at = 0.0
+                    restored += 1
+        return restored, None
+
+    # -- secrets ----------------------------------------------------------------
+    def cookies(self, server: Server, account: Account) -> list[Cookie]:
+        """An account's cookies: read from the secret store once per stored version."""
+        key = (server.url, account.user_id)
+        cached = self._cookies.get(key)
+        if cached is not None and cached[0] == account.cookie_stamp:
+            return cached[1]
+        cookies = _decode_cookies(self.secrets.get(service_name(server.url), account.user_id))
+        self._cookies[key] = (account.cookie_stamp, cookies)
+        return cookies
+
+    def stored_cookies(self, server: Server, user_id: str) -> list[Cookie]:
+        """What the secret store holds for a user id the index may not list (uncached)."""
+        return _decode_cookies(self.secrets.get(service_name(server.url), user_id))
+
+    def store_cookies(self, server: Server, account: Account, cookies: list[Cookie]) -> None:
+        payload = json.dumps({"v": 1, "cookies": [c.to_dict() for c in cookies]})
+        self.secrets.set(service_name(server.url), account.user_id, payload)
+        account.cookie_stamp = secrets.token_hex(8)
+        self._cookies[(server.url, account.user_id)] = (account.cookie_stamp, cookies)
+
+    def forget_cookies(self, server: Server, user_ids: list[str]) -> None:
+        """Delete these users' cookies, and their names from the keyring's list."""
+        for user_id in user_ids:
+            self.secrets.delete(service_name(server.url), user_id)
+            self._cookies.pop((server.url, user_id), None)
+        gone = set(user_ids)
+        ids = self.directory(server)
+        if gone & set(ids):
+            self._store_directory(server, [i for i in ids if i not in gone])
+
+    # -- the keyring's list of each server's accounts ------------------------------------
+    # The keyring cannot list its entries, so each server has one entry naming
+    # the user ids it holds cookies for: the index can be rebuilt from it, and
+    # cookies an interrupted sign-in stored can be found again. Changed only
+    # under the index lock, read-modify-write: it may name accounts the index
+    # does not (yet) hold, which must not be lost by another change.
+    def directory(self, server: Server) -> list[str]:
+        raw = self.secrets.get(service_name(server.url), _DIRECTORY_KEY)
         try:
             ids = json.loads(raw) if raw else []
         except ValueError:
             return []
         return [str(i) for i in ids] if isinstance(ids, list) else []
 
-    def save(self) -> None:
-        """Write the index atomically; the previous version becomes the backup."""
-        text = json.dumps(self.index.to_json(), indent=2)
-        temp = self.path.with_name(f".accounts.json.{os.getpid()}.tmp")
-        try:
-            self.config_dir.mkdir(parents=True, exist_ok=True)
-            with open(temp, "w") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if self.path.exists():
-                os.replace(self.path, self.backup)
-            os.replace(temp, self.path)
-        except OSError as error:
-            with contextlib.suppress(OSError):
-                temp.unlink()
-            raise VaultError(f"cannot write {self.path}: {error.strerror}") from None
+    def add_to_directory(self, server: Server, user_id: str) -> None:
+        ids = self.directory(server)
+        if user_id not in ids:
+            self._store_directory(server, [*ids, user_id])
 
-    @contextlib.contextmanager
-    def locked(self) -> Iterator[Index]:
-        """Hold the index lock, re-read the index, and save it if the block succeeds."""
-        try:
-            self.config_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise VaultError(f"cannot create {self.config_dir}: {error.strerror}") from None
-        with _FileLock(self.config_dir / "accounts.lock"):
-            self.index = self._read()
-            yield self.index
-            self.save()
-
-    # -- secrets ----------------------------------------------------------------
-    def cookies(self, server: Server, user_id: str) -> list[Cookie]:
-        """An account's cookies: read from the secret store once, then from memory."""
-        key = (server.url, user_id)
-        if key not in self._cookies:
-            raw = self.secrets.get(service_name(server.url), user_id)
-            self._cookies[key] = _decode_cookies(raw)
-        return self._cookies[key]
-
-    def store_cookies(self, server: Server, user_id: str, cookies: list[Cookie]) -> None:
-        payload = json.dumps({"v": 1, "cookies": [c.to_dict() for c in cookies]})
-        self.secrets.set(service_name(server.url), user_id, payload)
-        self._cookies[(server.url, user_id)] = cookies
-        self._store_directory(server)
-
-    def forget_cookies(self, server: Server, user_id: str) -> None:
-        self.secrets.delete(service_name(server.url), user_id)
-        self._cookies.pop((server.url, user_id), None)
-        self._store_directory(server)
-
-    def _store_directory(self, server: Server) -> None:
-        ids = sorted({a.user_id for a in server.accounts})
-        self.secrets.set(service_name(server.url), _DIRECTORY_KEY, json.dumps(ids))
+    def _store_directory(self, server: Server, user_ids: list[str]) -> None:
+        service = service_name(server.url)
+        if user_ids:
+            self.secrets.set(service, _DIRECTORY_KEY, json.dumps(sorted(set(user_ids))))
+        else:
+            self.secrets.delete(service, _DIRECTORY_KEY)
 
 
 def _decode_cookies(raw: str | None) -> list[Cookie]:
@@ -230,35 +395,3 @@ def _decode_cookies(raw: str | None) -> list[Cookie]:
         return [Cookie.from_dict(item) for item in data["cookies"]]
     except (ValueError, KeyError, TypeError):
         return []
-
-
-class _FileLock:
-    """An exclusive lock on a file, held across processes (fcntl, or msvcrt on Windows)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._handle: Any = None
-
-    def __enter__(self) -> _FileLock:
-        self._handle = open(self.path, "a+")
-        if os.name == "nt":
-            import msvcrt
-
-            while True:
-                try:
-                    msvcrt.locking(self._handle.fileno(), msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
-                    break
-                except OSError:
-                    continue
-        else:
-            import fcntl
-
-            fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if os.name != "nt":
-            import fcntl
-
-            fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
-        self._handle.close()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from switcher.accounts import Accounts, AccountsError, Event, EventKind, token_of
@@ -44,6 +46,7 @@ class Harness:
 
     @property
     def server(self) -> Server:
+        self.service.vault.reload()  # other processes (services) may have saved since
         return self.service.server()
 
     def emails(self) -> list[str]:
@@ -58,7 +61,7 @@ class Harness:
         """Who the server thinks this device is signed in as (get-session with our cookies)."""
         browser = Browser(self.target.base_url)
         try:
-            jar = self.service._jar(self.server)
+            jar, _ = self.service._jar(self.server)
             browser.jar.update({c.name: c.value for c in jar})
             session = browser.get("/get-session").json()
             return session["user"]["email"] if session else None
@@ -68,7 +71,7 @@ class Harness:
     def token(self, email: str) -> str:
         account = self.server.find(email)
         assert account is not None
-        token = token_of(self.service.vault.cookies(self.server, account.user_id))
+        token = token_of(self.service.vault.cookies(self.server, account))
         assert token is not None
         return token
 
@@ -187,7 +190,7 @@ def test_signing_in_the_same_user_again_keeps_one_account(harness: Harness) -> N
 def test_sign_out_ends_every_session_of_the_device(harness: Harness) -> None:
     harness.add("alice")
     harness.add("bob")
-    jar = harness.service._jar(harness.server)
+    jar, _ = harness.service._jar(harness.server)
     assert harness.service.sign_out() == 2
     assert harness.emails() == []
     assert harness.server.active is None
@@ -259,3 +262,109 @@ def test_a_deployment_cookie_prefix_and_secure_cookies_are_discovered_not_assume
     harness.service.refresh()
     assert harness.server.find(bob).status == "valid"  # type: ignore[union-attr]
     assert harness.service.sign_out() == 1
+
+
+class Interleaving(httpx.BaseTransport):
+    """The real network, with another switcher's action run while one request is in flight."""
+
+    def __init__(self, path: str, action: Callable[[], None]) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.path = path
+        self.action: Callable[[], None] | None = action
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.action is not None and request.url.path.endswith(self.path):
+            action, self.action = self.action, None
+            action()
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        # Each operation's client closes its transport: start the next one afresh.
+        self.inner.close()
+        self.inner = httpx.HTTPTransport()
+
+
+def _in_another_thread(call: Callable[[], object]) -> Callable[[], None]:
+    """Run ``call`` on a thread and wait up to 10 s: a lock held across the request blocks it."""
+
+    def run() -> None:
+        errors: list[BaseException] = []
+
+        def target() -> None:
+            try:
+                call()
+            except BaseException as error:
+                errors.append(error)
+
+        thread = threading.Thread(target=target, daemon=True)
+        thread.start()
+        thread.join(10)
+        assert not thread.is_alive(), "the other switcher waited for a lock held across a request"
+        assert not errors, errors
+
+    return run
+
+
+def _interleaved(harness: Harness, path: str, action: Callable[[], object]) -> Accounts:
+    transport = Interleaving(path, _in_another_thread(action))
+    service = Accounts(
+        Vault(harness.config, KeyringSecrets()), transport_for=lambda server: transport, timeout=10
+    )
+    service.subscribe(harness.events.append)
+    return service
+
+
+def test_an_account_added_while_a_refresh_is_in_flight_stays_signed_in(
+    harness: Harness,
+) -> None:
+    alice = harness.add("alice")
+    carol = unique_email("carol")
+    other = harness.open()  # another process: the command line beside the app
+    app = _interleaved(
+        harness,
+        "/multi-session/list-device-sessions",
+        lambda: other.add(carol, PASSWORD, sign_up=True, name="Carol"),
+    )
+    app.refresh()
+    # The device list answered without carol (her cookie was not sent): that
+    # is no reason to call her session ended.
+    assert harness.emails() == [alice, carol]
+    assert all(a.status == "valid" for a in harness.server.accounts)
+    assert harness.active_email() == carol
+    assert harness.server_side_active() == carol
+
+
+def test_a_switch_made_while_another_switch_is_in_flight_is_not_lost(harness: Harness) -> None:
+    alice, bob, carol = harness.add("alice"), harness.add("bob"), harness.add("carol")
+    other = harness.open()
+    app = _interleaved(harness, "/multi-session/set-active", lambda: other.use(bob))
+    app.use(alice)
+    # Both switches happened, in the order they finished: the last one wins.
+    assert harness.active_email() == alice
+    harness.service.use(carol)
+    assert harness.active_email() == carol
+
+
+def test_revoking_an_account_signed_in_again_meanwhile_keeps_the_new_session(
+    harness: Harness,
+) -> None:
+    alice, bob = harness.add("alice"), harness.add("bob")
+    other = harness.open()
+    app = _interleaved(harness, "/multi-session/revoke", lambda: other.add(alice, PASSWORD))
+    with pytest.raises(AccountsError, match="signed in again"):
+        app.revoke(alice)
+    assert harness.emails() == [alice, bob]
+    harness.service.use(alice)  # the new session stands
+    assert harness.server_side_active() == alice
+
+
+def test_sign_out_keeps_an_account_signed_in_meanwhile(harness: Harness) -> None:
+    harness.add("alice")
+    carol = unique_email("carol")
+    other = harness.open()
+    app = _interleaved(
+        harness, "/sign-out", lambda: other.add(carol, PASSWORD, sign_up=True, name="Carol")
+    )
+    assert app.sign_out() == 1
+    assert harness.emails() == [carol]
+    assert harness.server_side_active() == carol

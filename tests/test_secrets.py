@@ -41,14 +41,17 @@ def test_cookies_round_trip_through_the_secret_service(tmp_path: Path, real_keyr
     vault = Vault(tmp_path, KeyringSecrets())
     with vault.locked() as index:
         server = index.servers[LOCAL]
-        server.accounts.append(Account(user_id="u1", email="u1@example.com"))
-        vault.store_cookies(server, "u1", [cookie])
+        account = Account(user_id="u1", email="u1@example.com")
+        server.accounts.append(account)
+        vault.store_cookies(server, account, [cookie])
     fresh = Vault(tmp_path, KeyringSecrets())
     server = fresh.index.servers[LOCAL]
-    assert fresh.cookies(server, "u1") == [cookie]
+    saved = server.account("u1")
+    assert saved is not None
+    assert fresh.cookies(server, saved) == [cookie]
     assert fresh.secrets.calls == 1
-    fresh.forget_cookies(server, "u1")
-    assert Vault(tmp_path, KeyringSecrets()).cookies(server, "u1") == []
+    fresh.forget_cookies(server, ["u1"])
+    assert Vault(tmp_path, KeyringSecrets()).cookies(server, saved) == []
 
 
 def test_a_locked_collection_is_a_clear_error_and_nothing_is_lost(

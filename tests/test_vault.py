@@ -1,4 +1,4 @@
-"""The account index: atomic, locked, and rebuilt when corrupt."""
+"""The account index: atomic, locked, recovered (and the recovery saved) when lost or corrupt."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import os
 import stat
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from switcher.client.jar import Cookie
 from switcher.secrets import FileSecrets, KeyringSecrets
-from switcher.vault import LOCAL, Account, Vault
+from switcher.vault import LOCAL, Account, Vault, VaultError
 from tests.support.memory_keyring import MemoryKeyring, memory_keyring
 
 
@@ -30,16 +31,29 @@ def _cookie(value: str) -> Cookie:
 def _with_account(vault: Vault, user_id: str = "u1") -> None:
     with vault.locked() as index:
         server = index.servers[LOCAL]
-        server.accounts.append(Account(user_id=user_id, email=f"{user_id}@example.com"))
+        account = Account(user_id=user_id, email=f"{user_id}@example.com")
+        server.accounts.append(account)
         server.active = user_id
-        vault.store_cookies(server, user_id, [_cookie(f"secret-{user_id}.sig")])
+        vault.add_to_directory(server, user_id)
+        vault.store_cookies(server, account, [_cookie(f"secret-{user_id}.sig")])
 
 
-def test_a_new_vault_has_the_local_server(tmp_path: Path, backend: MemoryKeyring) -> None:
-    vault = Vault(tmp_path, KeyringSecrets())
+def _ids(vault: Vault) -> list[str]:
+    return [a.user_id for a in vault.index.servers[LOCAL].accounts]
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_a_first_run_reads_no_keyring_and_writes_nothing(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    vault = Vault(tmp_path / "config", KeyringSecrets())
     assert list(vault.index.servers) == [LOCAL]
-    assert not (tmp_path / "accounts.json").exists()
+    assert not (tmp_path / "config").exists()
     assert backend.reads == 0
+    assert vault.notices == []
 
 
 def test_saved_state_survives_and_holds_no_secret(tmp_path: Path, backend: MemoryKeyring) -> None:
@@ -49,36 +63,138 @@ def test_saved_state_survives_and_holds_no_secret(tmp_path: Path, backend: Memor
     again = Vault(tmp_path, KeyringSecrets())
     server = again.index.servers[LOCAL]
     assert server.active == "u1"
-    assert again.cookies(server, "u1") == [_cookie("secret-u1.sig")]
+    account = server.account("u1")
+    assert account is not None
+    assert again.cookies(server, account) == [_cookie("secret-u1.sig")]
 
 
-def test_a_corrupt_index_is_moved_aside_and_rebuilt_from_the_last_good_copy(
+def test_index_backup_lock_and_corrupt_copies_are_owner_only(
     tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    config = tmp_path / "config"
+    config.mkdir(mode=0o755)
+    os.chmod(config, 0o755)  # as a umask of 022 would leave it
+    vault = Vault(config, KeyringSecrets())
+    _with_account(vault, "u1")
+    _with_account(vault, "u2")
+    (config / "accounts.json").write_text("{ not an index")
+    os.chmod(config / "accounts.json", 0o644)
+    Vault(config, KeyringSecrets())
+    corrupt = next(config.glob("accounts.json.corrupt-*"))
+    assert _mode(config) == 0o700
+    for path in (config / "accounts.json", config / "accounts.json.bak", config / "accounts.lock"):
+        assert _mode(path) == 0o600, path
+    assert _mode(corrupt) == 0o600
+    assert not list(config.glob(".*.tmp"))  # no temporary file is left behind
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda text: text[: len(text) // 2], id="truncated"),
+        pytest.param(lambda text: "", id="empty"),
+        pytest.param(lambda text: "\x00\xff not json at all", id="garbage"),
+        pytest.param(lambda text: json.dumps({"version": 99}), id="foreign"),
+    ],
+)
+def test_a_damaged_index_is_recovered_once_and_the_recovery_is_saved(
+    tmp_path: Path, backend: MemoryKeyring, damage: object
 ) -> None:
     vault = Vault(tmp_path, KeyringSecrets())
     _with_account(vault, "u1")
-    _with_account(vault, "u2")  # the backup now holds u1
-    (tmp_path / "accounts.json").write_text('{"version": 1, "servers": {"local": ')
+    _with_account(vault, "u2")  # the backup now holds u1 only
+    path = tmp_path / "accounts.json"
+    path.write_text(damage(path.read_text()))  # type: ignore[operator]
+
     rebuilt = Vault(tmp_path, KeyringSecrets())
-    ids = [a.user_id for a in rebuilt.index.servers[LOCAL].accounts]
-    # u1 from the copy, u2 from the keyring's own list of this server's accounts.
-    assert ids == ["u1", "u2"]
+    # u1 from the backup, u2 from the keyring's own list of this server's accounts.
+    assert _ids(rebuilt) == ["u1", "u2"]
     assert len(rebuilt.notices) == 1
     assert "was corrupt" in rebuilt.notices[0]
-    aside = [p for p in tmp_path.iterdir() if p.name.startswith("accounts.json.corrupt-")]
+    assert "its backup and the keyring (1 account)" in rebuilt.notices[0]
+    aside = list(tmp_path.glob("accounts.json.corrupt-*"))
     assert len(aside) == 1
-    assert aside[0].read_text().endswith('"local": ')
+
+    # The recovery was saved: the next runs find every account, and say nothing more.
+    for _ in range(3):
+        again = Vault(tmp_path, KeyringSecrets())
+        assert _ids(again) == ["u1", "u2"]
+        assert again.notices == []
+        with again.locked():
+            pass
+    assert _ids(Vault(tmp_path, KeyringSecrets())) == ["u1", "u2"]
 
 
-def test_a_corrupt_index_without_a_copy_is_rebuilt_from_the_keyring(
+def test_a_corrupt_index_without_a_backup_is_rebuilt_from_the_keyring(
     tmp_path: Path, backend: MemoryKeyring
 ) -> None:
     _with_account(Vault(tmp_path, KeyringSecrets()), "u1")
     (tmp_path / "accounts.json.bak").unlink(missing_ok=True)
     (tmp_path / "accounts.json").write_bytes(b"\x00\xff not json")
     rebuilt = Vault(tmp_path, KeyringSecrets())
-    assert [a.user_id for a in rebuilt.index.servers[LOCAL].accounts] == ["u1"]
-    assert rebuilt.notices
+    assert _ids(rebuilt) == ["u1"]
+    assert "rebuilt from scratch and the keyring (1 account)" in rebuilt.notices[0]
+    assert _ids(Vault(tmp_path, KeyringSecrets())) == ["u1"]
+
+
+def test_a_missing_index_is_restored_from_its_backup_and_saved(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    vault = Vault(tmp_path, KeyringSecrets())
+    _with_account(vault, "u1")
+    _with_account(vault, "u2")
+    (tmp_path / "accounts.json").unlink()  # e.g. a crash of an older version mid-save
+    restored = Vault(tmp_path, KeyringSecrets())
+    assert _ids(restored) == ["u1", "u2"]
+    assert "was missing" in restored.notices[0]
+    assert (tmp_path / "accounts.json").exists()
+    assert Vault(tmp_path, KeyringSecrets()).notices == []
+
+
+def test_a_missing_index_without_a_backup_is_rebuilt_from_the_keyring(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    _with_account(Vault(tmp_path, KeyringSecrets()), "u1")
+    (tmp_path / "accounts.json").unlink()
+    (tmp_path / "accounts.json.bak").unlink(missing_ok=True)
+    restored = Vault(tmp_path, KeyringSecrets())
+    assert _ids(restored) == ["u1"]
+    assert "was missing" in restored.notices[0]
+    assert _ids(Vault(tmp_path, KeyringSecrets())) == ["u1"]
+
+
+def test_a_reader_never_sees_the_index_missing_or_empty_while_it_is_saved(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    vault = Vault(tmp_path, KeyringSecrets())
+    _with_account(vault, "u1")
+    path = tmp_path / "accounts.json"
+    stop = threading.Event()
+    bad: list[str] = []
+    reads = [0]
+
+    def read_continuously() -> None:
+        while not stop.is_set():
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                bad.append("missing")
+                continue
+            reads[0] += 1
+            if not data:
+                bad.append("empty")
+
+    reader = threading.Thread(target=read_continuously)
+    reader.start()
+    try:
+        for _ in range(300):
+            with vault.locked() as index:
+                index.servers[LOCAL].refreshed_at += 1
+    finally:
+        stop.set()
+        reader.join()
+    assert reads[0] > 300
+    assert bad == []
 
 
 def _add_in_another_process(config: str, user_id: str) -> None:
@@ -104,6 +220,64 @@ def test_two_processes_updating_at_once_lose_nothing(tmp_path: Path) -> None:
     assert ids == [f"u{i}" for i in range(6)]
 
 
+def test_threads_of_one_process_updating_at_once_lose_nothing(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    vault = Vault(tmp_path, KeyringSecrets())
+
+    def add(user_id: str) -> None:
+        with vault.locked() as index:
+            index.servers[LOCAL].accounts.append(Account(user_id=user_id, email=f"{user_id}@x"))
+
+    threads = [threading.Thread(target=add, args=(f"t{i}",)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(_ids(Vault(tmp_path, KeyringSecrets()))) == [f"t{i}" for i in range(8)]
+    assert sorted(_ids(vault)) == [f"t{i}" for i in range(8)]  # the newest state is in memory
+
+
+def test_a_failed_change_leaves_the_saved_and_the_published_state_alone(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    vault = Vault(tmp_path, KeyringSecrets())
+    _with_account(vault, "u1")
+    before = (tmp_path / "accounts.json").read_bytes()
+
+    def fail_midway() -> None:
+        with vault.locked() as index:
+            index.servers[LOCAL].accounts.clear()
+            raise RuntimeError("the network call failed")
+
+    with pytest.raises(RuntimeError):
+        fail_midway()
+    assert (tmp_path / "accounts.json").read_bytes() == before
+    assert _ids(vault) == ["u1"]
+
+
+def test_cached_cookies_are_read_again_once_another_process_stored_new_ones(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    app = Vault(tmp_path, KeyringSecrets())
+    _with_account(app, "u1")
+    server = app.index.servers[LOCAL]
+    account = server.account("u1")
+    assert account is not None
+    assert app.cookies(server, account) == [_cookie("secret-u1.sig")]
+
+    command = Vault(tmp_path, KeyringSecrets())  # signs u1 in again: a new session
+    with command.locked() as index:
+        again = index.servers[LOCAL].account("u1")
+        assert again is not None
+        command.store_cookies(index.servers[LOCAL], again, [_cookie("new-u1.sig")])
+
+    index = app.reload()
+    fresh = index.servers[LOCAL].account("u1")
+    assert fresh is not None
+    assert app.cookies(index.servers[LOCAL], fresh) == [_cookie("new-u1.sig")]
+
+
 def test_insecure_storage_is_owner_only_and_warns(tmp_path: Path) -> None:
     warnings: list[str] = []
     secrets = FileSecrets(tmp_path / "data" / "secrets.json", warn=warnings.append)
@@ -118,8 +292,6 @@ def test_insecure_storage_is_owner_only_and_warns(tmp_path: Path) -> None:
 def test_a_config_dir_that_cannot_exist_is_a_clear_error(
     tmp_path: Path, backend: MemoryKeyring
 ) -> None:
-    from switcher.vault import VaultError
-
     blocked = tmp_path / "config"
     blocked.write_text("a file where the directory should be")
     with pytest.raises(VaultError, match="Not a directory"):
@@ -127,6 +299,17 @@ def test_a_config_dir_that_cannot_exist_is_a_clear_error(
     vault = Vault(tmp_path / "fine", KeyringSecrets())
     vault.config_dir = blocked / "switcher"
     vault.path = vault.config_dir / "accounts.json"
-    with pytest.raises(VaultError, match="cannot write"):
-        vault.save()
+    vault.lock_path = vault.config_dir / "accounts.lock"
+    with pytest.raises(VaultError, match="cannot create"), vault.locked():
+        pass
     assert blocked.read_text() == "a file where the directory should be"
+
+
+def test_an_unreadable_index_is_a_clear_error_and_is_left_alone(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    (tmp_path / "accounts.json").mkdir()  # unreadable even for root
+    (tmp_path / "accounts.json" / "keep").write_text("x")
+    with pytest.raises(VaultError, match="cannot read"):
+        Vault(tmp_path, KeyringSecrets())
+    assert (tmp_path / "accounts.json" / "keep").read_text() == "x"

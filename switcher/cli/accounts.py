@@ -213,10 +213,19 @@ def account_json(server: Server, account: Any) -> dict[str, Any]:
 def accounts_list(args: argparse.Namespace) -> int:
     service = build_service(args)
     server = _guard_value(lambda: service.server(args.server))
-    if service.is_stale(server) and any(a.status == "valid" for a in server.accounts):
+    stale = service.is_stale(server)
+    try:
+        # What an interrupted `accounts add` left behind: always when one is
+        # known to have died, and a look at the whole keyring list when stale.
+        for notice in service.reconcile(server.name, everything=stale):
+            print(f"switcher: {notice}", file=sys.stderr)
+    except (AccountsError, SecretStoreError, VaultError) as error:
+        print(f"switcher: could not check for interrupted sign-ins: {error}", file=sys.stderr)
+    server = service.server(server.name)
+    if stale and any(a.status == "valid" for a in server.accounts):
         try:
             server = service.refresh(server.name)
-        except (AccountsError, SecretStoreError) as error:
+        except (AccountsError, SecretStoreError, VaultError) as error:
             print(f"switcher: showing saved state, could not refresh: {error}", file=sys.stderr)
     if args.json:
         payload = {

@@ -63,7 +63,7 @@ def test_a_session_revoked_elsewhere_is_announced_and_the_next_becomes_active(
     alice, bob = _add(qtbot, controller, "alice"), _add(qtbot, controller, "bob")
     token = next(
         c.value
-        for c in controller.service._jar(controller.service.server())
+        for c in controller.service._jar(controller.service.server())[0]
         if c.name == "better-auth.session_token"
     )
     other = Browser(server.base_url)

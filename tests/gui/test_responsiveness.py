@@ -25,10 +25,11 @@ def test_the_event_loop_keeps_running_while_a_switch_hangs(
         with service.vault.locked() as index:
             server = index.servers["test"]
             for user in ("a", "b"):
-                server.accounts.append(Account(user_id=user, email=f"{user}@example.com"))
+                account = Account(user_id=user, email=f"{user}@example.com")
+                server.accounts.append(account)
                 name = f"better-auth.session_token_multi-token{user}"
                 service.vault.store_cookies(
-                    server, user, [Cookie(name, f"token{user}.sig", "127.0.0.1")]
+                    server, account, [Cookie(name, f"token{user}.sig", "127.0.0.1")]
                 )
             server.active = "a"
         controller.snapshot = controller.snapshot.of(service.vault.index)
