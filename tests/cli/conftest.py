@@ -28,14 +28,18 @@ class Cli:
     outputs: list[str] = field(default_factory=list)  # everything printed, for the secrets check
 
     def __call__(
-        self, *args: str, stdin: str | None = None, check: bool = True
+        self,
+        *args: str,
+        stdin: str | None = None,
+        check: bool = True,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [sys.executable, "-m", "switcher", *args],
             input=stdin,
             capture_output=True,
             text=True,
-            env=self.env,
+            env={**self.env, **(env or {})},
             timeout=60,
             check=False,
         )
@@ -46,9 +50,18 @@ class Cli:
             assert result.returncode == 0, result.stderr
         return result
 
-    def add(self, email: str, *extra: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def add(
+        self, email: str, *extra: str, check: bool = True, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return self(
-            "accounts", "add", email, "--password-stdin", *extra, stdin=PASSWORD + "\n", check=check
+            "accounts",
+            "add",
+            email,
+            "--password-stdin",
+            *extra,
+            stdin=PASSWORD + "\n",
+            check=check,
+            env=env,
         )
 
     def listing(self) -> dict[str, object]:

@@ -217,6 +217,37 @@ class SecretService:
         if self.is_locked():
             raise SecretServiceError("the default collection did not unlock")
 
+    def entries(self) -> dict[tuple[str, str], str]:
+        """Every item of the default collection as keyring stores it: (service, username) -> secret.
+
+        The Secret Service can list what ``keyring`` cannot, so a test can see
+        every secret that is left, not only the ones it knows to ask for.
+        """
+        import secretstorage
+
+        with self.connect() as connection:
+            path = self._default_collection(connection)
+            collection = secretstorage.Collection(connection, path)
+            found = {}
+            for item in collection.get_all_items():
+                attributes = item.get_attributes()
+                if "service" in attributes and "username" in attributes:
+                    key = (attributes["service"], attributes["username"])
+                    found[key] = item.get_secret().decode()
+            return found
+
+    def clear(self, service: str) -> None:
+        """Delete every item ``keyring`` stored under ``service`` (a module-scoped service is
+        shared by tests that all use the bundled server's one keyring service name)."""
+        import secretstorage
+
+        with self.connect() as connection:
+            path = self._default_collection(connection)
+            for item in secretstorage.Collection(connection, path).search_items(
+                {"service": service}
+            ):
+                item.delete()
+
     def stop(self) -> None:
         """Kill and reap both daemons (idempotent); the directory stays."""
         processes, self._processes = self._processes, []
