@@ -220,18 +220,19 @@ class Vault:
         """The saved index; a missing or corrupt one is recovered, and the recovery saved."""
         state = self._read_file()
         if isinstance(state, Index):
-            return self._publish(state)
+            return self.publish(state)
         first_run = not self.lock_path.exists() and not self.backup.exists()
         if isinstance(state, _Missing) and first_run:
             return Index.empty()  # nothing to recover
         with self._lock() as lock:
-            return self._publish(self._read_or_recover(lock))
+            return self.publish(self._read_or_recover(lock))
 
     def reload(self) -> Index:
         """The newest saved state (another process may have changed it)."""
         return self.load()
 
-    def _publish(self, index: Index) -> Index:
+    def publish(self, index: Index) -> Index:
+        """Make ``index`` the state in memory unless a newer one is there; returns the newest."""
         with self._publishing:
             if index.generation >= self.index.generation:
                 self.index = index
@@ -266,7 +267,7 @@ class Vault:
         except OSError as error:
             index.generation = previous
             raise VaultError(f"cannot write {self.path}: {error.strerror}") from None
-        self._publish(index)
+        self.publish(index)
 
     def save(self) -> None:
         """Save the published index as it is (under the lock)."""

@@ -279,7 +279,31 @@ def accounts_add(args: argparse.Namespace) -> int:
     return 0
 
 
+# A switch handed to the running app waits for its request, which has its own
+# deadline; this only bounds an app that stopped answering altogether.
+APP_ANSWER_TIMEOUT = 60.0
+
+
+def _ask_app(request: dict[str, Any]) -> dict[str, Any] | None:
+    """The running tray app's answer, or None when no app runs (the command works alone)."""
+    from switcher.app_channel import ChannelError, ask
+
+    try:
+        return ask(request, timeout=APP_ANSWER_TIMEOUT)
+    except ChannelError as error:
+        raise CliError(str(error)) from None
+
+
 def accounts_use(args: argparse.Namespace) -> int:
+    # While the tray app runs it owns the live state: it makes the switch and
+    # shows it at once. Without it, the command does it alone.
+    answer = _ask_app({"op": "use", "email": args.email, "server": args.server})
+    if answer is not None:
+        if not answer.get("ok"):
+            raise CliError(str(answer.get("error") or "the switcher app refused the switch"))
+        log.info("switched to %s through the running app", answer.get("email"))
+        print(f"active: {answer.get('email')}")
+        return 0
     service = build_service(args)
     account = _guard_value(lambda: service.use(args.email, args.server))
     print(f"active: {account.email}")

@@ -7,21 +7,24 @@ import os
 import sys
 from collections.abc import Sequence
 from importlib.resources import files
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QSystemTrayIcon
 
 from switcher.accounts import Accounts
+from switcher.app_channel import InstanceLock
 from switcher.app_identity import APP_ID
 from switcher.display import has_display
 from switcher.gui.auto_export import AutoExport
 from switcher.gui.controller import Controller
+from switcher.gui.index_watcher import IndexWatcher
 from switcher.gui.local_http import LocalHTTPServer
 from switcher.gui.settings import Settings
 from switcher.gui.settings_dialog import SettingsDialog
 from switcher.gui.sign_in import SignInDialog
-from switcher.gui.single_instance import InstanceServer, ask_running_instance_to_show
+from switcher.gui.single_instance import InstanceServer, Reply, ask_running_instance_to_show
 from switcher.gui.tray import Tray
 from switcher.gui.window import AccountsWindow
 from switcher.logs import REPORTED
@@ -58,6 +61,11 @@ class SwitcherApp(QObject):
             self.tray.sign_out_all.connect(self.confirm_sign_out)
             self.tray.quit.connect(self.quit)
         self.controller.notify.connect(self.notify)
+        self.controller.finished.connect(self._answer_channel)
+        self._channel_replies: dict[int, tuple[Reply, str]] = {}
+        # A change saved by the command line shows at once, not at the next refresh.
+        self.index_watcher = IndexWatcher(service.vault.config_dir, self)
+        self.index_watcher.changed.connect(self.controller.reload)
         self.auto_export = AutoExport(self.controller, self.settings)
         self.local_http = LocalHTTPServer() if serve_local else None
         self.timer = QTimer(self)
@@ -80,14 +88,35 @@ class SwitcherApp(QObject):
             QApplication.instance().setQuitOnLastWindowClosed(True)  # type: ignore[union-attr]
             self.show_window()
         self.timer.start(self.settings.refresh_seconds * 1000)
-        if any(a.status == "valid" for a in self.controller.snapshot.accounts):
-            self.controller.refresh()
-        elif self.tray is not None and not self.controller.snapshot.accounts:
+        self.controller.start()
+        if self.tray is not None and not self.controller.snapshot.accounts:
             self.notify("switcher", "No accounts yet: choose “Add account…” in the menu.")
 
     def _periodic_refresh(self) -> None:
-        if not self.controller.is_pending("refresh"):
+        if not self.controller.is_pending("refresh", "start"):
             self.controller.refresh()
+
+    # -- the command line, through the app's channel ----------------------------------
+    def switch_for_channel(self, request: dict[str, Any], reply: Reply) -> None:
+        """``switcher accounts use`` while the app runs: the app switches, the tray shows it."""
+        email, server = request.get("email"), request.get("server")
+        if not isinstance(email, str) or not (server is None or isinstance(server, str)):
+            reply(ok=False, error="a switch needs an email (and optionally a server name)")
+            return
+        job = self.controller.switch(email, server)
+        self._channel_replies[job] = (reply, email)
+
+    def _answer_channel(self, job: int, ok: bool, message: str) -> None:
+        waiting = self._channel_replies.pop(job, None)
+        if waiting is None:
+            return
+        reply, email = waiting
+        if not ok:
+            reply(ok=False, error=message)
+            return
+        snapshot = self.controller.snapshot
+        active = snapshot.active
+        reply(ok=True, email=active.email if active else email, server=snapshot.server)
 
     # -- windows and dialogs ----------------------------------------------------------
     def show_window(self) -> None:
@@ -186,13 +215,20 @@ def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> in
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(files("switcher.resources").joinpath("switcher.svg"))))
     app.setQuitOnLastWindowClosed(False)
-    if ask_running_instance_to_show():
-        log.info("tray app already running: asked it to show its window")
-        return 0
+    lock = InstanceLock()
+    if not lock.try_acquire():
+        # Another app runs, or is starting this very moment: it may need a
+        # few seconds before it listens.
+        if ask_running_instance_to_show(wait=10.0):
+            log.info("tray app already running: asked it to show its window")
+            return 0
+        print("switcher: another switcher app is starting but does not answer", file=sys.stderr)
+        return 1
     instance = InstanceServer()
     service = build_service(args)
     switcher = SwitcherApp(service)
     instance.show_requested.connect(switcher.show_window)
+    instance.handle("use", switcher.switch_for_channel)
     switcher.start()
     log.info(
         "tray app running on server %s (%s)",
@@ -202,4 +238,5 @@ def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> in
     code = app.exec()
     log.info("tray app quit")
     instance.close()
+    lock.release()
     return code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,8 +42,10 @@ class Controller(QObject):
         self.snapshot = Snapshot.of(service.vault.index)
         self.online: bool | None = None
         self.pending: dict[int, str] = {}  # job id -> what (e.g. "switch:alice@example.com")
-        self._events: list[Event] = []
-        service.subscribe(self._events.append)  # called on the worker thread only
+        self._events_of: dict[int, list[Event]] = {}
+        # Events of the job running on each worker thread (lanes run side by side).
+        self._job_events = threading.local()
+        service.subscribe(self._collect)
         self.images = ImageCache()
         self.images.loaded.connect(
             lambda _url: self.changed.emit(), Qt.ConnectionType.QueuedConnection
@@ -51,23 +54,36 @@ class Controller(QObject):
         self.worker.done.connect(self._done)
         self.worker.failed.connect(self._failed)
 
-    # -- intents ------------------------------------------------------------------
-    def _submit(self, what: str, call: Callable[[], Any]) -> int:
-        def run() -> Outcome:
-            self._events.clear()
-            value = call()
-            return Outcome(Snapshot.of(self.service.vault.index), tuple(self._events), value)
+    def _collect(self, event: Event) -> None:
+        events = getattr(self._job_events, "events", None)
+        if events is not None:
+            events.append(event)
 
-        job = self.worker.submit(what, run)
+    # -- intents ------------------------------------------------------------------
+    def _submit(self, what: str, call: Callable[[], Any], server: str | None = None) -> int:
+        events: list[Event] = []  # this job's, also when it fails (OFFLINE, ERROR)
+
+        def run() -> Outcome:
+            self._job_events.events = events
+            try:
+                value = call()
+            finally:
+                self._job_events.events = None
+            return Outcome(Snapshot.of(self.service.vault.index), tuple(events), value)
+
+        job = self.worker.submit(what, run, lane=server or self.snapshot.server)
         self.pending[job] = what
+        self._events_of[job] = events
         self.changed.emit()
         return job
 
-    def is_pending(self, what: str) -> bool:
-        return what in self.pending.values()
+    def is_pending(self, *what: str) -> bool:
+        return any(w in self.pending.values() for w in what)
 
-    def switch(self, email: str) -> int:
-        return self._submit(f"switch:{email}", lambda: self.service.use(email))
+    def switch(self, email: str, server: str | None = None) -> int:
+        return self._submit(
+            f"switch:{email}", lambda: self.service.use(email, server), server=server
+        )
 
     def revoke(self, email: str) -> int:
         return self._submit(f"revoke:{email}", lambda: self.service.revoke(email))
@@ -97,6 +113,18 @@ class Controller(QObject):
     def refresh(self) -> int:
         return self._submit("refresh", lambda: self.service.refresh())
 
+    def start(self) -> int:
+        """What the app does once at start: reconcile interrupted sign-ins, then refresh."""
+
+        def run() -> list[str]:
+            notices = list(self.service.vault.notices)  # e.g. a recovered index
+            notices += self.service.reconcile(everything=True)
+            if any(a.status == "valid" for a in self.service.server().accounts):
+                self.service.refresh()
+            return notices
+
+        return self._submit("start", run)
+
     def sign_out_all(self) -> int:
         return self._submit("sign-out", lambda: self.service.sign_out())
 
@@ -105,14 +133,14 @@ class Controller(QObject):
             self.service.use_server(name)
             self.service.refresh()
 
-        return self._submit(f"server:{name}", run)
+        return self._submit(f"server:{name}", run, server=name)
 
     def add_server(self, url: str, name: str | None) -> int:
         def run() -> None:
             server = self.service.add_server(url, name)
             self.service.use_server(server.name)
 
-        return self._submit("add-server", run)
+        return self._submit("add-server", run, server="")
 
     def icon_for(self, account: AccountView) -> QIcon:
         """The account's own picture once it has loaded, its initials until then."""
@@ -123,15 +151,31 @@ class Controller(QObject):
     def is_stale(self) -> bool:
         return self.service.is_stale(self.service.vault.index.servers[self.snapshot.server])
 
+    def reload(self) -> None:
+        """Another process saved the index (the command line): show its state now.
+
+        Reads the small index file on the UI thread: no keyring, no network.
+        """
+        try:
+            saved = self.service.vault.read_saved()
+        except VaultError as error:
+            log.info("could not read the index after a change: %s", error)
+            return
+        if saved is None or saved.generation <= self.snapshot.generation:
+            return
+        self._show(Snapshot.of(self.service.vault.publish(saved)))
+        self.changed.emit()
+
     def shutdown(self) -> None:
         self.worker.stop()
 
     # -- results ------------------------------------------------------------------
-    def _done(self, job: int, what: str) -> None:
-        outcome: Outcome = self.worker.take(job)
-        self.pending.pop(job, None)
-        self.snapshot = outcome.snapshot
-        for event in outcome.events:
+    def _show(self, snapshot: Snapshot) -> None:
+        if snapshot.generation >= self.snapshot.generation:
+            self.snapshot = snapshot
+
+    def _apply_events(self, events: tuple[Event, ...]) -> None:
+        for event in events:
             if event.kind == EventKind.ONLINE:
                 self.online = True
             elif event.kind == EventKind.OFFLINE:
@@ -141,6 +185,16 @@ class Controller(QObject):
                 self.notify.emit("Active account changed", f"{event.message}; now {who}")
             elif event.kind == EventKind.CHANGED and event.message and event.account:
                 self.notify.emit("Session ended", f"{event.account.email}: {event.message}")
+
+    def _done(self, job: int, what: str) -> None:
+        outcome: Outcome = self.worker.take(job)
+        self.pending.pop(job, None)
+        self._events_of.pop(job, None)
+        self._show(outcome.snapshot)
+        self._apply_events(outcome.events)
+        if what == "start":
+            for notice in outcome.value:
+                self.notify.emit("switcher", notice)
         if what.startswith(("switch:", "add:", "revoke:", "sign-out")):
             self.online = True
         if what.startswith("switch:"):
@@ -152,9 +206,8 @@ class Controller(QObject):
 
     def _failed(self, job: int, what: str, message: str) -> None:
         self.pending.pop(job, None)
-        if "connect" in message or "did not answer" in message:
-            self.online = False
-        self.snapshot = Snapshot.of(self.service.vault.index)
+        self._apply_events(tuple(self._events_of.pop(job, [])))
+        self._show(Snapshot.of(self.service.vault.index))
         self.changed.emit()
         self.finished.emit(job, False, message)
         if not what.startswith("add:"):  # the sign-in dialog shows its own errors inline

@@ -32,6 +32,7 @@ class Snapshot:
     url: str
     servers: tuple[tuple[str, str], ...]
     accounts: tuple[AccountView, ...]
+    generation: int = 0  # the index's save count: a newer snapshot is never replaced by an older
 
     @property
     def active(self) -> AccountView | None:
@@ -48,6 +49,7 @@ class Snapshot:
             server=server.name,
             url=server.url,
             servers=tuple((s.name, s.url) for s in index.servers.values()),
+            generation=index.generation,
             accounts=tuple(
                 AccountView(
                     user_id=a.user_id,

@@ -1,9 +1,10 @@
-"""One background thread that runs every accounts-service call, in order.
+"""Background threads that run the accounts service's calls: one per lane, in order.
 
-The service is not thread-safe and its calls may block on the network or the
-keyring, so they are queued to a single daemon thread; results come back to
-the UI thread as queued Qt signals. A daemon thread, not a thread pool: when
-the person quits while a request hangs, the process must not wait for it.
+Calls may block on the network or the keyring, so they never run on the UI
+thread; results come back as queued Qt signals. Each server is its own lane:
+a server that hangs (until its request's deadline) delays only its own
+queue, never a switch on another server. Daemon threads, not a pool: when the
+person quits while a request hangs, the process must not wait for it.
 """
 
 from __future__ import annotations
@@ -32,16 +33,25 @@ class Worker(QObject):
     def __init__(self, expected: tuple[type[BaseException], ...]) -> None:
         super().__init__()
         self._expected = expected  # failures a person caused or can fix
-        self._jobs: queue.Queue[Any] = queue.Queue()
+        self._lanes: dict[str, queue.Queue[Any]] = {}
         self._results: dict[int, Any] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._thread = threading.Thread(target=self._run, name="switcher-worker", daemon=True)
-        self._thread.start()
+        self._stopped = False
 
-    def submit(self, what: str, call: Callable[[], Any]) -> int:
+    def submit(self, what: str, call: Callable[[], Any], lane: str = "") -> int:
         job = next(self._ids)
-        self._jobs.put((job, what, call))
+        with self._lock:
+            if self._stopped:
+                return job  # quitting: nothing new starts
+            jobs = self._lanes.get(lane)
+            if jobs is None:
+                jobs = self._lanes[lane] = queue.Queue()
+                thread = threading.Thread(
+                    target=self._run, args=(jobs,), name=f"switcher-worker-{lane}", daemon=True
+                )
+                thread.start()
+        jobs.put((job, what, call))
         return job
 
     def take(self, job: int) -> Any:
@@ -50,12 +60,15 @@ class Worker(QObject):
             return self._results.pop(job, None)
 
     def stop(self) -> None:
-        """Finish after the current job; never waits for it."""
-        self._jobs.put(_STOP)
+        """Finish each lane after its current job; never waits for them."""
+        with self._lock:
+            self._stopped = True
+            for jobs in self._lanes.values():
+                jobs.put(_STOP)
 
-    def _run(self) -> None:
+    def _run(self, jobs: queue.Queue[Any]) -> None:
         while True:
-            item = self._jobs.get()
+            item = jobs.get()
             if item is _STOP:
                 return
             job, what, call = item

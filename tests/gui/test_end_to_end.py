@@ -199,3 +199,72 @@ def test_quitting_while_a_request_hangs_exits_promptly(
             if app.stderr:
                 app.stderr.close()
         assert "Traceback" not in stderr
+
+
+def test_a_switch_in_either_front_end_shows_in_the_other_within_a_second(
+    desktop: Desktop, keyring_daemon: SecretService, tmp_path: Path
+) -> None:
+    """The tray and the command line side by side, as people use them."""
+    env = {**desktop.env, **keyring_daemon.env}
+    env["SWITCHER_CONFIG_DIR"] = str(tmp_path / "config")
+    env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
+    env["SWITCHER_LOG_DIR"] = str(tmp_path / "logs")
+    alice, bob = unique_email("alice"), unique_email("bob")
+    for email, name in ((alice, "Alice"), (bob, "Bob")):
+        _cli(
+            env,
+            "accounts",
+            "add",
+            email,
+            "--sign-up",
+            "--name",
+            name,
+            "--password-stdin",
+            stdin=PASSWORD + "\n",
+        )
+    app = subprocess.Popen(
+        [sys.executable, "-m", "switcher"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        (icon,) = desktop.wait_for_tray_icons(1, TIMEOUT)
+        time.sleep(1.0)  # the start-up refresh and the icon's first paint
+        bobs_icon = desktop.capture(icon)
+
+        # The command line switches: the running app makes the switch, the tray shows it.
+        started = time.monotonic()
+        assert _cli(env, "accounts", "use", alice).strip() == f"active: {alice}"
+        while desktop.capture(icon) == bobs_icon:
+            assert time.monotonic() - started < 1.0, "the tray still shows bob after 1 s"
+            time.sleep(0.02)
+        cli_to_tray = time.monotonic() - started
+        alices_icon = desktop.capture(icon)
+        log = (tmp_path / "logs" / "switcher.log").read_text()
+        assert f"switched to {alice} through the running app" in log
+
+        # The tray switches: the command line sees it.
+        x, y, width, height = icon
+        before = desktop.popups()
+        desktop.click(x + width // 2, y + height // 2, button=3)
+        desktop.wait_for_popup(TIMEOUT, ignore=before)
+        desktop.key("Down", "Down", "Return")  # header, Alice (active), Bob
+        started = time.monotonic()
+        while _active(env) != bob:
+            assert time.monotonic() - started < 1.0, "the command line still says alice after 1 s"
+        tray_to_cli = time.monotonic() - started
+        assert desktop.capture(icon) != alices_icon
+        print(
+            f"command line -> tray {cli_to_tray * 1000:.0f} ms, "
+            f"tray -> command line {tray_to_cli * 1000:.0f} ms"
+        )
+    finally:
+        if app.poll() is None:
+            app.terminate()
+            app.wait(10)
+        stderr = app.stderr.read().decode() if app.stderr else ""
+        if app.stderr:
+            app.stderr.close()
+    assert "Traceback" not in stderr

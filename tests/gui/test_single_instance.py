@@ -1,21 +1,81 @@
-"""A second launch asks the running app to show its window instead of starting again."""
+"""One app per user: a second launch asks the running app to show its window instead."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
+import time
 import uuid
+from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from switcher.app_channel import InstanceLock
 from switcher.gui.single_instance import InstanceServer, ask_running_instance_to_show
+from switcher.logs import LOG_FILE
 
 
-def test_a_second_launch_reaches_the_first(qtbot: QtBot) -> None:
-    name = f"switcher-test-{uuid.uuid4().hex[:8]}"
+def test_a_second_launch_reaches_the_first(qtbot: QtBot, tmp_path: Path) -> None:
+    name = str(tmp_path / f"{uuid.uuid4().hex[:8]}.sock")
     assert ask_running_instance_to_show(name) is False
     server = InstanceServer(name)
+    answered: list[bool] = []
     try:
         with qtbot.waitSignal(server.show_requested, timeout=3000):
-            assert ask_running_instance_to_show(name) is True
+            # The asker blocks for the answer, so it runs off this (the app's) thread.
+            asker = threading.Thread(
+                target=lambda: answered.append(ask_running_instance_to_show(name))
+            )
+            asker.start()
+        qtbot.waitUntil(lambda: bool(answered), timeout=3000)
+        asker.join()
+        assert answered == [True]
     finally:
         server.close()
     assert ask_running_instance_to_show(name) is False
+
+
+def test_the_instance_lock_admits_one_holder(tmp_path: Path) -> None:
+    first, second = InstanceLock(tmp_path / "app.lock"), InstanceLock(tmp_path / "app.lock")
+    assert first.try_acquire()
+    assert not second.try_acquire()
+    first.release()
+    assert second.try_acquire()
+    second.release()
+
+
+def test_two_launches_at_the_same_moment_end_as_one_app(tmp_path: Path) -> None:
+    """Real processes (offscreen: the accounts window is the app), started together."""
+    env = dict(os.environ)  # QT_QPA_PLATFORM=offscreen and XDG_RUNTIME_DIR, from the conftest
+    env["SWITCHER_CONFIG_DIR"] = str(tmp_path / "config")
+    env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
+    env["SWITCHER_LOG_DIR"] = str(tmp_path / "logs")
+    launches = [
+        subprocess.Popen(
+            [sys.executable, "-m", "switcher"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        for _ in range(3)
+    ]
+    try:
+        deadline = time.monotonic() + 30
+        while sum(p.poll() is None for p in launches) > 1:
+            assert time.monotonic() < deadline, "more than one app kept running"
+            time.sleep(0.1)
+        time.sleep(1.0)  # and it stays that way
+        running = [p for p in launches if p.poll() is None]
+        assert len(running) == 1
+        assert all(p.returncode == 0 for p in launches if p not in running)
+        log = (tmp_path / "logs" / LOG_FILE).read_text()
+        assert log.count("asked it to show its window") == 2
+    finally:
+        for process in launches:
+            if process.poll() is None:
+                process.kill()
+            _, stderr = process.communicate(timeout=10)
+            assert b"Traceback" not in stderr

@@ -477,6 +477,22 @@ class Desktop:
         self._run("import", "-window", "root", f"png:{path}")
         return path
 
+    def capture(self, geometry: Geometry) -> bytes:
+        """The raw RGB pixels of a region of the screen, to tell two pictures apart."""
+        x, y, width, height = geometry
+        crop = f"{width}x{height}+{x}+{y}"
+        done = subprocess.run(
+            [self.tools["import"], "-window", "root", "-crop", crop, "-depth", "8", "rgb:-"],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=COMMAND_TIMEOUT,
+            check=False,
+        )
+        if done.returncode != 0 or len(done.stdout) != width * height * 3:
+            raise DesktopError(f"cannot capture {geometry}: {done.stderr.decode(errors='replace')}")
+        return done.stdout
+
     def pixel(self, x: int, y: int) -> tuple[int, int, int]:
         """The ``(r, g, b)`` colour on screen at ``(x, y)``, 0-255 each."""
         done = self._run(
