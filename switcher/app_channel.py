@@ -19,13 +19,11 @@ must start fast.
 from __future__ import annotations
 
 import contextlib
-import getpass
-import hashlib
 import json
 import os
 import socket
-import tempfile
 import time
+import zlib
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,6 +38,8 @@ class ChannelError(Exception):
 
 
 def _user() -> str:
+    import getpass  # only where there is no private runtime directory, or on Windows
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -47,8 +47,13 @@ def _user() -> str:
 
 
 def _profile() -> str:
-    """One app per configuration: tests and separate profiles get their own."""
-    return hashlib.sha256(str(config_dir().resolve()).encode()).hexdigest()[:12]
+    """One app per configuration: tests and separate profiles get their own.
+
+    A name, not a secret (the directory it lives in is private): crc32 is
+    enough, and costs nothing to load where hashlib's OpenSSL costs a command
+    several milliseconds.
+    """
+    return f"{zlib.crc32(str(config_dir().resolve()).encode()):08x}"
 
 
 def runtime_dir() -> Path:
@@ -57,6 +62,8 @@ def runtime_dir() -> Path:
     if base and os.path.isdir(base):
         path = Path(base) / "switcher"
     else:
+        import tempfile
+
         path = Path(tempfile.gettempdir()) / f"switcher-{_user()}"
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     if os.name == "posix":

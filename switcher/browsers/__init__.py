@@ -11,9 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-# How a Chromium-family export stores values (see chromium.export). Here, not
-# in chromium.py, so the command line can offer them without loading the crypto.
-CHROMIUM_ENCRYPTIONS = ("auto", "v10", "v11", "keychain", "dpapi", "plaintext")
+from switcher.browser_names import CHROMIUM_ENCRYPTIONS, CHROMIUM_FAMILY, FIREFOX
+
+__all__ = [
+    "CHROMIUM_ENCRYPTIONS",
+    "CHROMIUM_FAMILY",
+    "FIREFOX",
+    "ExportCookie",
+    "ExportError",
+    "Profile",
+]
 
 
 @dataclass(frozen=True)

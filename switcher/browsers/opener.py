@@ -13,11 +13,9 @@ from pathlib import Path
 from types import ModuleType
 
 from switcher.accounts import Accounts, AccountsError
-from switcher.browsers import ExportCookie, ExportError, Profile, launch
+from switcher.browsers import FIREFOX, ExportCookie, ExportError, Profile, launch
 from switcher.browsers.source import export_cookies
 from switcher.paths import data_dir
-
-FIREFOX = ("firefox",)
 
 log = logging.getLogger("switcher.browsers")
 

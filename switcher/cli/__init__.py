@@ -3,44 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
 
 from switcher import __version__
-from switcher.cli import accounts, doctor, export, serve
 from switcher.cli.errors import CliError
-from switcher.logs import REPORTED, setup_logging
+from switcher.cli.parser import build_parser
 
 log = logging.getLogger("switcher.cli")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 __all__ = ["CliError", "build_parser", "main"]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="switcher",
-        description="Switch between the accounts you are signed in with on better-auth sites.",
-    )
-    parser.add_argument("--version", action="version", version=f"switcher {__version__}")
-    # Global, like --server: given before the command (``switcher -v accounts list``).
-    parser.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        help="also show debug detail on the terminal (give it before the command); "
-        "the log file is in the platform's log directory either way",
-    )
-    accounts.add_global_options(parser)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    serve.add_parser(commands)
-    accounts.add_parsers(commands)
-    export.add_parser(commands)
-    export.add_open_parser(commands)
-    doctor.add_parser(commands)
-    return parser
 
 
 def _run_tray(args: argparse.Namespace) -> int:
@@ -67,6 +43,8 @@ def _what(args: argparse.Namespace) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from switcher.logs import setup_logging
+
     setup_logging(
         verbose=args.verbose,
         # switcher serve's terminal is its operator's log: bugs show there in full.
@@ -82,9 +60,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command is None:
         return _run_tray(args)
+    module, _, name = args.handler.partition(":")
     try:
-        code: int = args.handler(args)
+        handler = getattr(importlib.import_module(module), name)
+        code: int = handler(args)
     except CliError as error:
+        from switcher.logs import REPORTED
+
         log.warning("failed: %s", error, extra=REPORTED)
         print(f"switcher: {error}", file=sys.stderr)
         return EXIT_ERROR

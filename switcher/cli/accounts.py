@@ -99,65 +99,6 @@ def _transports() -> Callable[[Server], httpx.BaseTransport | None]:
     return transport_for
 
 
-# -- argument parsing -----------------------------------------------------------
-def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    server = commands.add_parser("server", help="better-auth servers: list, add, use, remove")
-    server_cmds = server.add_subparsers(dest="action", metavar="ACTION", required=True)
-    server_cmds.add_parser("list", help="the configured servers").set_defaults(handler=server_list)
-    add = server_cmds.add_parser("add", help="add a better-auth server by URL")
-    add.add_argument("url")
-    add.add_argument("--name", help="a short name (default: the host name)")
-    add.add_argument(
-        "--ca-bundle", metavar="PATH", help="trust this CA bundle for the server's TLS"
-    )
-    add.set_defaults(handler=server_add)
-    use = server_cmds.add_parser("use", help="make a server the default")
-    use.add_argument("name")
-    use.set_defaults(handler=server_use)
-    remove = server_cmds.add_parser("remove", help="forget a server and its accounts here")
-    remove.add_argument("name")
-    remove.set_defaults(handler=server_remove)
-
-    accounts = commands.add_parser("accounts", help="signed-in accounts: list, add, use, revoke")
-    acc = accounts.add_subparsers(dest="action", metavar="ACTION", required=True)
-    listing = acc.add_parser("list", help="the accounts on this device, active one marked")
-    listing.add_argument("--json", action="store_true", help="stable machine-readable output")
-    listing.set_defaults(handler=accounts_list)
-    sign_in = acc.add_parser("add", help="sign an account in (or up) and make it active")
-    sign_in.add_argument("email")
-    sign_in.add_argument(
-        "--password-stdin", action="store_true", help="read the password from stdin"
-    )
-    sign_in.add_argument("--sign-up", action="store_true", help="create the account first")
-    sign_in.add_argument("--name", help="display name for --sign-up")
-    sign_in.add_argument("--no-remember", action="store_true", help="a one-day session")
-    sign_in.set_defaults(handler=accounts_add)
-    for verb, text, handler in (
-        ("use", "make an account the active one", accounts_use),
-        ("revoke", "end an account's session and forget it", accounts_revoke),
-    ):
-        parser = acc.add_parser(verb, help=text)
-        parser.add_argument("email")
-        parser.set_defaults(handler=handler)
-    out = acc.add_parser("sign-out", help="sign every account of this device out of the server")
-    out.set_defaults(handler=accounts_sign_out)
-
-    cookie = commands.add_parser("cookie", help="print the active session's cookies (for scripts)")
-    cookie.add_argument("--format", choices=("header", "json"), default="header")
-    cookie.set_defaults(handler=print_cookie)
-
-
-def add_global_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--server", metavar="NAME", help="the server to act on (default: the current one)"
-    )
-    parser.add_argument(
-        "--insecure-storage",
-        action="store_true",
-        help="keep session cookies in a plain 0600 file instead of the OS keyring",
-    )
-
-
 # -- handlers --------------------------------------------------------------------
 def server_list(args: argparse.Namespace) -> int:
     service = build_service(args)
@@ -279,31 +220,8 @@ def accounts_add(args: argparse.Namespace) -> int:
     return 0
 
 
-# A switch handed to the running app waits for its request, which has its own
-# deadline; this only bounds an app that stopped answering altogether.
-APP_ANSWER_TIMEOUT = 60.0
-
-
-def _ask_app(request: dict[str, Any]) -> dict[str, Any] | None:
-    """The running tray app's answer, or None when no app runs (the command works alone)."""
-    from switcher.app_channel import ChannelError, ask
-
-    try:
-        return ask(request, timeout=APP_ANSWER_TIMEOUT)
-    except ChannelError as error:
-        raise CliError(str(error)) from None
-
-
 def accounts_use(args: argparse.Namespace) -> int:
-    # While the tray app runs it owns the live state: it makes the switch and
-    # shows it at once. Without it, the command does it alone.
-    answer = _ask_app({"op": "use", "email": args.email, "server": args.server})
-    if answer is not None:
-        if not answer.get("ok"):
-            raise CliError(str(answer.get("error") or "the switcher app refused the switch"))
-        log.info("switched to %s through the running app", answer.get("email"))
-        print(f"active: {answer.get('email')}")
-        return 0
+    """The switch made here (``switcher.cli.use`` asks a running app first)."""
     service = build_service(args)
     account = _guard_value(lambda: service.use(args.email, args.server))
     print(f"active: {account.email}")

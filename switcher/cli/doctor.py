@@ -21,14 +21,6 @@ WIDTH = 100
 LABELS = {"ok": "ok", "info": "info", "warn": "WARN", "fail": "FAIL"}
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("doctor", help="check keyring, tray, browsers and servers")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    # What the tray check runs in a subprocess (Qt may abort or hang there, not here).
-    parser.add_argument("--tray-probe", action="store_true", help=argparse.SUPPRESS)
-    parser.set_defaults(handler=run)
-
-
 def run(args: argparse.Namespace) -> int:
     from switcher.doctor import print_tray_probe, run_checks
 

@@ -7,9 +7,9 @@ import logging
 from pathlib import Path
 
 from switcher.accounts import AccountsError
-from switcher.browsers import CHROMIUM_ENCRYPTIONS, ExportError, Profile
+from switcher.browsers import CHROMIUM_FAMILY, FIREFOX, ExportError, Profile
 from switcher.browsers.cookies_txt import write as write_cookies_txt
-from switcher.browsers.opener import FIREFOX, all_profiles, write_profile
+from switcher.browsers.opener import all_profiles, write_profile
 from switcher.browsers.source import export_cookies
 from switcher.cli.accounts import build_service
 from switcher.cli.errors import CliError
@@ -17,51 +17,6 @@ from switcher.secrets import SecretStoreError
 from switcher.vault import VaultError
 
 log = logging.getLogger("switcher.cli")
-
-CHROMIUM_FAMILY = ("chromium", "chrome", "brave", "edge", "vivaldi")
-TARGETS = ("cookies-txt", *FIREFOX, *CHROMIUM_FAMILY)
-
-
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    export = commands.add_parser(
-        "export",
-        help="put an account's session into a browser profile or a cookies.txt file",
-        description="Write the chosen account's session (and this device's other accounts, "
-        "so the site's own switcher works) for the server's host only.",
-    )
-    export.add_argument("target", nargs="?", choices=TARGETS, metavar="BROWSER|cookies-txt")
-    export.add_argument(
-        "--profile", metavar="NAME|PATH", help="browser profile (default: its default)"
-    )
-    export.add_argument("--container", metavar="NAME", help="Firefox container to sign in")
-    export.add_argument("--account", metavar="EMAIL", help="the account (default: the active one)")
-    export.add_argument(
-        "--output", metavar="FILE", type=Path, help="for cookies-txt: where to write"
-    )
-    export.add_argument(
-        "--encryption",
-        choices=CHROMIUM_ENCRYPTIONS,
-        default="auto",
-        help="Chromium family: how values are stored (default auto: what this OS's browser "
-        "reads; v11 = the key in the Secret Service, only for a profile that uses it)",
-    )
-    export.add_argument(
-        "--list-profiles", action="store_true", help="list the browser profiles found"
-    )
-    export.set_defaults(handler=run)
-
-
-def add_open_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    opener = commands.add_parser(
-        "open",
-        help="open the site in a browser as an account (a profile of its own per account)",
-    )
-    opener.add_argument("url", nargs="?", help="the page (default: the server's home page)")
-    opener.add_argument("--as", dest="account", required=True, metavar="EMAIL")
-    opener.add_argument(
-        "--browser", choices=(*FIREFOX, *CHROMIUM_FAMILY), help="default: the first one installed"
-    )
-    opener.set_defaults(handler=run_open)
 
 
 def run_open(args: argparse.Namespace) -> int:

@@ -9,55 +9,6 @@ import sys
 from switcher.cli.errors import CliError
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    serve = commands.add_parser(
-        "serve",
-        help="run the bundled better-auth compatible server",
-        description="Serve better-auth's email/password and multi-session endpoints "
-        "under /api/auth, compatible with better-auth 1.7.25.",
-    )
-    serve.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
-    )
-    serve.add_argument("--port", type=int, default=3000, help="port (default 3000)")
-    serve.add_argument(
-        "--database",
-        metavar="URL",
-        help="sqlite:///path/to/file.db or postgresql://user@host/db "
-        "(default: a SQLite file in the data directory)",
-    )
-    serve.add_argument(
-        "--secret",
-        help="cookie-signing secret (default: $BETTER_AUTH_SECRET, else a generated "
-        "secret kept private in the data directory; prefer the environment variable, "
-        "arguments are visible to other users in the process list)",
-    )
-    serve.add_argument(
-        "--base-url",
-        metavar="URL",
-        help="public URL (default: $BETTER_AUTH_URL, else http://HOST:PORT)",
-    )
-    serve.add_argument(
-        "--trusted-origin",
-        metavar="ORIGIN",
-        action="append",
-        default=[],
-        help="another origin allowed to send credentialed requests "
-        "(repeatable; * wildcards allowed)",
-    )
-    serve.add_argument(
-        "--max-sessions", type=int, default=5, help="accounts per device (default 5)"
-    )
-    serve.add_argument(
-        "--workers", type=int, default=1, help="server processes (default 1; use with PostgreSQL)"
-    )
-    serve.add_argument(
-        "--no-rate-limit", action="store_true", help="do not limit sign-in/sign-up attempts"
-    )
-
-    serve.set_defaults(handler=run)
-
-
 def run(args: argparse.Namespace) -> int:
     from switcher.protocol.hosts import is_loopback
     from switcher.server.config import RateLimit, ServerConfig

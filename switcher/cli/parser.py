@@ -1,0 +1,208 @@
+"""The command line's grammar: every command, option and help text, and which handler runs it.
+
+Kept apart from the handlers, and naming them as ``"module:function"``
+strings, so that parsing a command imports nothing else: a command loads only
+what it runs (``switcher accounts use`` with the app running needs no HTTP
+client, keyring or server code at all).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from switcher import __version__
+from switcher.browser_names import CHROMIUM_ENCRYPTIONS, CHROMIUM_FAMILY, FIREFOX
+
+if TYPE_CHECKING:
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+
+EXPORT_TARGETS = ("cookies-txt", *FIREFOX, *CHROMIUM_FAMILY)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="switcher",
+        description="Switch between the accounts you are signed in with on better-auth sites.",
+    )
+    parser.add_argument("--version", action="version", version=f"switcher {__version__}")
+    # Global, like --server: given before the command (``switcher -v accounts list``).
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also show debug detail on the terminal (give it before the command); "
+        "the log file is in the platform's log directory either way",
+    )
+    _global_options(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _serve(commands)
+    _accounts_and_servers(commands)
+    _export(commands)
+    _open(commands)
+    _doctor(commands)
+    return parser
+
+
+def _serve(commands: Commands) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run the bundled better-auth compatible server",
+        description="Serve better-auth's email/password and multi-session endpoints "
+        "under /api/auth, compatible with better-auth 1.7.25.",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=3000, help="port (default 3000)")
+    serve.add_argument(
+        "--database",
+        metavar="URL",
+        help="sqlite:///path/to/file.db or postgresql://user@host/db "
+        "(default: a SQLite file in the data directory)",
+    )
+    serve.add_argument(
+        "--secret",
+        help="cookie-signing secret (default: $BETTER_AUTH_SECRET, else a generated "
+        "secret kept private in the data directory; prefer the environment variable, "
+        "arguments are visible to other users in the process list)",
+    )
+    serve.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="public URL (default: $BETTER_AUTH_URL, else http://HOST:PORT)",
+    )
+    serve.add_argument(
+        "--trusted-origin",
+        metavar="ORIGIN",
+        action="append",
+        default=[],
+        help="another origin allowed to send credentialed requests "
+        "(repeatable; * wildcards allowed)",
+    )
+    serve.add_argument(
+        "--max-sessions", type=int, default=5, help="accounts per device (default 5)"
+    )
+    serve.add_argument(
+        "--workers", type=int, default=1, help="server processes (default 1; use with PostgreSQL)"
+    )
+    serve.add_argument(
+        "--no-rate-limit", action="store_true", help="do not limit sign-in/sign-up attempts"
+    )
+
+    serve.set_defaults(handler="switcher.cli.serve:run")
+
+
+def _accounts_and_servers(commands: Commands) -> None:
+    server = commands.add_parser("server", help="better-auth servers: list, add, use, remove")
+    server_cmds = server.add_subparsers(dest="action", metavar="ACTION", required=True)
+    server_cmds.add_parser("list", help="the configured servers").set_defaults(
+        handler="switcher.cli.accounts:server_list"
+    )
+    add = server_cmds.add_parser("add", help="add a better-auth server by URL")
+    add.add_argument("url")
+    add.add_argument("--name", help="a short name (default: the host name)")
+    add.add_argument(
+        "--ca-bundle", metavar="PATH", help="trust this CA bundle for the server's TLS"
+    )
+    add.set_defaults(handler="switcher.cli.accounts:server_add")
+    use = server_cmds.add_parser("use", help="make a server the default")
+    use.add_argument("name")
+    use.set_defaults(handler="switcher.cli.accounts:server_use")
+    remove = server_cmds.add_parser("remove", help="forget a server and its accounts here")
+    remove.add_argument("name")
+    remove.set_defaults(handler="switcher.cli.accounts:server_remove")
+
+    accounts = commands.add_parser("accounts", help="signed-in accounts: list, add, use, revoke")
+    acc = accounts.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = acc.add_parser("list", help="the accounts on this device, active one marked")
+    listing.add_argument("--json", action="store_true", help="stable machine-readable output")
+    listing.set_defaults(handler="switcher.cli.accounts:accounts_list")
+    sign_in = acc.add_parser("add", help="sign an account in (or up) and make it active")
+    sign_in.add_argument("email")
+    sign_in.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    sign_in.add_argument("--sign-up", action="store_true", help="create the account first")
+    sign_in.add_argument("--name", help="display name for --sign-up")
+    sign_in.add_argument("--no-remember", action="store_true", help="a one-day session")
+    sign_in.set_defaults(handler="switcher.cli.accounts:accounts_add")
+    for verb, text, handler in (
+        ("use", "make an account the active one", "switcher.cli.use:run"),
+        (
+            "revoke",
+            "end an account's session and forget it",
+            "switcher.cli.accounts:accounts_revoke",
+        ),
+    ):
+        parser = acc.add_parser(verb, help=text)
+        parser.add_argument("email")
+        parser.set_defaults(handler=handler)
+    out = acc.add_parser("sign-out", help="sign every account of this device out of the server")
+    out.set_defaults(handler="switcher.cli.accounts:accounts_sign_out")
+
+    cookie = commands.add_parser("cookie", help="print the active session's cookies (for scripts)")
+    cookie.add_argument("--format", choices=("header", "json"), default="header")
+    cookie.set_defaults(handler="switcher.cli.accounts:print_cookie")
+
+
+def _export(commands: Commands) -> None:
+    export = commands.add_parser(
+        "export",
+        help="put an account's session into a browser profile or a cookies.txt file",
+        description="Write the chosen account's session (and this device's other accounts, "
+        "so the site's own switcher works) for the server's host only.",
+    )
+    export.add_argument("target", nargs="?", choices=EXPORT_TARGETS, metavar="BROWSER|cookies-txt")
+    export.add_argument(
+        "--profile", metavar="NAME|PATH", help="browser profile (default: its default)"
+    )
+    export.add_argument("--container", metavar="NAME", help="Firefox container to sign in")
+    export.add_argument("--account", metavar="EMAIL", help="the account (default: the active one)")
+    export.add_argument(
+        "--output", metavar="FILE", type=Path, help="for cookies-txt: where to write"
+    )
+    export.add_argument(
+        "--encryption",
+        choices=CHROMIUM_ENCRYPTIONS,
+        default="auto",
+        help="Chromium family: how values are stored (default auto: what this OS's browser "
+        "reads; v11 = the key in the Secret Service, only for a profile that uses it)",
+    )
+    export.add_argument(
+        "--list-profiles", action="store_true", help="list the browser profiles found"
+    )
+    export.set_defaults(handler="switcher.cli.export:run")
+
+
+def _open(commands: Commands) -> None:
+    opener = commands.add_parser(
+        "open",
+        help="open the site in a browser as an account (a profile of its own per account)",
+    )
+    opener.add_argument("url", nargs="?", help="the page (default: the server's home page)")
+    opener.add_argument("--as", dest="account", required=True, metavar="EMAIL")
+    opener.add_argument(
+        "--browser", choices=(*FIREFOX, *CHROMIUM_FAMILY), help="default: the first one installed"
+    )
+    opener.set_defaults(handler="switcher.cli.export:run_open")
+
+
+def _doctor(commands: Commands) -> None:
+    parser = commands.add_parser("doctor", help="check keyring, tray, browsers and servers")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    # What the tray check runs in a subprocess (Qt may abort or hang there, not here).
+    parser.add_argument("--tray-probe", action="store_true", help=argparse.SUPPRESS)
+    parser.set_defaults(handler="switcher.cli.doctor:run")
+
+
+def _global_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--server", metavar="NAME", help="the server to act on (default: the current one)"
+    )
+    parser.add_argument(
+        "--insecure-storage",
+        action="store_true",
+        help="keep session cookies in a plain 0600 file instead of the OS keyring",
+    )
