@@ -7,7 +7,8 @@ and a callable is a script that writes the answer itself over time (``drip``,
 ``streamed``) through the connection's ``Line``. Answers are used in order,
 the last one repeating. Leaving the ``with`` block closes the listener and
 every connection and joins every thread. ``FaultServer(..., tls=context)``
-speaks TLS (see ``tls_pair``).
+speaks TLS (see ``tls_pair``); ``FaultServer(script, raw=True)`` hands each
+connection to the script before anything is read, for faults below HTTP.
 
 ``refused_port()`` yields a port that refuses connections: it is bound but
 not listening, so nobody can take it while the test runs.
@@ -205,11 +206,16 @@ Answer = bytes | Script | None
 
 
 class FaultServer:
-    def __init__(self, *answers: Answer, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self, *answers: Answer, tls: ssl.SSLContext | None = None, raw: bool = False
+    ) -> None:
         if not answers:
             raise ValueError("give at least one answer")
+        if raw and not all(callable(answer) for answer in answers):
+            raise ValueError("a raw server's answers are scripts")
         self._answers = list(answers)
         self._tls = tls
+        self._raw = raw
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -274,6 +280,9 @@ class FaultServer:
             self._start(self._serve, line, answer)
 
     def _serve(self, line: Line, answer: Answer) -> None:
+        if self._raw and callable(answer):
+            answer(line)
+            return
         if self._tls is not None and not line.start_tls(self._tls):
             return
         request = line.read_request()
