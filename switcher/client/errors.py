@@ -22,7 +22,7 @@ class ServerUnreachableError(ClientError):
 
 
 class ServerTimeoutError(ClientError):
-    """Connected, but no answer in time."""
+    """No whole answer within the request's deadline (connecting included)."""
 
 
 class BadResponseError(ClientError):
