@@ -4,9 +4,9 @@ One client is one device: it sends the jar's cookies like a browser, stores
 every ``Set-Cookie`` back into the jar, and sends the server's ``Origin`` on
 every POST (better-auth answers 403 without one once cookies are involved).
 
-Every request has an overall deadline (``deadline.py``); an answer that
-misses it changes nothing, its cookies included. A client is used by one
-thread at a time.
+Every request has an overall deadline (``deadline.py``) and every answer a
+size cap (``body.py``); an answer that misses either changes nothing, its
+cookies included. A client is used by one thread at a time.
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from switcher.client.body import ACCEPT_ENCODING, MAX_ANSWER_BYTES, CappedBody, declared_length
 from switcher.client.deadline import Deadline, Sockets
 from switcher.client.errors import (
     AuthError,
     BadResponseError,
     ClientError,
+    ResponseTooLargeError,
     ServerTimeoutError,
     ServerUnreachableError,
 )
@@ -102,9 +104,10 @@ class AuthClient:
         ca_bundle: str | None = None,
         transport: httpx.BaseTransport | None = None,
         user_agent: str = "switcher",
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         """``timeout`` is each request's overall deadline in seconds: connecting,
-        sending, and the whole answer."""
+        sending, and the whole answer. ``max_answer_bytes`` caps an answer's body."""
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, not {timeout!r}")
         parts = urlsplit(base_url)
@@ -115,6 +118,7 @@ class AuthClient:
         self.api = self.base_url + base_path
         self.jar = jar if jar is not None else CookieJar()
         self.timeout = timeout
+        self.max_answer_bytes = max_answer_bytes
         self._sockets = Sockets()
         verify: ssl.SSLContext | bool = True
         if ca_bundle:
@@ -141,7 +145,7 @@ class AuthClient:
     # -- transport -------------------------------------------------------------
     def _request(self, method: str, path: str, body: Any = None) -> Any:
         url = self.api + path
-        headers = {"accept": "application/json"}
+        headers = {"accept": "application/json", "accept-encoding": ACCEPT_ENCODING}
         cookie = self.jar.header_for(url)
         if cookie:
             headers["cookie"] = cookie
@@ -182,20 +186,26 @@ class AuthClient:
         return self._decode(response, content)
 
     def _read(self, response: httpx.Response, deadline: Deadline) -> bytes | bytearray:
-        """The whole body, within the deadline."""
+        """The whole body, within the size cap and the deadline."""
         if response.is_stream_consumed:
-            # The transport read the whole answer itself (the in-process server's does).
+            # The transport read the whole answer itself (the in-process server's
+            # does): it is in memory already, and only its size is left to judge.
+            if len(response.content) > self.max_answer_bytes:
+                raise ResponseTooLargeError(self.origin, self.max_answer_bytes)
             return response.content
-        body = bytearray()
-        for chunk in response.iter_bytes():
+        body = CappedBody(
+            self.origin, self.max_answer_bytes, response.headers.get("content-encoding", "")
+        )
+        body.check_declared(declared_length(response.headers.get("content-length")))
+        for chunk in response.iter_raw():
             if deadline.fired:  # bytes still buffered from a connection already cut
                 raise self._timed_out()
-            body += chunk
+            body.feed(chunk)
         if deadline.fired:
             # Without a length, the end of the body is the connection's end, and
             # the watchdog's cut looks just like it: a short body, not an answer.
             raise self._timed_out()
-        return body
+        return body.finish()
 
     def _timed_out(self) -> ClientError:
         return ServerTimeoutError(f"{self.origin} did not answer within {self.timeout:g} s")
