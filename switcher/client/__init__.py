@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         AuthError,
         BadResponseError,
         ClientError,
+        ResponseTooLargeError,
         ServerTimeoutError,
         ServerUnreachableError,
     )
@@ -27,6 +28,7 @@ _WHERE = {
     "AuthError": "errors",
     "BadResponseError": "errors",
     "ClientError": "errors",
+    "ResponseTooLargeError": "errors",
     "ServerTimeoutError": "errors",
     "ServerUnreachableError": "errors",
     "Cookie": "jar",
@@ -41,6 +43,7 @@ __all__ = [
     "Cookie",
     "CookieJar",
     "DeviceSession",
+    "ResponseTooLargeError",
     "ServerTimeoutError",
     "ServerUnreachableError",
     "SignedIn",

@@ -3,6 +3,10 @@
 One client is one device: it sends the jar's cookies like a browser, stores
 every ``Set-Cookie`` back into the jar, and sends the server's ``Origin`` on
 every POST (better-auth answers 403 without one once cookies are involved).
+
+Every request has an overall deadline (``deadline.py``) and every answer a
+size cap (``body.py``); an answer that misses either changes nothing, its
+cookies included. A client is used by one thread at a time.
 """
 
 from __future__ import annotations
@@ -16,9 +20,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from switcher.client.body import ACCEPT_ENCODING, MAX_ANSWER_BYTES, CappedBody, declared_length
+from switcher.client.deadline import Deadline, Sockets
 from switcher.client.errors import (
     AuthError,
     BadResponseError,
+    ClientError,
+    ResponseTooLargeError,
     ServerTimeoutError,
     ServerUnreachableError,
 )
@@ -28,7 +36,10 @@ from switcher.protocol.cookies import MULTI_MARKER
 log = logging.getLogger("switcher.client")
 
 SESSION_TOKEN_SUFFIX = ".session_token"  # noqa: S105 - a cookie name, not a secret
-DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# Seconds one request may take, all of it. Generous for a sign-in on a slow
+# server (password hashing is the slow part, well under a second), short
+# enough that a hung server shows as offline while someone still waits.
+DEFAULT_TIMEOUT = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +100,16 @@ class AuthClient:
         jar: CookieJar | None = None,
         *,
         base_path: str = "/api/auth",
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        timeout: float = DEFAULT_TIMEOUT,
         ca_bundle: str | None = None,
         transport: httpx.BaseTransport | None = None,
         user_agent: str = "switcher",
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
+        """``timeout`` is each request's overall deadline in seconds: connecting,
+        sending, and the whole answer. ``max_answer_bytes`` caps an answer's body."""
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, not {timeout!r}")
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {base_url!r}")
@@ -101,12 +117,15 @@ class AuthClient:
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.api = self.base_url + base_path
         self.jar = jar if jar is not None else CookieJar()
+        self.timeout = timeout
+        self.max_answer_bytes = max_answer_bytes
+        self._sockets = Sockets()
         verify: ssl.SSLContext | bool = True
         if ca_bundle:
             verify = ssl.create_default_context(cafile=ca_bundle)
         # trust_env: proxies from HTTP(S)_PROXY/NO_PROXY, as people configure them.
         self._http = httpx.Client(
-            timeout=timeout,
+            timeout=timeout,  # each request sets its own, to what is left of its deadline
             verify=verify,
             transport=transport,
             trust_env=True,
@@ -126,42 +145,88 @@ class AuthClient:
     # -- transport -------------------------------------------------------------
     def _request(self, method: str, path: str, body: Any = None) -> Any:
         url = self.api + path
-        headers = {"accept": "application/json"}
+        headers = {"accept": "application/json", "accept-encoding": ACCEPT_ENCODING}
         cookie = self.jar.header_for(url)
         if cookie:
             headers["cookie"] = cookie
         if method == "POST":
             headers["origin"] = self.origin
+        deadline = Deadline(self.timeout, self._sockets)
+        request = self._http.build_request(
+            method,
+            url,
+            headers=headers,
+            json=body if method == "POST" else None,
+            # extensions["timeout"]: every transport's per-operation timeouts, the
+            # in-process one's included, get the whole budget, never more. Connecting
+            # gets half: ssl bounds a TLS handshake by the connect timeout counted from
+            # when TCP connected, and the watchdog cannot reach a socket inside the
+            # handshake, so connect and handshake at half each keep the deadline.
+            timeout=httpx.Timeout(deadline.remaining(), connect=deadline.remaining() / 2),
+            extensions={"trace": deadline.trace},
+        )
         try:
-            response = self._http.request(
-                method, url, headers=headers, json=body if method == "POST" else None
-            )
-        except httpx.TimeoutException:
-            raise ServerTimeoutError(f"{self.origin} did not answer in time") from None
-        except httpx.ConnectError as error:
-            raise ServerUnreachableError(_connect_message(self.origin, error)) from None
-        except httpx.RemoteProtocolError as error:
-            if "disconnected" in str(error).lower():
-                raise ServerUnreachableError(
-                    f"{self.origin} closed the connection without answering"
-                ) from None
-            raise BadResponseError(
-                f"{self.origin} answered with something that is not HTTP (is this the right port?)"
-            ) from None
-        except httpx.TransportError:
-            raise ServerUnreachableError(f"lost the connection to {self.origin}") from None
+            with deadline:
+                response = self._http.send(request, stream=True)
+                try:
+                    content = self._read(response, deadline)
+                finally:
+                    deadline.stop()
+                    response.close()
+        except httpx.TransportError as error:
+            if deadline.fired or isinstance(error, httpx.TimeoutException):
+                raise self._timed_out() from None
+            raise self._transport_failure(error) from None
         finally:
             self._http.cookies.clear()  # our jar is the only cookie store
         for line in response.headers.get_list("set-cookie"):
             reason = self.jar.store(url, line)
             if reason:
                 log.warning("ignored a cookie from %s: %s", self.origin, reason)
-        return self._decode(response)
+        return self._decode(response, content)
 
-    def _decode(self, response: httpx.Response) -> Any:
+    def _read(self, response: httpx.Response, deadline: Deadline) -> bytes | bytearray:
+        """The whole body, within the size cap and the deadline."""
+        if response.is_stream_consumed:
+            # The transport read the whole answer itself (the in-process server's
+            # does): it is in memory already, and only its size is left to judge.
+            if len(response.content) > self.max_answer_bytes:
+                raise ResponseTooLargeError(self.origin, self.max_answer_bytes)
+            return response.content
+        body = CappedBody(
+            self.origin, self.max_answer_bytes, response.headers.get("content-encoding", "")
+        )
+        body.check_declared(declared_length(response.headers.get("content-length")))
+        for chunk in response.iter_raw():
+            if deadline.fired:  # bytes still buffered from a connection already cut
+                raise self._timed_out()
+            body.feed(chunk)
+        if deadline.fired:
+            # Without a length, the end of the body is the connection's end, and
+            # the watchdog's cut looks just like it: a short body, not an answer.
+            raise self._timed_out()
+        return body.finish()
+
+    def _timed_out(self) -> ClientError:
+        return ServerTimeoutError(f"{self.origin} did not answer within {self.timeout:g} s")
+
+    def _transport_failure(self, error: httpx.TransportError) -> ClientError:
+        if isinstance(error, httpx.ConnectError):
+            return ServerUnreachableError(_connect_message(self.origin, error))
+        if isinstance(error, httpx.RemoteProtocolError):
+            if "disconnected" in str(error).lower():
+                return ServerUnreachableError(
+                    f"{self.origin} closed the connection without answering"
+                )
+            return BadResponseError(
+                f"{self.origin} answered with something that is not HTTP (is this the right port?)"
+            )
+        return ServerUnreachableError(f"lost the connection to {self.origin}")
+
+    def _decode(self, response: httpx.Response, content: bytes | bytearray) -> Any:
         status = response.status_code
         kind = response.headers.get("content-type", "").split(";")[0].strip()
-        if status == 404 and not response.content:
+        if status == 404 and not content:
             raise BadResponseError(
                 f"{self.origin} has no better-auth endpoint at {response.request.url.path}"
             )
@@ -172,7 +237,7 @@ class AuthClient:
                 "(is this the right URL?)"
             )
         try:
-            data = response.json()
+            data = json.loads(content)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise BadResponseError(f"{self.origin} sent malformed JSON (HTTP {status})") from None
         if status >= 500:

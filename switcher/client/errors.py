@@ -22,8 +22,27 @@ class ServerUnreachableError(ClientError):
 
 
 class ServerTimeoutError(ClientError):
-    """Connected, but no answer in time."""
+    """No whole answer within the request's deadline (connecting included)."""
 
 
 class BadResponseError(ClientError):
     """An answer that is not what a better-auth server sends (HTML, 5xx, bad JSON)."""
+
+
+class ResponseTooLargeError(BadResponseError):
+    """An answer over the client's size cap, refused before it could fill memory."""
+
+    def __init__(self, origin: str, limit: int) -> None:
+        self.origin = origin
+        self.limit = limit
+        super().__init__(
+            f"{origin} sent an answer larger than {_size(limit)}, far more than a "
+            "better-auth server sends (is this the right URL?)"
+        )
+
+
+def _size(count: int) -> str:
+    for unit, size in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if count >= size and count % size == 0:
+            return f"{count // size} {unit}"
+    return f"{count} bytes"
