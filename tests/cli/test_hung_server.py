@@ -86,9 +86,9 @@ def test_a_dripping_server_blocks_neither_other_commands_nor_other_servers(cli: 
     assert "Traceback" not in stderr
     assert elapsed < DEADLINE + SLACK
 
-    listing = cli.listing()
-    assert [a["email"] for a in listing["accounts"]] == [alice, bob]  # type: ignore[index]
-    assert next(a for a in listing["accounts"] if a["active"])["email"] == alice  # type: ignore[index]
+    accounts = json.loads(cli("accounts", "list", "--json").stdout)["accounts"]
+    assert [a["email"] for a in accounts] == [alice, bob]
+    assert next(a for a in accounts if a["active"])["email"] == alice
     index = json.loads((cli.root / "config" / "accounts.json").read_text())
     assert index["current"] == "local"
     assert index["pending"] == []  # the failed add cleared its marker
