@@ -28,7 +28,15 @@ from switcher.server.origin import TrustedOrigins, check_callbacks, check_reques
 from switcher.server.page import render_page
 from switcher.server.ratelimit import RateLimiter
 from switcher.server.routes import email_password, multi_session, session
-from switcher.server.store import Store, StoreError, open_store
+from switcher.server.store import (
+    Store,
+    StoreBusyError,
+    StoreError,
+    StoreFullError,
+    StoreReadOnlyError,
+    StoreUnavailableError,
+    open_store,
+)
 from switcher.server.validation import MISSING
 
 log = logging.getLogger("switcher.server")
@@ -62,6 +70,30 @@ _ROUTES: dict[tuple[str, str], Route] = {
 
 _NOT_FOUND = Response(404)
 _INTERNAL = {"message": "Internal Server Error", "code": "INTERNAL_SERVER_ERROR"}
+
+# What a client is told when the database cannot answer, and whether to retry:
+# a held lock or a restarting server passes, a full disk does not.
+_STORE_ERRORS: tuple[tuple[type[StoreError], ErrorCode, bool], ...] = (
+    (StoreBusyError, ErrorCode.DATABASE_BUSY, True),
+    (StoreUnavailableError, ErrorCode.DATABASE_UNAVAILABLE, True),
+    (StoreReadOnlyError, ErrorCode.DATABASE_READ_ONLY, False),
+    (StoreFullError, ErrorCode.DATABASE_FULL, False),
+)
+RETRY_AFTER_S = 1
+
+
+def store_failed(error: StoreError, what: str) -> Response:
+    """503 with a ``{"message", "code"}`` body; one log line, no traceback (not a bug)."""
+    code, passes = next(
+        ((code, passes) for kind, code, passes in _STORE_ERRORS if isinstance(error, kind)),
+        (ErrorCode.DATABASE_ERROR, False),
+    )
+    if passes:
+        log.warning("%s answered %d: %s", what, code.status, error)
+    else:
+        log.error("%s answered %d: %s", what, code.status, error)
+    headers = [(b"retry-after", str(RETRY_AFTER_S).encode())] if passes else []
+    return json_response(code.status, {"message": code.message, "code": code.name}, headers)
 
 
 class AuthApp:
@@ -145,8 +177,7 @@ class AuthApp:
                 [(b"x-retry-after", str(limited.retry_after).encode())],
             )
         except StoreError as error:
-            log.error("database unavailable: %s", error)
-            return json_response(500, _INTERNAL)
+            return store_failed(error, f"{scope['method']} {path}")
         except Exception:
             # A bug, not the client's fault: log it, answer without internals.
             log.exception("%s %s failed", scope["method"], path)
@@ -163,8 +194,7 @@ class AuthApp:
             await self.open()
             return await render_page(self.services, request)
         except StoreError as error:
-            log.error("database unavailable: %s", error)
-            return json_response(500, _INTERNAL)
+            return store_failed(error, "GET /")
         except Exception:
             log.exception("GET / failed")
             return json_response(500, _INTERNAL)
