@@ -66,9 +66,12 @@ def _present(db: sqlite3.Connection) -> set[str]:
 
 def create_missing(db: sqlite3.Connection) -> None:
     """better-auth's tables and indexes, those that are missing."""
+    wanted = {*TABLES, *INDEXES}
+    if wanted <= _present(db):
+        return  # the usual case: no write lock needed to start
     with db:
-        # Look inside the write transaction: several workers (or better-auth)
-        # may be creating the same tables at this very moment.
+        # Look again inside the write transaction: several workers (or
+        # better-auth) may be creating the same tables at this very moment.
         db.execute("begin immediate")
         present = _present(db)
         for table in TABLES:
