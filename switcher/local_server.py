@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Coroutine
 from concurrent.futures import Future
-from typing import Any
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any, TypeVar
 
 import httpx
 
 from switcher.server import AuthApp, ServerConfig
 from switcher.server.local import default_database_url, local_secret
 from switcher.vault import LOCAL_URL
+
+T = TypeVar("T")
 
 # The bundled server is an account switcher's own: people keep more accounts
 # on it than better-auth's default of 5 per device.
@@ -36,7 +40,12 @@ def local_config() -> ServerConfig:
 
 
 class InProcessTransport(httpx.BaseTransport):
-    """Runs the ASGI app on a private event loop thread; requests are submitted to it."""
+    """Runs the ASGI app on a private event loop thread; requests are submitted to it.
+
+    A request waits at most its read timeout (httpx's per-request
+    ``extensions["timeout"]["read"]``; None waits as long as it takes), then
+    raises ``httpx.ReadTimeout`` as a socket would, and the request is cancelled.
+    """
 
     def __init__(self, app: AuthApp) -> None:
         self.app = app
@@ -47,12 +56,17 @@ class InProcessTransport(httpx.BaseTransport):
         self._thread.start()
         self._asgi = httpx.ASGITransport(app=app, client=("127.0.0.1", 0))
 
-    def _submit(self, coroutine: Any) -> Any:
-        future: Future[Any] = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
-        return future.result()
+    def _submit(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            return future.result(timeout)
+        except FutureTimeout:
+            future.cancel()  # cancels the request's task on the loop
+            raise
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
+        timeout = request.extensions.get("timeout", {}).get("read")
 
         async def call() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
             forwarded = httpx.Request(
@@ -62,7 +76,12 @@ class InProcessTransport(httpx.BaseTransport):
             content = await response.aread()
             return response.status_code, response.headers.raw, content
 
-        status, headers, content = self._submit(call())
+        try:
+            status, headers, content = self._submit(call(), timeout)
+        except FutureTimeout:
+            raise httpx.ReadTimeout(
+                f"the bundled server did not answer within {timeout} s", request=request
+            ) from None
         return httpx.Response(status, headers=headers, content=content, request=request)
 
     def close(self) -> None:
