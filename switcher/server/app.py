@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -82,6 +84,10 @@ _STORE_ERRORS: tuple[tuple[type[StoreError], ErrorCode, bool], ...] = (
 RETRY_AFTER_S = 1
 
 
+def _failed(future: Future[None]) -> bool:
+    return future.done() and (future.cancelled() or future.exception() is not None)
+
+
 def store_failed(error: StoreError, what: str) -> Response:
     """503 with a ``{"message", "code"}`` body; one log line, no traceback (not a bug)."""
     code, passes = next(
@@ -111,20 +117,32 @@ class AuthApp:
         )
         self.trusted = TrustedOrigins(config.origin, config.trusted_origins)
         self.limiter = RateLimiter(config.rate_limit) if config.rate_limit else None
-        self._opened = False
-        self._opening = asyncio.Lock()
+        # One opening shared by every caller, whichever event loop it runs on
+        # (the app's in-process transport and its HTTP server share one app);
+        # a failed opening is tried again by the next request.
+        self._opening: Future[None] | None = None
+        self._opening_lock = threading.Lock()
 
     async def open(self) -> None:
         """Connect to the database (idempotent; also done lazily on the first request)."""
-        async with self._opening:
-            if not self._opened:
-                await self.store.open()
-                self._opened = True
+        with self._opening_lock:
+            opening = self._opening
+            if opening is None or _failed(opening):
+                opening = asyncio.run_coroutine_threadsafe(
+                    self.store.open(), asyncio.get_running_loop()
+                )
+                self._opening = opening
+        await asyncio.shield(asyncio.wrap_future(opening))
 
     async def close(self) -> None:
-        if self._opened:
+        with self._opening_lock:
+            opening, self._opening = self._opening, None
+        if opening is not None:
+            try:
+                await asyncio.wrap_future(opening)
+            except (Exception, asyncio.CancelledError):
+                return  # it never opened (its failure was answered or logged then)
             await self.store.close()
-            self._opened = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]

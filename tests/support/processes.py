@@ -48,3 +48,20 @@ def open_files(pid: int, containing: str) -> list[str]:
             if containing in target:
                 found.append(target)
     return sorted(found)
+
+
+def child_pids(pid: int) -> list[int]:
+    """The live children of ``pid`` (Linux /proc)."""
+    children = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                # "pid (comm) state ppid …": comm may hold spaces, so split after it.
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(entry.name))
+    return children
