@@ -88,10 +88,9 @@ def build_service(args: argparse.Namespace, vault: Vault | None = None) -> Accou
 def _transports() -> Callable[[Server], httpx.BaseTransport | None]:
     @cache
     def local() -> httpx.BaseTransport:
-        from switcher.local_server import InProcessTransport, local_config
-        from switcher.server import AuthApp
+        from switcher.local_server import local_server
 
-        return InProcessTransport(AuthApp(local_config()))
+        return local_server().transport
 
     def transport_for(server: Server) -> httpx.BaseTransport | None:
         return local() if server.name == LOCAL else None

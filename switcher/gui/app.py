@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QIcon
@@ -20,7 +20,6 @@ from switcher.display import has_display
 from switcher.gui.auto_export import AutoExport
 from switcher.gui.controller import Controller
 from switcher.gui.index_watcher import IndexWatcher
-from switcher.gui.local_http import LocalHTTPServer
 from switcher.gui.settings import Settings
 from switcher.gui.settings_dialog import SettingsDialog
 from switcher.gui.sign_in import SignInDialog
@@ -28,6 +27,9 @@ from switcher.gui.single_instance import InstanceServer, Reply, ask_running_inst
 from switcher.gui.tray import Tray
 from switcher.gui.window import AccountsWindow
 from switcher.logs import REPORTED
+
+if TYPE_CHECKING:
+    from switcher.local_server import LocalServer
 
 log = logging.getLogger("switcher.gui")
 
@@ -67,15 +69,21 @@ class SwitcherApp(QObject):
         self.index_watcher = IndexWatcher(service.vault.config_dir, self)
         self.index_watcher.changed.connect(self.controller.reload)
         self.auto_export = AutoExport(self.controller, self.settings)
-        self.local_http = LocalHTTPServer() if serve_local else None
+        self.serve_local = serve_local
+        self.local_server: LocalServer | None = None
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._periodic_refresh)
         self.dialog: SignInDialog | None = None
 
     def start(self) -> None:
-        if self.local_http is not None:
+        if self.serve_local:
             try:
-                self.local_http.start()
+                # The process's one bundled server: the service's in-process
+                # transport is its other face, on the same store.
+                from switcher.local_server import local_server
+
+                self.local_server = local_server()
+                self.local_server.serve_http()
             except Exception:
                 # Serving for browsers is a convenience: the app and its accounts
                 # work in process without it, so a failure here must not stop it.
@@ -185,8 +193,8 @@ class SwitcherApp(QObject):
         """Leave now, even with a request in flight: the worker thread is a daemon."""
         self.timer.stop()
         self.controller.shutdown()
-        if self.local_http is not None:
-            self.local_http.stop()
+        if self.local_server is not None:
+            self.local_server.stop_http()
         if self.tray is not None:
             self.tray.icon.hide()
         QApplication.quit()

@@ -39,6 +39,13 @@ class ErrorCode(Enum):
     # Our own: a Cookie header too large to be a browser's (Node answers 431 too).
     REQUEST_HEADER_FIELDS_TOO_LARGE = (431, "Request header fields are too large")
     FAILED_TO_GET_SESSION = (500, "Failed to get session")
+    # Our own: the database cannot answer now. better-auth answers a SQLite
+    # busy timeout with 500 and an empty body (sign-in) or 422 FAILED_TO_CREATE_USER.
+    DATABASE_BUSY = (503, "The database is busy; try again in a moment")
+    DATABASE_UNAVAILABLE = (503, "The database is unavailable; try again in a moment")
+    DATABASE_READ_ONLY = (503, "The database is read-only")
+    DATABASE_FULL = (503, "The database's disk is full")
+    DATABASE_ERROR = (503, "The database could not be read or written")
 
     @property
     def status(self) -> int:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -28,7 +30,15 @@ from switcher.server.origin import TrustedOrigins, check_callbacks, check_reques
 from switcher.server.page import render_page
 from switcher.server.ratelimit import RateLimiter
 from switcher.server.routes import email_password, multi_session, session
-from switcher.server.store import Store, StoreError, open_store
+from switcher.server.store import (
+    Store,
+    StoreBusyError,
+    StoreError,
+    StoreFullError,
+    StoreReadOnlyError,
+    StoreUnavailableError,
+    open_store,
+)
 from switcher.server.validation import MISSING
 
 log = logging.getLogger("switcher.server")
@@ -63,6 +73,34 @@ _ROUTES: dict[tuple[str, str], Route] = {
 _NOT_FOUND = Response(404)
 _INTERNAL = {"message": "Internal Server Error", "code": "INTERNAL_SERVER_ERROR"}
 
+# What a client is told when the database cannot answer, and whether to retry:
+# a held lock or a restarting server passes, a full disk does not.
+_STORE_ERRORS: tuple[tuple[type[StoreError], ErrorCode, bool], ...] = (
+    (StoreBusyError, ErrorCode.DATABASE_BUSY, True),
+    (StoreUnavailableError, ErrorCode.DATABASE_UNAVAILABLE, True),
+    (StoreReadOnlyError, ErrorCode.DATABASE_READ_ONLY, False),
+    (StoreFullError, ErrorCode.DATABASE_FULL, False),
+)
+RETRY_AFTER_S = 1
+
+
+def _failed(future: Future[None]) -> bool:
+    return future.done() and (future.cancelled() or future.exception() is not None)
+
+
+def store_failed(error: StoreError, what: str) -> Response:
+    """503 with a ``{"message", "code"}`` body; one log line, no traceback (not a bug)."""
+    code, passes = next(
+        ((code, passes) for kind, code, passes in _STORE_ERRORS if isinstance(error, kind)),
+        (ErrorCode.DATABASE_ERROR, False),
+    )
+    if passes:
+        log.warning("%s answered %d: %s", what, code.status, error)
+    else:
+        log.error("%s answered %d: %s", what, code.status, error)
+    headers = [(b"retry-after", str(RETRY_AFTER_S).encode())] if passes else []
+    return json_response(code.status, {"message": code.message, "code": code.name}, headers)
+
 
 class AuthApp:
     """better-auth's email/password and multi-session endpoints as one ASGI app."""
@@ -79,20 +117,32 @@ class AuthApp:
         )
         self.trusted = TrustedOrigins(config.origin, config.trusted_origins)
         self.limiter = RateLimiter(config.rate_limit) if config.rate_limit else None
-        self._opened = False
-        self._opening = asyncio.Lock()
+        # One opening shared by every caller, whichever event loop it runs on
+        # (the app's in-process transport and its HTTP server share one app);
+        # a failed opening is tried again by the next request.
+        self._opening: Future[None] | None = None
+        self._opening_lock = threading.Lock()
 
     async def open(self) -> None:
         """Connect to the database (idempotent; also done lazily on the first request)."""
-        async with self._opening:
-            if not self._opened:
-                await self.store.open()
-                self._opened = True
+        with self._opening_lock:
+            opening = self._opening
+            if opening is None or _failed(opening):
+                opening = asyncio.run_coroutine_threadsafe(
+                    self.store.open(), asyncio.get_running_loop()
+                )
+                self._opening = opening
+        await asyncio.shield(asyncio.wrap_future(opening))
 
     async def close(self) -> None:
-        if self._opened:
+        with self._opening_lock:
+            opening, self._opening = self._opening, None
+        if opening is not None:
+            try:
+                await asyncio.wrap_future(opening)
+            except (Exception, asyncio.CancelledError):
+                return  # it never opened (its failure was answered or logged then)
             await self.store.close()
-            self._opened = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -145,8 +195,7 @@ class AuthApp:
                 [(b"x-retry-after", str(limited.retry_after).encode())],
             )
         except StoreError as error:
-            log.error("database unavailable: %s", error)
-            return json_response(500, _INTERNAL)
+            return store_failed(error, f"{scope['method']} {path}")
         except Exception:
             # A bug, not the client's fault: log it, answer without internals.
             log.exception("%s %s failed", scope["method"], path)
@@ -163,8 +212,7 @@ class AuthApp:
             await self.open()
             return await render_page(self.services, request)
         except StoreError as error:
-            log.error("database unavailable: %s", error)
-            return json_response(500, _INTERNAL)
+            return store_failed(error, "GET /")
         except Exception:
             log.exception("GET / failed")
             return json_response(500, _INTERNAL)

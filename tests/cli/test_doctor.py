@@ -25,6 +25,7 @@ from tests.support.secret_service import (
     hung_secret_service,
     secret_service_keyring,
 )
+from tests.support.sqlite_lock import holding_write_lock
 from tests.support.targets import BETTER_AUTH, SWITCHER, Options, Servers, unique_email
 
 TOP_KEYS = {"switcher", "python", "platform", "pyside6", "ok", "checks"}
@@ -196,6 +197,21 @@ def test_a_server_that_answers_is_ok(cli: Cli, servers: Servers, kind: str) -> N
     assert remote["facts"]["latency_ms"] >= 0
     assert remote["facts"]["in_process"] is False
     assert result.returncode == 0
+
+
+def test_the_local_server_answers_at_once_while_another_process_holds_its_write_lock(
+    cli: Cli,
+) -> None:
+    cli.add(unique_email("first"), "--sign-up")  # the database exists, with its tables
+    database = Path(cli.env["SWITCHER_DATA_DIR"]) / "server" / "auth.db"
+    with holding_write_lock(database, seconds=8):
+        started = time.monotonic()
+        _, report = doctor(cli, "--server", "local")
+        took = time.monotonic() - started
+    # Starting the bundled server needs no write lock when its tables are there.
+    local = check(report, "server:local")
+    assert local["status"] == "ok", local
+    assert took < 4, took
 
 
 def test_servers_that_refuse_hang_or_fail_are_reported_in_bounded_time(cli: Cli) -> None:

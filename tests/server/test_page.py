@@ -176,7 +176,7 @@ def test_other_methods_on_the_page_are_404(target: Target, method: str) -> None:
     assert "Signed in as" not in response.text
 
 
-def test_an_unusable_database_is_a_json_500_not_a_crash(tmp_path: Path) -> None:
+def test_an_unusable_database_is_a_json_503_not_a_crash(tmp_path: Path) -> None:
     import asyncio
 
     from switcher.server import AuthApp, ServerConfig
@@ -196,8 +196,8 @@ def test_an_unusable_database_is_a_json_500_not_a_crash(tmp_path: Path) -> None:
 
     for path in ("/", "/api/auth/get-session"):
         response = asyncio.run(get(path))
-        assert response.status_code == 500
-        assert response.json()["code"] == "INTERNAL_SERVER_ERROR"
+        assert response.status_code == 503
+        assert response.json()["code"] == "DATABASE_ERROR"
 
 
 def test_a_huge_cookie_header_is_refused_on_the_page_too(servers: Servers) -> None:

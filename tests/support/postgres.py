@@ -212,6 +212,33 @@ class PostgresServer:
         rows: list[dict[str, Any]] = json.loads(out)
         return rows
 
+    def stop(self) -> None:
+        """Stop the server as a restart does: ``pg_ctl stop --mode=fast`` ends every session."""
+        proc = _server_cmd(
+            _run_as_server_user(),
+            self.bindir,
+            "pg_ctl",
+            [f"--pgdata={self.data_dir}", "--mode=fast", "--wait", "stop"],
+            self.base_dir,
+            60,
+        )
+        if proc.returncode != 0:
+            raise PostgresError(f"pg_ctl stop failed:\n{proc.stdout}\n{proc.stderr}")
+
+    def start(self) -> None:
+        """Start it again on the same port and data; returns once it accepts connections."""
+        proc = _start(_run_as_server_user(), self.bindir, self.base_dir)
+        if proc.returncode != 0:
+            raise PostgresError(
+                f"pg_ctl start failed:\n{proc.stdout}\n{proc.stderr}\n{_tail(self.log_file)}"
+            )
+        _wait_accepting(self)
+
+    def restart(self) -> None:
+        """What a database restart is to its clients: every connection ends, then it is back."""
+        self.stop()
+        self.start()
+
 
 def _run_as_server_user() -> list[str]:
     """Command prefix for the server programs (``runuser`` when root)."""

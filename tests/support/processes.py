@@ -10,7 +10,9 @@ import subprocess
 STOP_TIMEOUT = 5.0
 
 
-def terminate_group(proc: subprocess.Popen[bytes] | None, timeout: float = STOP_TIMEOUT) -> bool:
+def terminate_group(
+    proc: subprocess.Popen[bytes] | subprocess.Popen[str] | None, timeout: float = STOP_TIMEOUT
+) -> bool:
     """SIGTERM the process group, SIGKILL it after ``timeout``, reap the leader.
 
     True when the leader ended on SIGTERM (or there was nothing to stop).
@@ -29,3 +31,37 @@ def terminate_group(proc: subprocess.Popen[bytes] | None, timeout: float = STOP_
             os.killpg(proc.pid, signal.SIGKILL)
         return sig == signal.SIGTERM
     return False
+
+
+def open_files(pid: int, containing: str) -> list[str]:
+    """What ``pid``'s open descriptors whose target contains ``containing`` point at (Linux).
+
+    A file deleted while open reads ``<path> (deleted)``.
+    """
+    found = []
+    with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+        for fd in os.scandir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(fd.path)
+            except OSError:
+                continue  # closed meanwhile
+            if containing in target:
+                found.append(target)
+    return sorted(found)
+
+
+def child_pids(pid: int) -> list[int]:
+    """The live children of ``pid`` (Linux /proc)."""
+    children = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                # "pid (comm) state ppid …": comm may hold spaces, so split after it.
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(entry.name))
+    return children

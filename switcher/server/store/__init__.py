@@ -17,11 +17,37 @@ class UnstorableValueError(Exception):
 
 
 class StoreError(Exception):
-    """The database cannot be used (unreachable, read-only, not a database)."""
+    """The database cannot be used (unreachable, read-only, not a database).
+
+    Never a bug of ours: the app answers 503 with one log line, no traceback.
+    """
+
+
+class StoreBusyError(StoreError):
+    """Another connection held the write lock for longer than the busy timeout."""
+
+
+class StoreUnavailableError(StoreError):
+    """The database server cannot be reached now (restarting, down, connection lost)."""
+
+
+class StoreReadOnlyError(StoreError):
+    """The database, or the file system it is on, cannot be written."""
+
+
+class StoreFullError(StoreError):
+    """The disk (or the database's own size limit) is full."""
+
+
+class StoreIOError(StoreError):
+    """The disk failed a read or a write, or the file is damaged."""
 
 
 class Store(Protocol):
-    """What the endpoints need from a database; every method is one round trip."""
+    """What the endpoints need from a database; every method is one round trip.
+
+    Failures of the database itself raise ``StoreError`` (or a subclass).
+    """
 
     async def open(self) -> None:
         """Connect and create better-auth's tables where they are missing."""

@@ -2,17 +2,29 @@
 
 Dates are ``timestamptz``; they are converted to and from the wire format
 here so the endpoints see the same rows as with SQLite.
+
+A database restart ends every pooled connection, which the pool cannot see
+until one is used: each connection is checked as it leaves the pool (an
+empty query, one round trip), so a restart costs only the statements in
+flight (see ``PostgresStore._use``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from switcher.protocol.dates import parse_iso, to_iso
 from switcher.server.rows import Account, Session, SessionWithUser, User
-from switcher.server.store import EmailTakenError, StoreError, UnstorableValueError
+from switcher.server.store import (
+    EmailTakenError,
+    StoreError,
+    StoreFullError,
+    StoreReadOnlyError,
+    StoreUnavailableError,
+    UnstorableValueError,
+)
 from switcher.server.store.schema import (
     INDEXES,
     JOINED_COLUMNS,
@@ -21,6 +33,16 @@ from switcher.server.store.schema import (
     joined_from_row,
     user_from_row,
 )
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg_pool import AsyncConnectionPool
+
+T = TypeVar("T")
+
+# How long a request waits for a connection while the server is down or
+# restarting, before it is answered 503: as long as SQLite's busy timeout.
+POOL_TIMEOUT_S = 5.0
 
 POSTGRES_TABLES: dict[str, str] = {
     "user": 'create table "user" ("id" text not null primary key, "name" text not null, '
@@ -50,6 +72,24 @@ def _iso(value: Any) -> str:
     return to_iso(value) if isinstance(value, datetime) else to_iso(parse_iso(str(value)))
 
 
+def _reason(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def _translate(error: psycopg.Error) -> Exception:
+    """A ``StoreError`` for what the database server did; constraint errors unchanged."""
+    import psycopg
+
+    if isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
+        return StoreReadOnlyError(f"the PostgreSQL database is read-only: {_reason(error)}")
+    if isinstance(error, psycopg.errors.DiskFull):
+        return StoreFullError(f"the PostgreSQL server's disk is full: {_reason(error)}")
+    if isinstance(error, psycopg.OperationalError):
+        # Connection refused or lost, server shutting down or starting, pool timeout.
+        return StoreUnavailableError(f"the PostgreSQL database is unavailable: {_reason(error)}")
+    return error
+
+
 _JOIN = f'select {JOINED_COLUMNS} from "session" s join "user" u on u."id" = s."userId"'
 
 
@@ -57,14 +97,25 @@ class PostgresStore:
     def __init__(self, url: str, max_connections: int = 10) -> None:
         try:
             import psycopg  # noqa: F401
-            from psycopg_pool import AsyncConnectionPool
+            import psycopg_pool  # noqa: F401
         except ImportError as error:
             raise ImportError(
                 "PostgreSQL needs psycopg: pip install 'switcher[postgres]'"
             ) from error
         self.url = url
-        self._pool = AsyncConnectionPool(
-            url, min_size=1, max_size=max_connections, open=False, kwargs={"autocommit": True}
+        self.max_connections = max_connections
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> AsyncConnectionPool[Any]:
+        from psycopg_pool import AsyncConnectionPool
+
+        return AsyncConnectionPool(
+            self.url,
+            min_size=1,
+            max_size=self.max_connections,
+            open=False,
+            kwargs={"autocommit": True},
+            timeout=POOL_TIMEOUT_S,
         )
 
     async def open(self) -> None:
@@ -76,8 +127,9 @@ class PostgresStore:
             probe = await psycopg.AsyncConnection.connect(self.url, connect_timeout=5)
             await probe.close()
         except psycopg.Error as error:
-            reason = str(error).strip().splitlines()[0]
-            raise StoreError(f"cannot use the PostgreSQL database: {reason}") from None
+            lost = isinstance(error, psycopg.OperationalError)
+            kind = StoreUnavailableError if lost else StoreError
+            raise kind(f"cannot use the PostgreSQL database: {_reason(error)}") from None
         try:
             await self._pool.open(wait=True, timeout=10)
             async with self._pool.connection() as conn, conn.transaction():
@@ -101,24 +153,62 @@ class PostgresStore:
                         await conn.execute(ddl)
         except (psycopg.Error, TimeoutError) as error:
             await self._pool.close()
+            self._pool = self._new_pool()  # a closed pool cannot open again; the next try may
             raise StoreError(f"cannot use the PostgreSQL database: {error}") from error
 
     async def close(self) -> None:
         await self._pool.close()
 
+    async def _use(
+        self, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]], *, reads_only: bool
+    ) -> T:
+        """Run ``work`` on a pooled connection that answered just before it.
+
+        A restart of the server ends every pooled connection, and the pool
+        cannot tell until one is used: each is tried with an empty query
+        first. When that fails, every other idle connection is checked at
+        once (the pool makes new ones) and ``work`` gets one more try. When
+        the connection is lost during ``work``, only reads are tried again:
+        a write may have committed before the connection went.
+        """
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        for attempt in (1, 2):
+            started = False
+            try:
+                async with self._pool.connection() as conn:
+                    await conn.execute("")
+                    started = True
+                    return await work(conn)
+            except PoolTimeout as error:
+                raise _translate(error) from error  # it has waited long enough already
+            except psycopg.OperationalError as error:
+                if attempt == 2 or (started and not reads_only):
+                    raise _translate(error) from error
+                await self._pool.check()
+            except psycopg.Error as error:
+                raise _translate(error) from error
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
     async def _fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        async with self._pool.connection() as conn:
-            return await (await conn.execute(sql, params)).fetchall()
+        async def fetch(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
+            rows: list[tuple[Any, ...]] = await (await conn.execute(sql, params)).fetchall()
+            return rows
+
+        return await self._use(fetch, reads_only=True)
 
     async def _run(self, sql: str, params: Sequence[Any]) -> None:
-        async with self._pool.connection() as conn:
+        async def run(conn: psycopg.AsyncConnection[Any]) -> None:
             await conn.execute(sql, params)
+
+        await self._use(run, reads_only=False)
 
     async def create_user(self, user: User, account: Account) -> None:
         import psycopg
 
-        try:
-            async with self._pool.connection() as conn, conn.transaction():
+        async def insert(conn: psycopg.AsyncConnection[Any]) -> None:
+            async with conn.transaction():
                 await conn.execute(
                     f'insert into "user" ({USER_COLUMNS}) values (%s, %s, %s, %s, %s, %s, %s)',
                     (
@@ -144,6 +234,9 @@ class PostgresStore:
                         parse_iso(account.updated_at),
                     ),
                 )
+
+        try:
+            await self._use(insert, reads_only=False)
         except psycopg.errors.UniqueViolation as error:
             raise EmailTakenError(user.email) from error
         except psycopg.DataError as error:
