@@ -331,8 +331,14 @@ class Accounts:
             server = _same_server(index, prepared)
             existing = server.account(result.user_id)
             if existing is None:
-                # The keyring's list first: cookies it lists can be found
-                # again even if this process dies before the index is saved.
+                # Which account this sign-in is storing, saved before the
+                # keyring is touched: if the process dies now, the next command
+                # knows which keyring entries are this sign-in's to clean up.
+                _drop_marker(index, marker)
+                marker = replace(marker, user_id=result.user_id)
+                index.pending.append(marker)
+                self.vault.checkpoint(index)
+                failpoints.reach("add.named")
                 self.vault.add_to_directory(server, result.user_id)
                 failpoints.reach("add.listed")
             account = existing or Account(user_id=result.user_id, email=result.email)
@@ -598,10 +604,13 @@ class Accounts:
     def reconcile(self, server_name: str | None = None, *, everything: bool = False) -> list[str]:
         """Find what interrupted sign-ins left behind; adopt it or clean it up.
 
-        Looks at the servers of abandoned sign-in markers, and with
-        ``everything`` at the server's whole keyring list (accounts whose
-        cookies are in the keyring but not in the index). Returns one line per
-        finding, for the person.
+        Each abandoned sign-in marker names the account it was storing (if it
+        got that far): its cookie is adopted when the server still honours it,
+        else deleted. With ``everything`` (the app's start), cookies the
+        server's keyring list names but the index lacks are also adopted when
+        the server honours them (an index lost by an older version); they are
+        never deleted, since another switcher profile may share the keyring.
+        Returns one line per finding, for the person.
         """
         index = self.vault.reload()
         if not self.vault.lock_path.exists():
@@ -618,16 +627,19 @@ class Accounts:
             if server is None:
                 self._clear_markers(markers)
                 continue
-            notices.extend(self._reconcile_server(server, markers))
+            notices.extend(self._reconcile_server(server, markers, everything))
         return notices
 
-    def _reconcile_server(self, prepared: Server, markers: list[PendingAdd]) -> list[str]:
+    def _reconcile_server(
+        self, prepared: Server, markers: list[PendingAdd], everything: bool
+    ) -> list[str]:
         known = {a.user_id for a in prepared.accounts}
-        orphans: dict[str, list[Cookie]] = {}
-        for user_id in self.vault.directory(prepared):
-            if user_id not in known:
-                orphans[user_id] = self.vault.stored_cookies(prepared, user_id)
-        verifiable = {u: c for u, c in orphans.items() if token_of(c) is not None}
+        named = {m.user_id for m in markers if m.user_id is not None and m.user_id not in known}
+        candidates = set(named)
+        if everything:
+            candidates |= {u for u in self.vault.directory(prepared) if u not in known}
+        stored = {u: self.vault.stored_cookies(prepared, u) for u in sorted(candidates)}
+        verifiable = {u: c for u, c in stored.items() if token_of(c) is not None}
         listed: dict[str, DeviceSession] = {}
         if verifiable:
             jar, _ = self._jar(prepared)
@@ -643,11 +655,10 @@ class Accounts:
                 log.info("reconciling %s postponed: %s", prepared.name, error)
                 return []
         notices: list[str] = []
-        adopted: set[str] = set()
         with self.vault.locked() as index:
             server = _same_server(index, prepared)
             dropped = []
-            for user_id, cookies in orphans.items():
+            for user_id, cookies in stored.items():
                 if server.account(user_id) is not None:
                     continue  # saved meanwhile by the process that signed it in
                 found = listed.get(user_id)
@@ -665,26 +676,23 @@ class Accounts:
                     server.accounts.append(account)
                     if server.active is None:
                         server.active = user_id
-                    adopted.add(found.email.lower())
-                    notices.append(
-                        f"{found.email}: an interrupted sign-in on {server.name} was completed"
-                    )
-                else:
-                    dropped.append(user_id)
+                    what = "an interrupted sign-in" if user_id in named else "a stored session"
+                    notices.append(f"{found.email}: {what} on {server.name} was completed")
+                elif user_id in named:
+                    dropped.append(user_id)  # ours, and the server no longer honours it
             if dropped:
                 self.vault.forget_cookies(server, dropped)
-                notices.append(
-                    f"removed {len(dropped)} stored session{'s' if len(dropped) != 1 else ''} "
-                    f"on {server.name} that had ended or was never completed"
-                )
             for marker in markers:
                 _drop_marker(index, marker)
-                if marker.email.lower() not in adopted:
-                    notices.append(
-                        f"{marker.email}: a sign-in on {server.name} was interrupted before "
-                        "anything was saved; if the server had answered, that session ends on "
-                        "its own"
-                    )
+                if marker.user_id is not None and server.account(marker.user_id) is not None:
+                    if marker.user_id not in named:
+                        continue  # it had been saved: the process died after that
+                    if marker.user_id not in dropped:
+                        continue  # adopted above, and said so
+                notices.append(
+                    f"{marker.email}: a sign-in on {server.name} was interrupted before it "
+                    "was saved; if the server had answered, that session ends on its own"
+                )
         for notice in notices:
             log.warning("%s", notice)
         return notices
@@ -749,4 +757,6 @@ def _same_server(index: Index, prepared: Server) -> Server:
 
 
 def _drop_marker(index: Index, marker: PendingAdd) -> None:
-    index.pending = [p for p in index.pending if p != marker]
+    """Remove this sign-in's marker (whether or not it names its account yet)."""
+    same = replace(marker, user_id=None)
+    index.pending = [p for p in index.pending if replace(p, user_id=None) != same]

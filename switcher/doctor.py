@@ -323,7 +323,17 @@ def no_keyring_hint() -> str:
 
 
 def check_keyring(timeout: float) -> Check:
-    """A real set/get/delete round trip of a throwaway item, within ``timeout`` seconds."""
+    """A real set/get/delete round trip of a throwaway item, within ``timeout`` seconds.
+
+    Through the store switcher itself uses: the Secret Service directly where
+    it does (Linux, keyring not configured, a service on the bus), else keyring.
+    """
+    from switcher.secrets import speaks_secret_service
+
+    if speaks_secret_service():
+        direct = check_secret_service(timeout)
+        if direct is not None:
+            return direct
     try:
         import keyring
         import keyring.errors
@@ -439,6 +449,90 @@ def check_keyring(timeout: float) -> Check:
         "ok",
         f"{label} answers (set, get and delete of a test item in {elapsed * 1000:.0f} ms)",
         details=chosen,
+        facts=facts,
+    )
+
+
+def check_secret_service(timeout: float) -> Check | None:
+    """The round trip through switcher's own Secret Service store; None when no service answers
+    (then switcher falls back to keyring, and so does the check)."""
+    from switcher.secrets import (
+        KeyringLockedError,
+        KeyringTimeoutError,
+        SecretStoreError,
+    )
+
+    try:
+        from switcher.secret_service import SecretServiceSecrets, SecretServiceUnavailableError
+    except ImportError:
+        return None
+    facts: dict[str, Any] = {
+        "backend": f"{SecretServiceSecrets.__module__}.{SecretServiceSecrets.__qualname__}",
+        "name": SecretServiceSecrets.name,
+        "priority": None,
+        "round_trip_ms": None,
+    }
+    label = f"{SecretServiceSecrets.name} ({facts['backend']})"
+    store: SecretServiceSecrets | None = None
+    try:
+        store = SecretServiceSecrets(timeout)
+        value = secrets.token_urlsafe(24)
+        started = time.monotonic()
+        store.set(PROBE_SERVICE, PROBE_USER, value)
+        try:
+            read = store.get(PROBE_SERVICE, PROBE_USER)
+        finally:
+            store.delete(PROBE_SERVICE, PROBE_USER)
+        elapsed = time.monotonic() - started
+    except SecretServiceUnavailableError:
+        return None
+    except KeyringTimeoutError:
+        return Check(
+            "keyring",
+            "fail",
+            f"{label} did not answer within {timeout:.0f} s",
+            hint=(
+                "an unlock prompt may be waiting: look for a password dialog on your desktop, "
+                "unlock the keyring and run switcher doctor again; if none shows, restart the "
+                f"keyring (log out and in); {INSECURE_HINT}"
+            ),
+            facts=facts,
+        )
+    except KeyringLockedError:
+        return Check(
+            "keyring",
+            "fail",
+            f"{label} is locked",
+            hint=(
+                "unlock it (log in to the desktop session, or unlock the default collection in "
+                "Passwords and Keys or KeePassXC) and run switcher doctor again"
+            ),
+            facts=facts,
+        )
+    except SecretStoreError as error:
+        return Check(
+            "keyring",
+            "fail",
+            f"{label} failed the test round trip ({error})",
+            hint=no_keyring_hint(),
+            facts=facts,
+        )
+    finally:
+        if store is not None:
+            store.close()
+    if read != value:
+        return Check(
+            "keyring",
+            "fail",
+            f"{label} stored a test item but read back something else",
+            hint=f"the keyring is not working: restart it (log out and in); {INSECURE_HINT}",
+            facts=facts,
+        )
+    facts["round_trip_ms"] = round(elapsed * 1000)
+    return Check(
+        "keyring",
+        "ok",
+        f"{label} answers (set, get and delete of a test item in {elapsed * 1000:.0f} ms)",
         facts=facts,
     )
 
@@ -834,6 +928,7 @@ def check_server(server: Server, timeout: float) -> Check:
     from switcher.client.errors import (
         AuthError,
         BadResponseError,
+        ServerBusyError,
         ServerTimeoutError,
         ServerUnreachableError,
     )
@@ -867,6 +962,15 @@ def check_server(server: Server, timeout: float) -> Check:
                 f"if it is gone for good: {remove}"
             )
         return Check(name, "fail", text, hint=hint, facts=facts)
+    except ServerBusyError as error:
+        return Check(
+            name,
+            "fail",
+            str(error),
+            hint="it is up but cannot answer now: try again shortly; if it stays so, check its "
+            "logs or ask its admin",
+            facts=facts,
+        )
     except BadResponseError as error:
         hint = (
             "the server is up but failing: check its logs, or ask its admin"
@@ -926,7 +1030,7 @@ def _port_detail(server: Server) -> str:
 
 def check_local_server(server: Server, timeout: float) -> Check:
     """The bundled server, started in this process on its own database, as the commands do."""
-    from switcher.client.errors import ClientError
+    from switcher.client.errors import ClientError, ServerBusyError
     from switcher.server.local import SecretFileError
 
     name = f"server:{server.name}"
@@ -960,6 +1064,16 @@ def check_local_server(server: Server, timeout: float) -> Check:
     transport = InProcessTransport(AuthApp(config))
     try:
         took = _ask_ok(server, timeout, transport)
+    except ServerBusyError as error:
+        return Check(
+            name,
+            "warn",
+            f"built in, but busy: {error}",
+            hint="another switcher (the tray app, a command, switcher serve) is writing to its "
+            "database; run switcher doctor again shortly",
+            details=port,
+            facts=facts,
+        )
     except ClientError as error:
         return Check(
             name,

@@ -24,6 +24,18 @@ class SecretStoreError(Exception):
     """The secret store cannot be used; the message says how to fix it."""
 
 
+class KeyringTimeoutError(SecretStoreError):
+    """The keyring did not answer in time (often: an unlock prompt nobody sees)."""
+
+
+class KeyringLockedError(SecretStoreError):
+    """The keyring is locked and was not unlocked."""
+
+
+class NoKeyringError(SecretStoreError):
+    """There is no usable keyring at all."""
+
+
 class SecretStore(Protocol):
     @property
     def calls(self) -> int:
@@ -50,7 +62,7 @@ def with_timeout(call: Callable[[], T], timeout: float, what: str) -> T:
     worker.start()
     worker.join(timeout)
     if worker.is_alive():
-        raise SecretStoreError(
+        raise KeyringTimeoutError(
             f"the keyring did not answer within {timeout:.0f} s while {what} "
             "(is it locked? unlock it, e.g. by logging in to the desktop, and retry)"
         )
@@ -88,7 +100,7 @@ class KeyringSecrets:
         self.calls = 0
         backend = keyring.get_keyring()
         if not is_usable(backend):
-            raise SecretStoreError(NO_KEYRING_HINT)
+            raise NoKeyringError(NO_KEYRING_HINT)
         self.backend = backend
 
     def _call(self, call: Callable[[], T], what: str) -> T:
@@ -96,9 +108,11 @@ class KeyringSecrets:
         try:
             return with_timeout(call, self.timeout, what)
         except self._errors.KeyringLocked:
-            raise SecretStoreError(f"the keyring is locked ({what}); unlock it and retry") from None
+            raise KeyringLockedError(
+                f"the keyring is locked ({what}); unlock it and retry"
+            ) from None
         except self._errors.NoKeyringError:
-            raise SecretStoreError(NO_KEYRING_HINT) from None
+            raise NoKeyringError(NO_KEYRING_HINT) from None
         except self._errors.KeyringError as error:
             raise SecretStoreError(f"the keyring refused {what}: {error}") from None
         except SecretStoreError:
@@ -123,6 +137,39 @@ class KeyringSecrets:
                 self.backend.delete_password(service, key)
 
         self._call(remove, "deleting a session")
+
+
+def _keyring_configured() -> bool:
+    """Whether the person chose a keyring backend themselves (then keyring picks, not us)."""
+    if os.environ.get("PYTHON_KEYRING_BACKEND"):
+        return True
+    # keyring's own config file on Linux (keyring.util.platform_.config_root).
+    root = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.exists(os.path.join(root, "python_keyring", "keyringrc.cfg"))
+
+
+def speaks_secret_service() -> bool:
+    """Whether switcher talks to the Secret Service itself here (Linux and BSDs, keyring unset)."""
+    return sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")) and not (
+        _keyring_configured()
+    )
+
+
+def open_keyring(timeout: float = KEYRING_TIMEOUT) -> SecretStore:
+    """The OS keyring: the Secret Service directly on Linux (see ``secret_service``), else keyring.
+
+    keyring is used where the person configured it, on macOS and Windows, and
+    where no Secret Service answers (keyring may still find another store,
+    and if not it says what is missing).
+    """
+    if speaks_secret_service():
+        from switcher.secret_service import SecretServiceSecrets, SecretServiceUnavailableError
+
+        try:
+            return SecretServiceSecrets(timeout)
+        except (ImportError, SecretServiceUnavailableError):
+            pass
+    return KeyringSecrets(timeout)
 
 
 class FileSecrets:

@@ -74,7 +74,7 @@ class Server:
         return next((a for a in self.accounts if a.email.lower() == wanted), None)
 
 
-@dataclass
+@dataclass(frozen=True)
 class PendingAdd:
     """A sign-in in progress; left behind when its process died, for reconciliation."""
 
@@ -83,6 +83,7 @@ class PendingAdd:
     pid: int
     host: str
     started_at: float
+    user_id: str | None = None  # known once the server answered, saved before any keyring write
 
     def is_abandoned(self, now: float, grace: float) -> bool:
         """Its process is gone (same host), or it is older than any sign-in can take."""
@@ -143,6 +144,7 @@ class Index:
                 pid=int(p["pid"]),
                 host=str(p["host"]),
                 started_at=float(p["started_at"]),
+                user_id=p.get("user_id"),
             )
             for p in data.get("pending", [])
         ]
@@ -268,6 +270,10 @@ class Vault:
             index.generation = previous
             raise VaultError(f"cannot write {self.path}: {error.strerror}") from None
         self.publish(index)
+
+    def checkpoint(self, index: Index) -> None:
+        """Save ``index`` within a ``locked()`` block (which saves it again at its end)."""
+        self._save(index)
 
     def save(self) -> None:
         """Save the published index as it is (under the lock)."""

@@ -368,3 +368,25 @@ def test_sign_out_keeps_an_account_signed_in_meanwhile(harness: Harness) -> None
     assert app.sign_out() == 1
     assert harness.emails() == [carol]
     assert harness.server_side_active() == carol
+
+
+def test_sessions_the_keyring_holds_but_the_index_lost_are_adopted_at_start(
+    harness: Harness, backend: MemoryKeyring
+) -> None:
+    """What an older version's unsaved index rebuild left: cookies only the keyring knows."""
+    alice, bob = harness.add("alice"), harness.add("bob")
+    harness.revoke_elsewhere(alice)
+    with harness.service.vault.locked() as index:
+        index.servers["t"].accounts.clear()  # the index forgot both; the keyring did not
+        index.servers["t"].active = None
+    assert harness.service.reconcile() == []  # a plain list does not scan the keyring
+    notices = harness.service.reconcile(everything=True)
+    # bob's session still stands: adopted. alice's ended: left alone (the entry may
+    # belong to another switcher profile on the same keyring), never adopted.
+    assert notices == [f"{bob}: a stored session on t was completed"]
+    assert harness.emails() == [bob]
+    assert harness.active_email() == bob
+    assert harness.server_side_active() == bob
+    service = f"switcher {harness.target.base_url}"
+    assert sum(1 for (s, user) in backend.entries if s == service and user != "__accounts__") == 2
+    assert harness.service.reconcile(everything=True) == []  # said once

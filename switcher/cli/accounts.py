@@ -15,7 +15,7 @@ from switcher.accounts import Accounts, AccountsError
 from switcher.cli.errors import CliError
 from switcher.logs import REPORTED
 from switcher.paths import config_dir, insecure_secrets_path
-from switcher.secrets import FileSecrets, KeyringSecrets, SecretStore, SecretStoreError
+from switcher.secrets import FileSecrets, SecretStore, SecretStoreError, open_keyring
 from switcher.vault import LOCAL, Server, Vault, VaultError
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def open_vault(args: argparse.Namespace) -> Vault:
         path = insecure_secrets_path()
         secrets = LazySecrets(lambda: FileSecrets(path))
     else:
-        secrets = LazySecrets(KeyringSecrets)
+        secrets = LazySecrets(open_keyring)
     try:
         vault = Vault(config_dir(), secrets)
     except (VaultError, SecretStoreError) as error:
@@ -155,9 +155,9 @@ def accounts_list(args: argparse.Namespace) -> int:
     server = _guard_value(lambda: service.server(args.server))
     stale = service.is_stale(server)
     try:
-        # What an interrupted `accounts add` left behind: always when one is
-        # known to have died, and a look at the whole keyring list when stale.
-        for notice in service.reconcile(server.name, everything=stale):
+        # What an interrupted `accounts add` left behind (nothing to do, and
+        # no keyring read, unless one is known to have died).
+        for notice in service.reconcile(server.name):
             print(f"switcher: {notice}", file=sys.stderr)
     except (AccountsError, SecretStoreError, VaultError) as error:
         print(f"switcher: could not check for interrupted sign-ins: {error}", file=sys.stderr)

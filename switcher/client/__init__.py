@@ -16,6 +16,7 @@ if TYPE_CHECKING:
         BadResponseError,
         ClientError,
         ResponseTooLargeError,
+        ServerBusyError,
         ServerTimeoutError,
         ServerUnreachableError,
     )
@@ -29,6 +30,7 @@ _WHERE = {
     "BadResponseError": "errors",
     "ClientError": "errors",
     "ResponseTooLargeError": "errors",
+    "ServerBusyError": "errors",
     "ServerTimeoutError": "errors",
     "ServerUnreachableError": "errors",
     "Cookie": "jar",
@@ -44,6 +46,7 @@ __all__ = [
     "CookieJar",
     "DeviceSession",
     "ResponseTooLargeError",
+    "ServerBusyError",
     "ServerTimeoutError",
     "ServerUnreachableError",
     "SignedIn",

@@ -27,6 +27,7 @@ from switcher.client.errors import (
     BadResponseError,
     ClientError,
     ResponseTooLargeError,
+    ServerBusyError,
     ServerTimeoutError,
     ServerUnreachableError,
 )
@@ -240,6 +241,9 @@ class AuthClient:
             data = json.loads(content)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise BadResponseError(f"{self.origin} sent malformed JSON (HTTP {status})") from None
+        if status == 503 and isinstance(data, dict) and isinstance(data.get("message"), str):
+            # better-auth's body shape, saying why (switcher's server: DATABASE_BUSY).
+            raise ServerBusyError(f"{self.origin} cannot answer now: {data['message']} (HTTP 503)")
         if status >= 500:
             raise BadResponseError(f"{self.origin} had an internal error (HTTP {status})")
         if status >= 400:

@@ -25,6 +25,10 @@ class ServerTimeoutError(ClientError):
     """No whole answer within the request's deadline (connecting included)."""
 
 
+class ServerBusyError(ClientError):
+    """The server says it cannot answer now (503, e.g. its database is busy): try again soon."""
+
+
 class BadResponseError(ClientError):
     """An answer that is not what a better-auth server sends (HTML, 5xx, bad JSON)."""
 

@@ -201,14 +201,16 @@ class Controller(QObject):
             self.switched.emit()
         if what.startswith("export:"):
             self.notify.emit("Exported", f"the session is in {what.removeprefix('export:')}")
-        self.changed.emit()
+        # Whoever waits on the job (a dialog, the command line over the app's
+        # channel) hears first; repainting the tray and window comes after.
         self.finished.emit(job, True, "")
+        self.changed.emit()
 
     def _failed(self, job: int, what: str, message: str) -> None:
         self.pending.pop(job, None)
         self._apply_events(tuple(self._events_of.pop(job, [])))
         self._show(Snapshot.of(self.service.vault.index))
-        self.changed.emit()
         self.finished.emit(job, False, message)
+        self.changed.emit()
         if not what.startswith("add:"):  # the sign-in dialog shows its own errors inline
             self.notify.emit("switcher", message)

@@ -26,9 +26,10 @@ SERVICE = service_name(LOCAL_URL)
 
 # point -> (is bob in the index afterwards, what the next `accounts list` says)
 OUTCOMES = {
-    "add.marked": (False, "interrupted before anything was saved"),
-    "add.answered": (False, "interrupted before anything was saved"),
-    "add.listed": (False, "interrupted before anything was saved"),
+    "add.marked": (False, "interrupted before it was saved"),
+    "add.answered": (False, "interrupted before it was saved"),
+    "add.named": (False, "interrupted before it was saved"),
+    "add.listed": (False, "interrupted before it was saved"),
     "add.stored": (True, "an interrupted sign-in on local was completed"),
     "add.saved": (True, None),
 }

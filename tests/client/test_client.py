@@ -23,6 +23,7 @@ from switcher.client import (
     Cookie,
     CookieJar,
     DeviceSession,
+    ServerBusyError,
     ServerTimeoutError,
     ServerUnreachableError,
     SignedIn,
@@ -365,6 +366,26 @@ def test_a_server_error_with_a_json_body_is_a_bad_response(status: int) -> None:
     server, error = _fault(http_response(status, body), call=_sign_in)
     assert not isinstance(error, AuthError)
     assert str(error) == f"{server.base_url} had an internal error (HTTP {status})"
+
+
+def test_a_busy_server_says_why_and_to_try_again() -> None:
+    """switcher's server answers 503 DATABASE_BUSY when another process holds the write lock."""
+    body = json.dumps(
+        {"message": "The database is busy; try again in a moment", "code": "DATABASE_BUSY"}
+    ).encode()
+    with FaultServer(http_response(503, body, headers=[("Retry-After", "1")])) as server:
+        jar = _seeded_jar(server.base_url)
+        before = _snapshot(jar)
+        with (
+            AuthClient(server.base_url, jar, timeout=2) as client,
+            pytest.raises(ServerBusyError) as caught,
+        ):
+            _sign_in(client)
+        assert _snapshot(jar) == before
+    assert str(caught.value) == (
+        f"{server.base_url} cannot answer now: The database is busy; try again in a moment "
+        "(HTTP 503)"
+    )
 
 
 def test_a_200_html_page_is_not_better_auth() -> None:

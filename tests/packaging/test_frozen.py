@@ -160,20 +160,28 @@ def test_the_tray_app_starts_under_xvfb(
 ) -> None:
     with running_desktop() as desktop:
         env = private_dirs({**desktop.env, **keyring_daemon.env}, tmp_path)
-        # The frozen doctor finds the keyring backend (an entry point) and asks
+        # The frozen doctor reaches the Secret Service (switcher's own store, and
+        # keyring's backend, an entry point, where keyring is chosen) and asks
         # Qt about the tray in a child process of the bundle itself.
-        doctor = subprocess.run(
-            [str(frozen), "doctor", "--json"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert "Traceback" not in doctor.stderr, doctor.stderr
-        checks = {c["name"]: c for c in json.loads(doctor.stdout)["checks"]}
-        assert checks["keyring"]["status"] == "ok", checks["keyring"]
-        assert checks["keyring"]["facts"]["backend"].endswith("SecretService.Keyring")
+        for chosen, backend in (
+            ({}, "switcher.secret_service.SecretServiceSecrets"),
+            (
+                {"PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"},
+                "keyring.backends.SecretService.Keyring",
+            ),
+        ):
+            doctor = subprocess.run(
+                [str(frozen), "doctor", "--json"],
+                env={**env, **chosen},
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert "Traceback" not in doctor.stderr, doctor.stderr
+            checks = {c["name"]: c for c in json.loads(doctor.stdout)["checks"]}
+            assert checks["keyring"]["status"] == "ok", checks["keyring"]
+            assert checks["keyring"]["facts"]["backend"] == backend
         assert (checks["tray"]["status"], checks["tray"]["facts"]["available"]) == ("ok", True)
         log = (tmp_path / "app.log").open("wb")
         app = subprocess.Popen(

@@ -1,0 +1,181 @@
+"""The freedesktop Secret Service, spoken directly: where Linux keeps session cookies.
+
+On Linux the ``keyring`` package ends up here anyway (GNOME Keyring,
+KeePassXC, KWallet 5.97 and newer all serve the Secret Service), but it gets
+there slowly for a command that starts only to switch an account: importing
+keyring and letting it load every installed backend to compare their
+priorities costs ~170 ms, and each call then opens its own D-Bus connection
+and its own encrypted session. This store uses ``secretstorage`` (keyring's
+own Secret Service library) with one connection and one session per process.
+
+Items are stored exactly as keyring's Secret Service backend stores them: the
+same attributes (``service``, ``username``, ``application``), label and
+collection (the default one). An entry written by an earlier switcher, by
+keyring, or by this class is the same entry, whichever reads it.
+
+Where the person chose a keyring backend (``PYTHON_KEYRING_BACKEND`` or a
+``keyringrc.cfg``), on macOS and Windows, or when no Secret Service answers,
+``open_keyring()`` in ``switcher.secrets`` uses keyring instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from switcher.secrets import (
+    NO_KEYRING_HINT,
+    KeyringLockedError,
+    KeyringTimeoutError,
+    NoKeyringError,
+    SecretStoreError,
+    with_timeout,
+)
+
+if TYPE_CHECKING:
+    from jeepney.io.blocking import DBusConnection
+    from secretstorage import Collection
+
+T = TypeVar("T")
+
+# What keyring's backend writes into ``application``: kept, so both see one entry.
+APPLICATION = "Python keyring library"
+
+
+class SecretServiceUnavailableError(Exception):
+    """No Secret Service answers on the session bus (a fallback may still exist)."""
+
+
+class SecretServiceSecrets:
+    """Session cookies in the Secret Service's default collection, over one D-Bus connection."""
+
+    name = "Secret Service"
+
+    def __init__(self, timeout: float) -> None:
+        import secretstorage  # ImportError: no secretstorage, the caller falls back
+
+        self._secretstorage = secretstorage
+        self.timeout = timeout
+        self.calls = 0
+        self._lock = threading.Lock()
+        self._connection: DBusConnection | None = None
+        self._collection: Collection | None = None
+        try:
+            with_timeout(self._connect, timeout, "looking for the Secret Service")
+        except SecretStoreError:
+            raise
+        except (secretstorage.exceptions.SecretServiceNotAvailableException, OSError) as error:
+            raise SecretServiceUnavailableError(str(error)) from None
+
+    def _connect(self) -> None:
+        connection = self._secretstorage.dbus_init()
+        try:
+            if not self._secretstorage.check_service_availability(connection):
+                raise self._secretstorage.exceptions.SecretServiceNotAvailableException(
+                    "no Secret Service on the session bus"
+                )
+        except BaseException:
+            connection.close()
+            raise
+        self._connection = connection
+
+    def _default_collection(self) -> Collection:
+        """The default collection, unlocked (an unlock prompt may show on a desktop)."""
+        if self._connection is None:
+            self._connect()
+        assert self._connection is not None
+        if self._collection is None:
+            from secretstorage.util import open_session
+
+            # One encrypted session for every item this process touches.
+            session = open_session(self._connection)
+            self._collection = self._secretstorage.get_default_collection(self._connection, session)
+        collection = self._collection
+        if collection.is_locked():
+            collection.unlock(timeout=self.timeout)
+            if collection.is_locked():
+                raise self._secretstorage.exceptions.LockedException("dismissed")
+        return collection
+
+    def _drop_connection(self) -> None:
+        """After a timeout or a broken bus: the next call connects afresh.
+
+        Closing the socket also ends a call still blocked on it in its thread.
+        """
+        connection, self._connection, self._collection = self._connection, None, None
+        if connection is not None:
+            with contextlib.suppress(OSError):
+                connection.close()
+
+    def _call(self, operation: Callable[[Collection], T], what: str) -> T:
+        exceptions = self._secretstorage.exceptions
+        self.calls += 1
+        # One call at a time on the one connection (the app calls from several threads).
+        if not self._lock.acquire(timeout=self.timeout):
+            raise KeyringTimeoutError(
+                f"the keyring did not answer within {self.timeout:.0f} s while {what} "
+                "(is it locked? unlock it, e.g. by logging in to the desktop, and retry)"
+            )
+        try:
+            return with_timeout(lambda: operation(self._default_collection()), self.timeout, what)
+        except SecretStoreError:
+            self._drop_connection()
+            raise
+        except (exceptions.LockedException, exceptions.PromptDismissedException, TimeoutError):
+            raise KeyringLockedError(
+                f"the keyring is locked ({what}); unlock it and retry"
+            ) from None
+        except exceptions.SecretServiceNotAvailableException:
+            self._drop_connection()
+            raise NoKeyringError(NO_KEYRING_HINT) from None
+        except Exception as error:
+            # The bus or the service went away, or the service refused the call.
+            self._drop_connection()
+            raise SecretStoreError(
+                f"the keyring failed while {what} ({type(error).__name__}: {error}); "
+                + NO_KEYRING_HINT
+            ) from None
+        finally:
+            self._lock.release()
+
+    @staticmethod
+    def _query(service: str, key: str) -> dict[str, str]:
+        return {"service": service, "username": key}
+
+    def get(self, service: str, key: str) -> str | None:
+        def read(collection: Collection) -> str | None:
+            for item in collection.search_items(self._query(service, key)):
+                if item.is_locked():
+                    item.unlock()
+                value: bytes = item.get_secret()
+                return value.decode("utf-8")
+            return None
+
+        return self._call(read, "reading a session")
+
+    def set(self, service: str, key: str, value: str) -> None:
+        def write(collection: Collection) -> None:
+            attributes = {**self._query(service, key), "application": APPLICATION}
+            label = f"Password for '{key}' on '{service}'"
+            collection.create_item(label, attributes, value.encode("utf-8"), replace=True)
+
+        self._call(write, "saving a session")
+
+    def delete(self, service: str, key: str) -> None:
+        def remove(collection: Collection) -> None:
+            # Already gone is fine: the goal is reached.
+            for item in collection.search_items(self._query(service, key)):
+                item.delete()
+
+        self._call(remove, "deleting a session")
+
+    def close(self) -> None:
+        """Close the D-Bus connection (a process that ends closes it anyway)."""
+        with self._lock:
+            self._drop_connection()
+
+    def describe(self) -> dict[str, Any]:
+        """What the doctor reports about this store."""
+        return {"backend": f"{__name__}.{type(self).__qualname__}", "name": self.name}
