@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     import httpx
 
     from switcher.client.client import AuthClient, DeviceSession, SignedIn
+    from switcher.client.exchange import Exchange
 
 log = logging.getLogger("switcher.accounts")
 
@@ -95,7 +96,9 @@ def _multi_cookie(jar: CookieJar, token: str) -> Cookie | None:
     return next((c for c in jar if c.name.endswith(suffix)), None)
 
 
-TransportFactory = Callable[[Server], "httpx.BaseTransport | None"]
+# What carries a server's requests: an exchange (the bundled server in
+# process), an httpx transport (tests), or None for the network.
+TransportFactory = Callable[[Server], "Exchange | httpx.BaseTransport | None"]
 
 # Which stored version of each account's cookies a request carried: the
 # server's answer is about those, and only those, sessions.
@@ -196,14 +199,17 @@ class Accounts:
     @contextmanager
     def _client(self, server: Server, jar: CookieJar) -> Iterator[AuthClient]:
         from switcher.client.client import AuthClient
+        from switcher.client.exchange import Exchange
 
         log.debug("talking to %s (%s)", server.name, server.url)
+        link = self._transport_for(server)
         client = AuthClient(
             server.url,
             jar,
             timeout=self.timeout,
             ca_bundle=server.ca_bundle,
-            transport=self._transport_for(server),
+            exchange=link if isinstance(link, Exchange) else None,
+            transport=None if isinstance(link, Exchange) else link,
         )
         try:
             yield client

@@ -908,7 +908,7 @@ def _server_group(server: Server, timeout: float) -> Callable[[], list[Check]]:
     return lambda: [check_server(server, timeout)]
 
 
-def _ask_ok(server: Server, timeout: float, transport: Any = None) -> float | None:
+def _ask_ok(server: Server, timeout: float, exchange: Any = None) -> float | None:
     """Seconds ``GET /api/auth/ok`` took; None when it answered but not ``{"ok": true}``.
 
     Raises the client's errors (``ClientError`` subclasses) and ``OSError``
@@ -918,7 +918,7 @@ def _ask_ok(server: Server, timeout: float, transport: Any = None) -> float | No
 
     started = time.monotonic()
     with AuthClient(
-        server.url, timeout=timeout, ca_bundle=server.ca_bundle, transport=transport
+        server.url, timeout=timeout, ca_bundle=server.ca_bundle, exchange=exchange
     ) as client:
         answered = client.ok()
     return time.monotonic() - started if answered else None
@@ -1047,7 +1047,7 @@ def check_local_server(server: Server, timeout: float) -> Check:
             details=port,
             facts=facts,
         )
-    from switcher.local_server import InProcessTransport, local_config
+    from switcher.local_server import InProcessExchange, local_config
     from switcher.server import AuthApp
 
     try:
@@ -1061,9 +1061,9 @@ def check_local_server(server: Server, timeout: float) -> Check:
             details=port,
             facts=facts,
         )
-    transport = InProcessTransport(AuthApp(config))
+    exchange = InProcessExchange(AuthApp(config))
     try:
-        took = _ask_ok(server, timeout, transport)
+        took = _ask_ok(server, timeout, exchange)
     except ServerBusyError as error:
         return Check(
             name,
@@ -1085,7 +1085,7 @@ def check_local_server(server: Server, timeout: float) -> Check:
             facts=facts,
         )
     finally:
-        transport.shutdown()
+        exchange.shutdown()
     if took is None:
         return Check(
             name, "fail", "built in, but it answered /ok wrongly", hint=BUG_HINT, facts=facts

@@ -1,10 +1,13 @@
-"""The bundled server in process: an httpx transport straight into its ASGI app.
+"""The bundled server in process: requests go straight into its ASGI app, no socket.
 
-The CLI and the app talk to ``local`` without a socket. It shares the
-database and secret with ``switcher serve``'s defaults, so cookies made one
-way are valid the other way. ``LocalServer`` is the tray app's server half
-(no Qt in it): the in-process transport and, for browsers, the same app on
-127.0.0.1, on ONE store, since one process must hold one SQLite owner per file.
+The CLI and the app talk to ``local`` this way. It shares the database and
+secret with ``switcher serve``'s defaults, so cookies made one way are valid
+the other way. ``InProcessExchange`` is the client's exchange (no HTTP
+library: a command that switches on the bundled server loads none);
+``LocalServer`` is the tray app's server half (no Qt in it): the exchange and,
+for browsers, the same app on 127.0.0.1, on ONE store, since one process must
+hold one SQLite owner per file. ``InProcessTransport`` (an httpx transport on
+the same loop) is for code that speaks httpx.
 """
 
 from __future__ import annotations
@@ -14,17 +17,20 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, MutableMapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
-import httpx
-
+from switcher.client.errors import ServerTimeoutError
+from switcher.client.exchange import Answer
 from switcher.server import AuthApp, ServerConfig
 from switcher.server.local import default_database_url, local_secret
 from switcher.vault import LOCAL_URL
+
+if TYPE_CHECKING:
+    from switcher.local_transport import InProcessTransport
 
 log = logging.getLogger("switcher.local_server")
 T = TypeVar("T")
@@ -46,12 +52,12 @@ def local_config() -> ServerConfig:
     )
 
 
-class InProcessTransport(httpx.BaseTransport):
-    """Runs the ASGI app on a private event loop thread; requests are submitted to it.
+class InProcessExchange:
+    """Runs the ASGI app on a private event loop thread; each request is one call into it.
 
-    A request waits at most its read timeout (httpx's per-request
-    ``extensions["timeout"]["read"]``; None waits as long as it takes), then
-    raises ``httpx.ReadTimeout`` as a socket would, and the request is cancelled.
+    A request waits at most its timeout, then fails as a socket's would (and
+    its task is cancelled: a write already running may still commit, as it
+    would over a socket).
     """
 
     def __init__(self, app: AuthApp) -> None:
@@ -61,9 +67,8 @@ class InProcessTransport(httpx.BaseTransport):
             target=self._loop.run_forever, name="local-server", daemon=True
         )
         self._thread.start()
-        self._asgi = httpx.ASGITransport(app=app, client=("127.0.0.1", 0))
 
-    def _submit(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+    def submit(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
         try:
             return future.result(timeout)
@@ -71,33 +76,80 @@ class InProcessTransport(httpx.BaseTransport):
             future.cancel()  # cancels the request's task on the loop
             raise
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-        timeout = request.extensions.get("timeout", {}).get("read")
-
-        async def call() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-            forwarded = httpx.Request(
-                request.method, request.url, headers=request.headers, content=body
-            )
-            response = await self._asgi.handle_async_request(forwarded)
-            content = await response.aread()
-            return response.status_code, response.headers.raw, content
-
+    def exchange(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        timeout: float,
+    ) -> Answer:
         try:
-            status, headers, content = self._submit(call(), timeout)
+            return self.submit(self.call(method, url, list(headers.items()), body), timeout)
         except FutureTimeout:
-            raise httpx.ReadTimeout(
-                f"the bundled server did not answer within {timeout} s", request=request
-            ) from None
-        return httpx.Response(status, headers=headers, content=content, request=request)
+            origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
+            raise ServerTimeoutError(f"{origin} did not answer within {timeout:g} s") from None
+
+    async def call(
+        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None
+    ) -> Answer:
+        """One request through the app, as an ASGI server would make it."""
+        parts = urlsplit(url)
+        host = parts.hostname or "127.0.0.1"
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        if not any(name == b"host" for name, _ in raw):
+            raw.insert(0, (b"host", parts.netloc.encode("latin-1")))
+        if body is not None:
+            raw.append((b"content-length", str(len(body)).encode()))
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": parts.scheme,
+            "path": unquote(parts.path),
+            "raw_path": parts.path.encode("latin-1"),
+            "query_string": parts.query.encode("latin-1"),
+            "root_path": "",
+            "headers": raw,
+            "client": ("127.0.0.1", 0),
+            "server": (host, port),
+        }
+        sent = False
+        status = 500
+        answer_headers: list[tuple[str, str]] = []
+        chunks: list[bytes] = []
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body or b"", "more_body": False}
+            await asyncio.Event().wait()  # the client never disconnects before the answer
+            return {"type": "http.disconnect"}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                answer_headers.extend(
+                    (k.decode("latin-1").lower(), v.decode("latin-1"))
+                    for k, v in message.get("headers", [])
+                )
+            elif message["type"] == "http.response.body":
+                chunks.append(bytes(message.get("body", b"")))
+
+        await self.app(scope, receive, send)
+        return Answer(status, tuple(answer_headers), b"".join(chunks))
 
     def close(self) -> None:
-        """Called by every httpx client that used it; the transport outlives them."""
+        """Called by every client that used it; the exchange outlives them."""
 
     def shutdown(self) -> None:
         """Close the app's database and stop the loop (at process exit, or in tests)."""
         if self._loop.is_running():
-            self._submit(self.app.close())
+            self.submit(self.app.close())
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(5)
         if not self._loop.is_closed() and not self._loop.is_running():
@@ -114,11 +166,21 @@ class LocalServer:
     def __init__(self, config: ServerConfig | None = None) -> None:
         self.config = config or local_config()
         self.app = AuthApp(self.config)
-        self.transport = InProcessTransport(self.app)
+        self.exchange = InProcessExchange(self.app)
+        self._transport: InProcessTransport | None = None
         self.http_url: str | None = None
         self.error: str | None = None
         self._http: Any = None  # uvicorn.Server, imported only when serving
         self._http_thread: threading.Thread | None = None
+
+    @property
+    def transport(self) -> InProcessTransport:
+        """The same server as an httpx transport (for code that speaks httpx)."""
+        if self._transport is None:
+            from switcher.local_transport import InProcessTransport
+
+            self._transport = InProcessTransport(self.exchange)
+        return self._transport
 
     def serve_http(self, port: int | None = None) -> bool:
         """Serve the app on the base URL's host and port (or ``port``) from a thread.
@@ -176,7 +238,7 @@ class LocalServer:
     def shutdown(self) -> None:
         """Stop serving browsers, then close the store and the in-process loop."""
         self.stop_http()
-        self.transport.shutdown()
+        self.exchange.shutdown()
 
 
 _servers: dict[ServerConfig, LocalServer] = {}

@@ -8,7 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from switcher.local_server import InProcessTransport, LocalServer, local_server
+from switcher.local_server import LocalServer, local_server
+from switcher.local_transport import InProcessTransport
 from switcher.server import AuthApp, ServerConfig
 from switcher.vault import LOCAL_URL
 from tests.support.sqlite_lock import holding_write_lock

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from switcher.accounts import Accounts, AccountsError
+from switcher.accounts import Accounts, AccountsError, TransportFactory
 from switcher.cli.errors import CliError
 from switcher.logs import REPORTED
 from switcher.paths import config_dir, insecure_secrets_path
@@ -19,7 +19,7 @@ from switcher.secrets import FileSecrets, SecretStore, SecretStoreError, open_ke
 from switcher.vault import LOCAL, Server, Vault, VaultError
 
 if TYPE_CHECKING:
-    import httpx
+    from switcher.client.exchange import Exchange
 
 log = logging.getLogger("switcher.cli")
 T = TypeVar("T")
@@ -85,14 +85,15 @@ def build_service(args: argparse.Namespace, vault: Vault | None = None) -> Accou
     return Accounts(vault or open_vault(args), transport_for=_transports())
 
 
-def _transports() -> Callable[[Server], httpx.BaseTransport | None]:
+def _transports() -> TransportFactory:
     @cache
-    def local() -> httpx.BaseTransport:
+    def local() -> Exchange:
         from switcher.local_server import local_server
 
-        return local_server().transport
+        return local_server().exchange
 
-    def transport_for(server: Server) -> httpx.BaseTransport | None:
+    def transport_for(server: Server) -> Exchange | None:
+        # The bundled server in process; every other server over the network.
         return local() if server.name == LOCAL else None
 
     return transport_for

@@ -1,38 +1,37 @@
-"""``AuthClient``: better-auth's email/password and multi-session calls over httpx.
+"""``AuthClient``: better-auth's email/password and multi-session calls.
 
 One client is one device: it sends the jar's cookies like a browser, stores
 every ``Set-Cookie`` back into the jar, and sends the server's ``Origin`` on
 every POST (better-auth answers 403 without one once cookies are involved).
 
-Every request has an overall deadline (``deadline.py``) and every answer a
-size cap (``body.py``); an answer that misses either changes nothing, its
-cookies included. A client is used by one thread at a time.
+The bytes travel through an ``Exchange`` (``exchange.py``): httpx over the
+network (``http.py``: one overall deadline per request, a cap on the answer's
+size), or a direct call into the bundled server in process. An answer that
+misses the deadline or the cap changes nothing, its cookies included. A
+client is used by one thread at a time.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import ssl
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
-
-from switcher.client.body import ACCEPT_ENCODING, MAX_ANSWER_BYTES, CappedBody, declared_length
-from switcher.client.deadline import Deadline, Sockets
+from switcher.client.body import ACCEPT_ENCODING, MAX_ANSWER_BYTES
 from switcher.client.errors import (
     AuthError,
     BadResponseError,
-    ClientError,
     ResponseTooLargeError,
     ServerBusyError,
-    ServerTimeoutError,
-    ServerUnreachableError,
 )
+from switcher.client.exchange import Answer, Exchange
 from switcher.client.jar import CookieJar
 from switcher.protocol.cookies import MULTI_MARKER
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("switcher.client")
 
@@ -104,11 +103,14 @@ class AuthClient:
         timeout: float = DEFAULT_TIMEOUT,
         ca_bundle: str | None = None,
         transport: httpx.BaseTransport | None = None,
+        exchange: Exchange | None = None,
         user_agent: str = "switcher",
         max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         """``timeout`` is each request's overall deadline in seconds: connecting,
-        sending, and the whole answer. ``max_answer_bytes`` caps an answer's body."""
+        sending, and the whole answer. ``max_answer_bytes`` caps an answer's body.
+        ``exchange`` (e.g. the bundled server in process) replaces the network;
+        else httpx carries the requests, through ``transport`` if one is given."""
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, not {timeout!r}")
         parts = urlsplit(base_url)
@@ -120,22 +122,22 @@ class AuthClient:
         self.jar = jar if jar is not None else CookieJar()
         self.timeout = timeout
         self.max_answer_bytes = max_answer_bytes
-        self._sockets = Sockets()
-        verify: ssl.SSLContext | bool = True
-        if ca_bundle:
-            verify = ssl.create_default_context(cafile=ca_bundle)
-        # trust_env: proxies from HTTP(S)_PROXY/NO_PROXY, as people configure them.
-        self._http = httpx.Client(
-            timeout=timeout,  # each request sets its own, to what is left of its deadline
-            verify=verify,
-            transport=transport,
-            trust_env=True,
-            headers={"user-agent": user_agent},
-            follow_redirects=False,
-        )
+        self.user_agent = user_agent
+        self._owns_exchange = exchange is None
+        if exchange is None:
+            from switcher.client.http import HttpxExchange
+
+            exchange = HttpxExchange(
+                self.origin,
+                max_answer_bytes=max_answer_bytes,
+                ca_bundle=ca_bundle,
+                transport=transport,
+            )
+        self._exchange = exchange
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_exchange:
+            self._exchange.close()
 
     def __enter__(self) -> AuthClient:
         return self
@@ -146,90 +148,35 @@ class AuthClient:
     # -- transport -------------------------------------------------------------
     def _request(self, method: str, path: str, body: Any = None) -> Any:
         url = self.api + path
-        headers = {"accept": "application/json", "accept-encoding": ACCEPT_ENCODING}
+        headers = {
+            "accept": "application/json",
+            "accept-encoding": ACCEPT_ENCODING,
+            "user-agent": self.user_agent,
+        }
         cookie = self.jar.header_for(url)
         if cookie:
             headers["cookie"] = cookie
+        payload = None
         if method == "POST":
             headers["origin"] = self.origin
-        deadline = Deadline(self.timeout, self._sockets)
-        request = self._http.build_request(
-            method,
-            url,
-            headers=headers,
-            json=body if method == "POST" else None,
-            # extensions["timeout"]: every transport's per-operation timeouts, the
-            # in-process one's included, get the whole budget, never more. Connecting
-            # gets half: ssl bounds a TLS handshake by the connect timeout counted from
-            # when TCP connected, and the watchdog cannot reach a socket inside the
-            # handshake, so connect and handshake at half each keep the deadline.
-            timeout=httpx.Timeout(deadline.remaining(), connect=deadline.remaining() / 2),
-            extensions={"trace": deadline.trace},
-        )
-        try:
-            with deadline:
-                response = self._http.send(request, stream=True)
-                try:
-                    content = self._read(response, deadline)
-                finally:
-                    deadline.stop()
-                    response.close()
-        except httpx.TransportError as error:
-            if deadline.fired or isinstance(error, httpx.TimeoutException):
-                raise self._timed_out() from None
-            raise self._transport_failure(error) from None
-        finally:
-            self._http.cookies.clear()  # our jar is the only cookie store
-        for line in response.headers.get_list("set-cookie"):
+            headers["content-type"] = "application/json"
+            # As a browser's fetch (and httpx's json=) would send it.
+            payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        answer = self._exchange.exchange(method, url, headers, payload, self.timeout)
+        if len(answer.body) > self.max_answer_bytes:  # an exchange that read it whole
+            raise ResponseTooLargeError(self.origin, self.max_answer_bytes)
+        for line in answer.header_list("set-cookie"):
             reason = self.jar.store(url, line)
             if reason:
                 log.warning("ignored a cookie from %s: %s", self.origin, reason)
-        return self._decode(response, content)
+        return self._decode(answer, path)
 
-    def _read(self, response: httpx.Response, deadline: Deadline) -> bytes | bytearray:
-        """The whole body, within the size cap and the deadline."""
-        if response.is_stream_consumed:
-            # The transport read the whole answer itself (the in-process server's
-            # does): it is in memory already, and only its size is left to judge.
-            if len(response.content) > self.max_answer_bytes:
-                raise ResponseTooLargeError(self.origin, self.max_answer_bytes)
-            return response.content
-        body = CappedBody(
-            self.origin, self.max_answer_bytes, response.headers.get("content-encoding", "")
-        )
-        body.check_declared(declared_length(response.headers.get("content-length")))
-        for chunk in response.iter_raw():
-            if deadline.fired:  # bytes still buffered from a connection already cut
-                raise self._timed_out()
-            body.feed(chunk)
-        if deadline.fired:
-            # Without a length, the end of the body is the connection's end, and
-            # the watchdog's cut looks just like it: a short body, not an answer.
-            raise self._timed_out()
-        return body.finish()
-
-    def _timed_out(self) -> ClientError:
-        return ServerTimeoutError(f"{self.origin} did not answer within {self.timeout:g} s")
-
-    def _transport_failure(self, error: httpx.TransportError) -> ClientError:
-        if isinstance(error, httpx.ConnectError):
-            return ServerUnreachableError(_connect_message(self.origin, error))
-        if isinstance(error, httpx.RemoteProtocolError):
-            if "disconnected" in str(error).lower():
-                return ServerUnreachableError(
-                    f"{self.origin} closed the connection without answering"
-                )
-            return BadResponseError(
-                f"{self.origin} answered with something that is not HTTP (is this the right port?)"
-            )
-        return ServerUnreachableError(f"lost the connection to {self.origin}")
-
-    def _decode(self, response: httpx.Response, content: bytes | bytearray) -> Any:
-        status = response.status_code
-        kind = response.headers.get("content-type", "").split(";")[0].strip()
-        if status == 404 and not content:
+    def _decode(self, answer: Answer, path: str) -> Any:
+        status = answer.status
+        kind = (answer.header("content-type") or "").split(";")[0].strip()
+        if status == 404 and not answer.body:
             raise BadResponseError(
-                f"{self.origin} has no better-auth endpoint at {response.request.url.path}"
+                f"{self.origin} has no better-auth endpoint at {urlsplit(self.api + path).path}"
             )
         if kind != "application/json":
             shown = kind or "no content type"
@@ -238,7 +185,7 @@ class AuthClient:
                 "(is this the right URL?)"
             )
         try:
-            data = json.loads(content)
+            data = json.loads(answer.body)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise BadResponseError(f"{self.origin} sent malformed JSON (HTTP {status})") from None
         if status == 503 and isinstance(data, dict) and isinstance(data.get("message"), str):
@@ -303,12 +250,3 @@ def _signed_in(data: Any) -> SignedIn:
         )
     except (KeyError, TypeError) as error:
         raise BadResponseError("the server's sign-in answer is missing fields") from error
-
-
-def _connect_message(origin: str, error: Exception) -> str:
-    text = str(error)
-    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
-        return f"{origin}: the TLS certificate is not trusted (pass a CA bundle if it is yours)"
-    if "Name or service not known" in text or "nodename nor servname" in text:
-        return f"{origin}: no such host"
-    return f"cannot connect to {origin} (is the server running?)"

@@ -58,7 +58,7 @@ def _active(env: dict[str, str]) -> str:
 
 def _server_says(env: dict[str, str]) -> str | None:
     """Who the bundled server (its database and secret) says the device is signed in as."""
-    from switcher.local_server import InProcessTransport
+    from switcher.local_transport import InProcessTransport
     from switcher.server import AuthApp, ServerConfig
     from switcher.server.local import local_secret
     from switcher.vault import LOCAL_URL

@@ -1,0 +1,142 @@
+"""Requests over the network with httpx: an overall deadline, and a cap on the answer's size.
+
+Every request has one deadline (``deadline.py``: connect, send, head and
+body together, enforced on the socket) and every answer a size cap
+(``body.py``); an answer that misses either is an error, so nothing of it
+(its cookies included) reaches the caller. One exchange is used by one thread
+at a time.
+"""
+
+from __future__ import annotations
+
+import ssl
+
+import httpx
+
+from switcher.client.body import CappedBody, declared_length
+from switcher.client.deadline import Deadline, Sockets
+from switcher.client.errors import (
+    BadResponseError,
+    ClientError,
+    ResponseTooLargeError,
+    ServerTimeoutError,
+    ServerUnreachableError,
+)
+from switcher.client.exchange import Answer
+
+
+class HttpxExchange:
+    def __init__(
+        self,
+        origin: str,
+        *,
+        max_answer_bytes: int,
+        ca_bundle: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.origin = origin
+        self.max_answer_bytes = max_answer_bytes
+        self._sockets = Sockets()
+        verify: ssl.SSLContext | bool = True
+        if ca_bundle:
+            verify = ssl.create_default_context(cafile=ca_bundle)
+        # trust_env: proxies from HTTP(S)_PROXY/NO_PROXY, as people configure them.
+        self._http = httpx.Client(
+            verify=verify, transport=transport, trust_env=True, follow_redirects=False
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def exchange(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        timeout: float,
+    ) -> Answer:
+        deadline = Deadline(timeout, self._sockets)
+        request = self._http.build_request(
+            method,
+            url,
+            headers=headers,
+            content=body,
+            # extensions["timeout"]: every transport's per-operation timeouts get
+            # the whole budget, never more. Connecting gets half: ssl bounds a TLS
+            # handshake by the connect timeout counted from when TCP connected,
+            # and the watchdog cannot reach a socket inside the handshake, so
+            # connect and handshake at half each keep the deadline.
+            timeout=httpx.Timeout(deadline.remaining(), connect=deadline.remaining() / 2),
+            extensions={"trace": deadline.trace},
+        )
+        try:
+            with deadline:
+                response = self._http.send(request, stream=True)
+                try:
+                    content = self._read(response, deadline, timeout)
+                finally:
+                    deadline.stop()
+                    response.close()
+        except httpx.TransportError as error:
+            if deadline.fired or isinstance(error, httpx.TimeoutException):
+                raise self._timed_out(timeout) from None
+            raise self._failure(error) from None
+        finally:
+            self._http.cookies.clear()  # the caller's jar is the only cookie store
+        return Answer(
+            response.status_code,
+            tuple(
+                (k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in response.headers.raw
+            ),
+            bytes(content),
+        )
+
+    def _read(
+        self, response: httpx.Response, deadline: Deadline, timeout: float
+    ) -> bytes | bytearray:
+        """The whole body, within the size cap and the deadline."""
+        if response.is_stream_consumed:
+            # The transport read the whole answer itself (an in-memory one does):
+            # it is in memory already, and only its size is left to judge.
+            if len(response.content) > self.max_answer_bytes:
+                raise ResponseTooLargeError(self.origin, self.max_answer_bytes)
+            return response.content
+        body = CappedBody(
+            self.origin, self.max_answer_bytes, response.headers.get("content-encoding", "")
+        )
+        body.check_declared(declared_length(response.headers.get("content-length")))
+        for chunk in response.iter_raw():
+            if deadline.fired:  # bytes still buffered from a connection already cut
+                raise self._timed_out(timeout)
+            body.feed(chunk)
+        if deadline.fired:
+            # Without a length, the end of the body is the connection's end, and
+            # the watchdog's cut looks just like it: a short body, not an answer.
+            raise self._timed_out(timeout)
+        return body.finish()
+
+    def _timed_out(self, timeout: float) -> ClientError:
+        return ServerTimeoutError(f"{self.origin} did not answer within {timeout:g} s")
+
+    def _failure(self, error: httpx.TransportError) -> ClientError:
+        if isinstance(error, httpx.ConnectError):
+            return ServerUnreachableError(_connect_message(self.origin, error))
+        if isinstance(error, httpx.RemoteProtocolError):
+            if "disconnected" in str(error).lower():
+                return ServerUnreachableError(
+                    f"{self.origin} closed the connection without answering"
+                )
+            return BadResponseError(
+                f"{self.origin} answered with something that is not HTTP (is this the right port?)"
+            )
+        return ServerUnreachableError(f"lost the connection to {self.origin}")
+
+
+def _connect_message(origin: str, error: Exception) -> str:
+    text = str(error)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
+        return f"{origin}: the TLS certificate is not trusted (pass a CA bundle if it is yours)"
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return f"{origin}: no such host"
+    return f"cannot connect to {origin} (is the server running?)"

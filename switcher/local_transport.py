@@ -1,0 +1,48 @@
+"""The bundled server in process as an httpx transport, for code that speaks httpx.
+
+The client itself uses ``InProcessExchange`` directly; this adapter serves
+the rest (tests, and anything handing httpx a transport). It honours each
+request's read timeout (httpx's per-request ``extensions["timeout"]``),
+raising ``httpx.ReadTimeout`` as a socket would.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import TimeoutError as FutureTimeout
+
+import httpx
+
+from switcher.local_server import InProcessExchange
+from switcher.server import AuthApp
+
+
+class InProcessTransport(httpx.BaseTransport):
+    def __init__(self, target: AuthApp | InProcessExchange) -> None:
+        self._exchange = (
+            target if isinstance(target, InProcessExchange) else InProcessExchange(target)
+        )
+        self.app = self._exchange.app
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        timeout = request.extensions.get("timeout", {}).get("read")
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
+        try:
+            answer = self._exchange.submit(
+                self._exchange.call(request.method, str(request.url), headers, body or None),
+                timeout,
+            )
+        except FutureTimeout:
+            raise httpx.ReadTimeout(
+                f"the bundled server did not answer within {timeout} s", request=request
+            ) from None
+        return httpx.Response(
+            answer.status, headers=list(answer.headers), content=answer.body, request=request
+        )
+
+    def close(self) -> None:
+        """Called by every httpx client that used it; the transport outlives them."""
+
+    def shutdown(self) -> None:
+        """Close the app's database and stop its loop (at process exit, or in tests)."""
+        self._exchange.shutdown()
