@@ -27,9 +27,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
@@ -155,8 +153,23 @@ class _NotShownYet(logging.Filter):
         return not record.name.startswith("uvicorn")
 
 
-class _PrivateRotatingFileHandler(RotatingFileHandler):
-    """A rotating file that is created, and re-created on rotation, readable by its owner only."""
+class PrivateRotatingFileHandler(logging.FileHandler):
+    """A size-rotated log file, created (and re-created on rotation) readable by its owner only.
+
+    What ``logging.handlers.RotatingFileHandler`` does, on ``logging``'s own
+    ``FileHandler``: every command sets its log up, and importing
+    ``logging.handlers`` cost each one several milliseconds for this alone.
+    """
+
+    # Seconds to wait after a failed rotation before trying again.
+    retry_after = 60.0
+
+    def __init__(self, filename: Path, max_bytes: int, backups: int) -> None:
+        super().__init__(filename, mode="a", encoding="utf-8", delay=False)
+        self.max_bytes = max_bytes
+        self.backups = backups
+        self.rotator: Any = None  # os.replace, unless a test stands in for another process
+        self._failed_at: float | None = None
 
     def _open(self) -> Any:
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -169,53 +182,71 @@ class _PrivateRotatingFileHandler(RotatingFileHandler):
         # print logging's "--- Logging error ---" traceback on the terminal.
         pass
 
-    # Seconds to wait after a failed rotation before trying again.
-    retry_after = 60.0
-    _failed_at: float | None = None
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if self._should_rotate(record):
+                self._rotate()
+        except Exception:
+            self.handleError(record)
+        super().emit(record)
 
-    def shouldRollover(self, record: logging.LogRecord) -> bool:
+    def _should_rotate(self, record: logging.LogRecord) -> bool:
+        if self.max_bytes <= 0 or self.stream is None:
+            return False
         if self._failed_at is not None and time.monotonic() - self._failed_at < self.retry_after:
             return False
-        return bool(super().shouldRollover(record))
+        # Several processes append to one file: its size on disk is what counts.
+        if not os.path.isfile(self.baseFilename):
+            return False
+        size = os.path.getsize(self.baseFilename)
+        return size + len(self.format(record)) + 1 >= self.max_bytes
 
-    def doRollover(self) -> None:
+    def _rotate(self) -> None:
         # Several switcher processes (the tray app and commands) share the file,
         # and on Windows a file another process has open cannot be renamed.
         # Then keep appending to the same file, past the size limit, and try
         # again later, instead of dropping every line from here on.
+        rename = self.rotator or os.replace
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
         try:
-            super().doRollover()
+            for number in range(self.backups - 1, 0, -1):
+                older = f"{self.baseFilename}.{number}"
+                if os.path.exists(older):
+                    rename(older, f"{self.baseFilename}.{number + 1}")
+            if self.backups > 0:
+                rename(self.baseFilename, f"{self.baseFilename}.1")
+            else:
+                os.truncate(self.baseFilename, 0)
         except OSError:
             self._failed_at = time.monotonic()
-            if self.stream is None:
-                with contextlib.suppress(OSError):
-                    self.stream = self._open()
         else:
             self._failed_at = None
+        with contextlib.suppress(OSError):
+            self.stream = self._open()
 
 
 # -- setup -----------------------------------------------------------------------------
-@dataclass
 class _Changes:
     """What setup_logging changed, so a second call (or a test) can undo it."""
 
-    handlers: list[logging.Handler] = field(default_factory=list)
-    levels: dict[str, int] = field(default_factory=dict)
-    excepthook: Any = None
-    threading_excepthook: Any = None
+    def __init__(self) -> None:
+        self.handlers: list[logging.Handler] = []
+        self.levels: dict[str, int] = {}
+        self.excepthook: Any = None
+        self.threading_excepthook: Any = None
 
 
 _Installed = _Changes()
 
 
-def _open_file(directory: Path, max_bytes: int, backups: int) -> RotatingFileHandler:
+def _open_file(directory: Path, max_bytes: int, backups: int) -> PrivateRotatingFileHandler:
     existed = directory.is_dir()
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not existed:
         os.chmod(directory, 0o700)  # mkdir's mode is masked by the umask
-    return _PrivateRotatingFileHandler(
-        directory / LOG_FILE, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
-    )
+    return PrivateRotatingFileHandler(directory / LOG_FILE, max_bytes, backups)
 
 
 def setup_logging(
@@ -238,7 +269,7 @@ def setup_logging(
     teardown_logging()
     stream = stream if stream is not None else sys.stderr
     redaction = RedactSecrets()
-    file_handler: RotatingFileHandler | None = None
+    file_handler: PrivateRotatingFileHandler | None = None
     problem: str | None = None
     try:
         file_handler = _open_file(directory or log_dir(), max_bytes, backups)

@@ -8,7 +8,6 @@ import stat
 import subprocess
 import sys
 import threading
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ import pytest
 from switcher.logs import (
     LOG_FILE,
     REPORTED,
+    PrivateRotatingFileHandler,
     redact,
     setup_logging,
     teardown_logging,
@@ -55,7 +55,9 @@ def test_a_rotation_another_process_blocks_keeps_the_lines(tmp_path: Path) -> No
     # that refusal can't be caused on Linux, so the handler's rotator raises it.
     path = setup_logging(verbose=False, directory=tmp_path, max_bytes=2000, backups=2)
     assert path is not None
-    (handler,) = (h for h in logging.getLogger().handlers if isinstance(h, RotatingFileHandler))
+    (handler,) = (
+        h for h in logging.getLogger().handlers if isinstance(h, PrivateRotatingFileHandler)
+    )
 
     def refused(source: str, dest: str) -> None:
         raise PermissionError(32, "The process cannot access the file", source)
@@ -68,7 +70,7 @@ def test_a_rotation_another_process_blocks_keeps_the_lines(tmp_path: Path) -> No
     assert not (tmp_path / f"{LOG_FILE}.1").exists()
     # Once the other process lets go (and the retry delay has passed), it rotates again.
     handler.rotator = None
-    handler.retry_after = 0.0  # type: ignore[attr-defined]
+    handler.retry_after = 0.0
     log.info("after the other process quit")
     teardown_logging()
     assert (tmp_path / f"{LOG_FILE}.1").exists()
