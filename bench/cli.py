@@ -24,6 +24,7 @@ import os
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from collections.abc import Iterator
@@ -87,6 +88,64 @@ def _service(env: dict[str, str]) -> Accounts:
     return build_service(args)
 
 
+def _installed_python(tmp: Path) -> str:
+    """A Python with switcher installed as a user has it (pip/pipx), not as an editable checkout.
+
+    The checkout's venv starts every process through setuptools' editable
+    finder, which costs ~15 ms per command nobody but a developer pays. Here
+    switcher is installed into a fresh venv; its dependencies come from the
+    checkout's venv through a path file (same versions, no second download).
+    """
+    venv = tmp / "installed"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            site,
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    ours = sysconfig.get_paths()["purelib"]
+    (Path(site) / "switcher-bench-deps.pth").write_text(ours + "\n")
+    return str(python)
+
+
+def _add_accounts(env: dict[str, str], emails: list[str]) -> None:
+    for email in emails:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "switcher",
+                "accounts",
+                "add",
+                email,
+                "--sign-up",
+                "--password-stdin",
+            ],
+            input=PASSWORD + "\n",
+            text=True,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -102,9 +161,9 @@ def main() -> int:
         env["SWITCHER_DATA_DIR"] = str(Path(tmp) / "data")
         env["SWITCHER_LOG_DIR"] = str(Path(tmp) / "logs")
         os.environ.update({k: env[k] for k in ("SWITCHER_CONFIG_DIR", "SWITCHER_DATA_DIR")})
+        emails = [f"bench{i}@example.com" for i in range(ACCOUNTS)]
         with bus_environment(keyring_daemon):
             service = _service(env)
-            emails = [f"bench{i}@example.com" for i in range(ACCOUNTS)]
             for email in emails:
                 service.add(email, PASSWORD, sign_up=True, name=email.split("@")[0])
             service.refresh()
@@ -124,21 +183,36 @@ def main() -> int:
                 fresh.use(emails[i % 2])
                 in_process.append(time.perf_counter() - start)
 
-        command = [sys.executable, "-m", "switcher"]
+        # A second profile (its own config, data and database) with the same 10
+        # accounts and no app: measured in the same rounds as the first, whose
+        # app runs, so both see the same machine at the same moments.
+        alone = {
+            **env,
+            "SWITCHER_CONFIG_DIR": str(Path(tmp) / "config-alone"),
+            "SWITCHER_DATA_DIR": str(Path(tmp) / "data-alone"),
+        }
+        _add_accounts(alone, emails)
+        installed = _installed_python(Path(tmp))
+        command = [installed, "-m", "switcher"]
         subprocess.run([*command, "accounts", "list"], env=env, check=True, capture_output=True)
         listing = _wall([*command, "accounts", "list"], env, args.runs)
-        use = []
-        for i in range(args.runs):
-            use += _wall([*command, "accounts", "use", emails[i % 2]], env, 1)
+        use: list[float] = []
+        through_app: list[float] = []
+        imports: list[float] = []
+        startup: list[float] = []
+        checkout_startup: list[float] = []
         with _running_app(env, Path(tmp)):
-            through_app = []
             for i in range(args.runs):
-                through_app += _wall([*command, "accounts", "use", emails[i % 2]], env, 1)
-        imports = _wall([sys.executable, "-c", "import httpx, keyring"], env, args.runs)
+                email = emails[i % 2]
+                through_app += _wall([*command, "accounts", "use", email], env, 1)
+                use += _wall([*command, "accounts", "use", email], alone, 1)
+                imports += _wall([installed, "-c", "import httpx, keyring"], env, 1)
+                startup += _wall([installed, "-c", "pass"], env, 1)
+                checkout_startup += _wall([sys.executable, "-c", "pass"], env, 1)
 
     print(
         f"\n{ACCOUNTS} accounts, bundled server in-process, gnome-keyring on D-Bus, "
-        f"median of {args.runs}\n"
+        f"median of {args.runs}; commands run as installed (pip), not from the checkout\n"
     )
     rows = [
         (
@@ -161,6 +235,11 @@ def main() -> int:
         (
             '`python -c "import httpx, keyring"` on this machine',
             f"{_median_ms(imports):.0f} ms",
+            "",
+        ),
+        (
+            "`python -c pass`: installed / the checkout's editable venv",
+            f"{_median_ms(startup):.0f} / {_median_ms(checkout_startup):.0f} ms",
             "",
         ),
         ("one switch inside a running service", f"{_median_ms(in_process):.1f} ms", ""),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 import threading
 import time
@@ -48,7 +47,9 @@ def fsync_dir(path: Path) -> None:
 
 
 def _temp_beside(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    # os.urandom, not the secrets module: a unique name, and secrets' import
+    # (hmac, OpenSSL) would cost every command for nothing.
+    return path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
 
 
 def _write_new(path: Path, data: bytes) -> None:

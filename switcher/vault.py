@@ -15,7 +15,6 @@ import contextlib
 import json
 import logging
 import os
-import secrets
 import socket
 import threading
 import time
@@ -354,7 +353,7 @@ class Vault:
     def store_cookies(self, server: Server, account: Account, cookies: list[Cookie]) -> None:
         payload = json.dumps({"v": 1, "cookies": [c.to_dict() for c in cookies]})
         self.secrets.set(service_name(server.url), account.user_id, payload)
-        account.cookie_stamp = secrets.token_hex(8)
+        account.cookie_stamp = os.urandom(8).hex()  # a version mark, not a secret
         self._cookies[(server.url, account.user_id)] = (account.cookie_stamp, cookies)
 
     def forget_cookies(self, server: Server, user_ids: list[str]) -> None:

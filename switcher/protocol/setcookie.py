@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +28,9 @@ class SetCookie:
 
 
 def _parse_expires(text: str) -> datetime | None:
+    # Imported here: the email package costs a command milliseconds it rarely needs.
+    from email.utils import parsedate_to_datetime
+
     try:
         return parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
