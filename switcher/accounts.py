@@ -624,21 +624,32 @@ class Accounts:
         now = time.time()
         abandoned = [p for p in index.pending if p.is_abandoned(now, ABANDONED_AFTER)]
         names = {p.server for p in abandoned}
-        if everything:
+        rebuilt = index.needs_reconcile
+        if rebuilt:
+            names.update(index.servers)  # the index was rebuilt: look at every server
+        elif everything:
             names.add(_server_in(index, server_name).name)
+        everything = everything or rebuilt
         notices: list[str] = []
+        postponed = False
         for name in sorted(names):
             server = index.servers.get(name)
             markers = [p for p in abandoned if p.server == name]
             if server is None:
                 self._clear_markers(markers)
                 continue
-            notices.extend(self._reconcile_server(server, markers, everything))
+            found = self._reconcile_server(server, markers, everything)
+            postponed = postponed or found is None
+            notices.extend(found or [])
+        if rebuilt and not postponed:
+            with self.vault.locked() as saved:
+                saved.needs_reconcile = False
         return notices
 
     def _reconcile_server(
         self, prepared: Server, markers: list[PendingAdd], everything: bool
-    ) -> list[str]:
+    ) -> list[str] | None:
+        """What was found on one server; None when it could not be asked (try again later)."""
         known = {a.user_id for a in prepared.accounts}
         named = {m.user_id for m in markers if m.user_id is not None and m.user_id not in known}
         candidates = set(named)
@@ -659,7 +670,7 @@ class Accounts:
             except (AccountsError, AuthError) as error:
                 # Cannot tell live from dead now: keep everything for next time.
                 log.info("reconciling %s postponed: %s", prepared.name, error)
-                return []
+                return None
         notices: list[str] = []
         with self.vault.locked() as index:
             server = _same_server(index, prepared)

@@ -5,8 +5,9 @@ expiry, last seen, status) and the active account per server. Every change is
 made under a lock held across processes, on a fresh read of the file, and
 saved crash-safe (``private_files.write_atomic``): readers never see a
 missing, empty or half-written index. A missing or corrupt index is recovered
-from its backup and from the keyring's own list of each server's accounts,
-and the recovery is saved at once, with a notice for the person.
+from its backup and the recovery is saved at once, with a notice for the
+person; accounts only the keyring still holds come back through
+``Accounts.reconcile`` once their server confirms them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 from switcher.client.jar import Cookie
 from switcher.private_files import FileLock, make_private, private_dir, write_atomic
-from switcher.secrets import SecretStore, SecretStoreError
+from switcher.secrets import SecretStore
 
 log = logging.getLogger("switcher.vault")
 
@@ -100,6 +101,8 @@ class Index:
     # Grows by one with every save: the newest state wins in memory.
     generation: int = 0
     pending: list[PendingAdd] = field(default_factory=list)
+    # Set when the index was rebuilt: the keyring's lists are to be looked at.
+    needs_reconcile: bool = False
 
     @classmethod
     def empty(cls) -> Index:
@@ -112,6 +115,7 @@ class Index:
             "current": self.current,
             "servers": {name: asdict(server) for name, server in self.servers.items()},
             "pending": [asdict(p) for p in self.pending],
+            "needs_reconcile": self.needs_reconcile,
         }
 
     @classmethod
@@ -152,6 +156,7 @@ class Index:
             servers=servers,
             generation=int(data.get("generation", 0)),
             pending=pending,
+            needs_reconcile=bool(data.get("needs_reconcile", False)),
         )
 
 
@@ -304,36 +309,18 @@ class Vault:
             saved = None
         index = saved if saved is not None else Index.empty()
         source = "its backup" if saved is not None else "scratch"
-        restored, problem = self._restore_from_keyring(index)
-        if restored:
-            source += f" and the keyring ({restored} account{'s' if restored != 1 else ''})"
-        notice = f"the account index {self.path} {what}; it was rebuilt from {source}"
-        if problem:
-            notice += (
-                f" (the keyring could not be read: {problem}; run switcher accounts list later)"
-            )
+        # Accounts the keyring still holds but the backup lacks are not put back
+        # blindly (another switcher profile may share the keyring): the next
+        # `accounts list` or app start adopts those the server still honours.
+        index.needs_reconcile = True
+        notice = (
+            f"the account index {self.path} {what}; it was rebuilt from {source}, and "
+            "accounts the keyring still holds come back once their server confirms them"
+        )
         self._save(index)
         self.notices.append(notice)
         log.warning("%s", notice)
         return index
-
-    def _restore_from_keyring(self, index: Index) -> tuple[int, str | None]:
-        """Accounts the keyring holds for each server but the index lacks come back.
-
-        Their names and emails return with the next refresh.
-        """
-        restored = 0
-        for server in index.servers.values():
-            try:
-                ids = self.directory(server)
-            except SecretStoreError as error:
-                return restored, str(error)
-            for user_id in ids:
-                if server.account(user_id) is None:
-                    server.accounts.append(Account(user_id=user_id, email="", status="valid"))
-                    server.refreshed_at = 0.0
-                    restored += 1
-        return restored, None
 
     # -- secrets ----------------------------------------------------------------
     def cookies(self, server: Server, account: Account) -> list[Cookie]:

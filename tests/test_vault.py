@@ -14,7 +14,7 @@ import pytest
 
 from switcher.client.jar import Cookie
 from switcher.secrets import FileSecrets, KeyringSecrets
-from switcher.vault import LOCAL, Account, Vault, VaultError
+from switcher.vault import LOCAL, LOCAL_URL, Account, Vault, VaultError
 from tests.support.memory_keyring import MemoryKeyring, memory_keyring
 
 
@@ -107,34 +107,38 @@ def test_a_damaged_index_is_recovered_once_and_the_recovery_is_saved(
     path.write_text(damage(path.read_text()))  # type: ignore[operator]
 
     rebuilt = Vault(tmp_path, KeyringSecrets())
-    # u1 from the backup, u2 from the keyring's own list of this server's accounts.
-    assert _ids(rebuilt) == ["u1", "u2"]
+    # u1 from the backup; u2, only in the keyring, comes back once its server
+    # confirms it (Accounts.reconcile; another profile may share the keyring).
+    assert _ids(rebuilt) == ["u1"]
+    assert rebuilt.index.needs_reconcile
     assert len(rebuilt.notices) == 1
     assert "was corrupt" in rebuilt.notices[0]
-    assert "its backup and the keyring (1 account)" in rebuilt.notices[0]
+    assert "rebuilt from its backup" in rebuilt.notices[0]
     aside = list(tmp_path.glob("accounts.json.corrupt-*"))
     assert len(aside) == 1
 
-    # The recovery was saved: the next runs find every account, and say nothing more.
+    # The recovery was saved: the next runs find it, and say nothing more.
     for _ in range(3):
         again = Vault(tmp_path, KeyringSecrets())
-        assert _ids(again) == ["u1", "u2"]
+        assert _ids(again) == ["u1"]
         assert again.notices == []
         with again.locked():
             pass
-    assert _ids(Vault(tmp_path, KeyringSecrets())) == ["u1", "u2"]
+    assert _ids(Vault(tmp_path, KeyringSecrets())) == ["u1"]
+    assert backend.entries[(f"switcher {LOCAL_URL}", "u2")]  # still in the keyring
 
 
-def test_a_corrupt_index_without_a_backup_is_rebuilt_from_the_keyring(
+def test_a_corrupt_index_without_a_backup_starts_empty_and_says_so(
     tmp_path: Path, backend: MemoryKeyring
 ) -> None:
     _with_account(Vault(tmp_path, KeyringSecrets()), "u1")
     (tmp_path / "accounts.json.bak").unlink(missing_ok=True)
     (tmp_path / "accounts.json").write_bytes(b"\x00\xff not json")
     rebuilt = Vault(tmp_path, KeyringSecrets())
-    assert _ids(rebuilt) == ["u1"]
-    assert "rebuilt from scratch and the keyring (1 account)" in rebuilt.notices[0]
-    assert _ids(Vault(tmp_path, KeyringSecrets())) == ["u1"]
+    assert _ids(rebuilt) == []
+    assert rebuilt.index.needs_reconcile
+    assert "rebuilt from scratch" in rebuilt.notices[0]
+    assert "once their server confirms them" in rebuilt.notices[0]
 
 
 def test_a_missing_index_is_restored_from_its_backup_and_saved(
@@ -145,22 +149,21 @@ def test_a_missing_index_is_restored_from_its_backup_and_saved(
     _with_account(vault, "u2")
     (tmp_path / "accounts.json").unlink()  # e.g. a crash of an older version mid-save
     restored = Vault(tmp_path, KeyringSecrets())
-    assert _ids(restored) == ["u1", "u2"]
+    assert _ids(restored) == ["u1"]  # the backup: the version before the last save
     assert "was missing" in restored.notices[0]
     assert (tmp_path / "accounts.json").exists()
     assert Vault(tmp_path, KeyringSecrets()).notices == []
 
 
-def test_a_missing_index_without_a_backup_is_rebuilt_from_the_keyring(
+def test_a_missing_index_without_a_backup_is_noticed_not_taken_for_a_first_run(
     tmp_path: Path, backend: MemoryKeyring
 ) -> None:
     _with_account(Vault(tmp_path, KeyringSecrets()), "u1")
     (tmp_path / "accounts.json").unlink()
     (tmp_path / "accounts.json.bak").unlink(missing_ok=True)
     restored = Vault(tmp_path, KeyringSecrets())
-    assert _ids(restored) == ["u1"]
     assert "was missing" in restored.notices[0]
-    assert _ids(Vault(tmp_path, KeyringSecrets())) == ["u1"]
+    assert restored.index.needs_reconcile  # the keyring is looked at with the server
 
 
 def test_a_reader_never_sees_the_index_missing_or_empty_while_it_is_saved(

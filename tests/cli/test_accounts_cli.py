@@ -175,6 +175,46 @@ def test_a_corrupt_index_is_rebuilt_and_the_user_told(cli: Cli) -> None:
     assert "was corrupt" in result.stderr
     assert alice in result.stdout
     assert any(p.name.startswith("accounts.json.corrupt-") for p in index.parent.iterdir())
+    # The recovery was saved: told once, and the accounts stay (before, they were
+    # gone from the index two commands later).
+    for _ in range(3):
+        again = cli("accounts", "list")
+        assert "corrupt" not in again.stderr
+        assert alice in again.stdout
+        assert cli("accounts", "use", alice).stdout.strip() == f"active: {alice}"
+
+
+def test_a_missing_index_is_restored_from_its_backup(cli: Cli) -> None:
+    alice, bob = unique_email("alice"), unique_email("bob")
+    cli.add(alice, "--sign-up")
+    cli.add(bob, "--sign-up")
+    (cli.root / "config" / "accounts.json").unlink()
+    result = cli("accounts", "list", "--json")
+    assert "was missing" in result.stderr
+    assert [a["email"] for a in json.loads(result.stdout)["accounts"]] == [alice, bob]
+    assert "missing" not in cli("accounts", "list").stderr
+
+
+def test_accounts_only_the_keyring_still_holds_come_back_when_the_server_confirms_them(
+    cli: Cli, secret_service: SecretService
+) -> None:
+    """Index and backup both gone (or an older version's rebuild that was never saved)."""
+    from switcher.vault import LOCAL_URL, service_name
+
+    secret_service.clear(service_name(LOCAL_URL))  # other tests' accounts of this server name
+    alice, bob = unique_email("alice"), unique_email("bob")
+    cli.add(alice, "--sign-up")
+    cli.add(bob, "--sign-up")
+    for name in ("accounts.json", "accounts.json.bak"):
+        (cli.root / "config" / name).unlink()
+    result = cli("accounts", "list", "--json")
+    assert "was missing" in result.stderr
+    assert f"{alice}: a stored session on local was completed" in result.stderr
+    assert f"{bob}: a stored session on local was completed" in result.stderr
+    assert sorted(a["email"] for a in json.loads(result.stdout)["accounts"]) == sorted([alice, bob])
+    again = cli("accounts", "list")
+    assert "completed" not in again.stderr
+    assert cli("accounts", "use", bob).stdout.strip() == f"active: {bob}"
 
 
 def test_two_processes_adding_at_once_both_land(cli: Cli) -> None:
