@@ -98,7 +98,9 @@ class PendingAdd:
 class Index:
     current: str = LOCAL
     servers: dict[str, Server] = field(default_factory=dict)
-    # Grows by one with every save: the newest state wins in memory.
+    # Grows with every save (at least by one; otherwise the time in microseconds,
+    # so that an index rebuilt from an older backup still counts as the newest):
+    # the newest state wins in memory, in every process that watches the file.
     generation: int = 0
     pending: list[PendingAdd] = field(default_factory=list)
     # Set when the index was rebuilt: the keyring's lists are to be looked at.
@@ -266,7 +268,9 @@ class Vault:
 
     def _save(self, index: Index) -> None:
         previous = index.generation
-        index.generation = max(index.generation, self.index.generation) + 1
+        index.generation = max(
+            max(index.generation, self.index.generation) + 1, time.time_ns() // 1000
+        )
         data = json.dumps(index.to_json(), indent=2).encode()
         try:
             write_atomic(self.path, data, backup=self.backup)

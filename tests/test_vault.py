@@ -155,6 +155,22 @@ def test_a_missing_index_is_restored_from_its_backup_and_saved(
     assert Vault(tmp_path, KeyringSecrets()).notices == []
 
 
+def test_a_recovered_index_counts_as_newer_than_anything_before_it(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    """A running app, which shows the newest generation it has seen, must show the recovery."""
+    app = Vault(tmp_path, KeyringSecrets())
+    for user_id in ("u1", "u2", "u3"):
+        _with_account(app, user_id)
+    seen = app.index.generation
+    (tmp_path / "accounts.json").unlink()
+    command = Vault(tmp_path, KeyringSecrets())  # recovers from the backup, an older save
+    assert command.index.generation > seen
+    saved = app.read_saved()
+    assert saved is not None
+    assert app.publish(saved) is saved
+
+
 def test_a_missing_index_without_a_backup_is_noticed_not_taken_for_a_first_run(
     tmp_path: Path, backend: MemoryKeyring
 ) -> None:
