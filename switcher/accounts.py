@@ -132,7 +132,7 @@ class Accounts:
 
     def _prepare(self, name: str | None) -> Server:
         """The server as saved right now: what a request is prepared from."""
-        return _server_in(self.vault.reload(), name)
+        return _server_in(self.vault.load(), name)
 
     def add_server(self, url: str, name: str | None = None, ca_bundle: str | None = None) -> Server:
         parts = urlsplit(url.strip())
@@ -291,11 +291,20 @@ class Accounts:
                     cookies += [c for c in jar if c.name.endswith(".dont_remember")]
                 # Saved at once: the session exists on the server, and the time
                 # in which nothing here knows of it is kept as short as it can be.
+                keeping = _Keeping()
                 try:
-                    account, existing, previous = self._keep(prepared, result, cookies, marker)
+                    account, existing, previous = self._keep(
+                        prepared, result, cookies, marker, keeping
+                    )
                 except (AccountsError, SecretStoreError, VaultError):
-                    # A session that cannot be kept must not outlive this attempt.
-                    self._drop_unlisted_session(client, jar)
+                    if not keeping.stored:
+                        # Nowhere here holds the session: it must not outlive this attempt.
+                        self._drop_unlisted_session(client, jar)
+                    # Otherwise its cookie is in the keyring (and signing in again
+                    # ended the account's previous session on the server): keep it.
+                    # A new account's named marker stays, and the next accounts list
+                    # or app start completes it; an existing account already names it.
+                    saved = keeping.leave_marker
                     raise
                 saved = True
                 failpoints.reach("add.saved")
@@ -330,9 +339,17 @@ class Accounts:
         return account
 
     def _keep(
-        self, prepared: Server, result: SignedIn, cookies: list[Cookie], marker: PendingAdd
+        self,
+        prepared: Server,
+        result: SignedIn,
+        cookies: list[Cookie],
+        marker: PendingAdd,
+        keeping: _Keeping,
     ) -> tuple[Account, Account | None, str | None]:
-        """Save a signed-in account; returns it, the account it replaced, the previous active."""
+        """Save a signed-in account; returns it, the account it replaced, the previous active.
+
+        ``keeping`` tells a caller whose save failed what is already in place.
+        """
         with self.vault.locked() as index:
             server = _same_server(index, prepared)
             existing = server.account(result.user_id)
@@ -344,6 +361,7 @@ class Accounts:
                 marker = replace(marker, user_id=result.user_id)
                 index.pending.append(marker)
                 self.vault.checkpoint(index)
+                keeping.leave_marker = True
                 failpoints.reach("add.named")
                 self.vault.add_to_directory(server, result.user_id)
                 failpoints.reach("add.listed")
@@ -351,6 +369,7 @@ class Accounts:
             account.email, account.name = result.email, result.name
             account.image, account.status = result.image, "valid"
             self.vault.store_cookies(server, account, cookies)
+            keeping.stored = True
             failpoints.reach("add.stored")
             if existing is None:
                 server.accounts.append(account)
@@ -419,7 +438,10 @@ class Accounts:
             return server
         jar, asked = self._jar(prepared)
         with self._client(prepared, jar) as client:
-            sessions = client.list_device_sessions()
+            try:
+                sessions = client.list_device_sessions()
+            except AuthError as error:  # e.g. 429 Too many requests
+                raise AccountsError(error.message) from None
             with self.vault.locked() as index:
                 server = _same_server(index, prepared)
                 ended = self._update_from_list(server, sessions, asked)
@@ -618,7 +640,7 @@ class Accounts:
         never deleted, since another switcher profile may share the keyring.
         Returns one line per finding, for the person.
         """
-        index = self.vault.reload()
+        index = self.vault.load()
         if not self.vault.lock_path.exists():
             return []  # nothing was ever saved here: no keyring entries of ours to look at
         now = time.time()
@@ -711,7 +733,7 @@ class Accounts:
                     "was saved; if the server had answered, that session ends on its own"
                 )
         for notice in notices:
-            log.warning("%s", notice)
+            log.info("%s", notice)  # the front-end shows it to the person, once
         return notices
 
     def _clear_markers(self, markers: list[PendingAdd]) -> None:
@@ -771,6 +793,14 @@ def _same_server(index: Index, prepared: Server) -> Server:
             f"the server {prepared.name!r} was removed or changed by another switcher meanwhile"
         )
     return server
+
+
+class _Keeping:
+    """What ``Accounts._keep`` had done before it failed, for the caller's cleanup."""
+
+    def __init__(self) -> None:
+        self.stored = False  # the account's cookies are in the keyring
+        self.leave_marker = False  # a named marker is saved: reconciliation finishes the job
 
 
 def _drop_marker(index: Index, marker: PendingAdd) -> None:

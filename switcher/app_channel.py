@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import socket
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -127,8 +128,9 @@ def _connect(timeout: float, name: str) -> Any:
                 return open(path, "r+b", buffering=0)
             except FileNotFoundError:
                 return None
-            except PermissionError:  # all pipe instances busy: the app is answering another
-                if time.monotonic() > deadline:
+            except OSError as error:
+                # ERROR_PIPE_BUSY (231): every instance is answering someone else.
+                if getattr(error, "winerror", None) != 231 or time.monotonic() > deadline:
                     return None
                 time.sleep(0.02)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -165,7 +167,7 @@ def ask(request: dict[str, Any], timeout: float, name: str | None = None) -> dic
                 raw = _read_line(stream, deadline)
             else:
                 stream.write(line)
-                raw = stream.readline(MAX_LINE)
+                raw = _read_pipe_line(stream, deadline)
         except TimeoutError:
             raise ChannelError(
                 f"the running switcher app did not answer within {timeout:.0f} s"
@@ -198,6 +200,17 @@ def _read_line(sock: socket.socket, deadline: float) -> bytes:
         size += len(chunk)
         if b"\n" in chunk or size > MAX_LINE:
             return b"".join(chunks).split(b"\n", 1)[0]
+
+
+def _read_pipe_line(stream: IO[bytes], deadline: float) -> bytes:
+    """A line from a Windows pipe, whose reads cannot time out: read on a thread, wait for it."""
+    box: list[bytes] = []
+    reader = threading.Thread(target=lambda: box.append(stream.readline(MAX_LINE)), daemon=True)
+    reader.start()
+    reader.join(max(0.0, deadline - time.monotonic()))
+    if reader.is_alive():
+        raise TimeoutError
+    return box[0] if box else b""
 
 
 def parse_request(raw: bytes) -> dict[str, Any]:

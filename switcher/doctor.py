@@ -77,7 +77,7 @@ from switcher import __version__
 from switcher.app_identity import is_frozen
 from switcher.display import has_display
 from switcher.paths import config_dir, data_dir, insecure_secrets_path, local_server_dir, log_dir
-from switcher.vault import LOCAL, Index, Server, parse_index
+from switcher.vault import LOCAL, Index, NewerIndexError, Server, parse_index
 
 Status = Literal["ok", "info", "warn", "fail"]
 STATUSES: tuple[Status, ...] = ("ok", "info", "warn", "fail")
@@ -859,13 +859,22 @@ def read_index() -> tuple[Index, Check | None]:
             hint=f"fix its permissions (ls -l {path}) so your user can read and write it",
             facts=facts,
         )
-    index = parse_index(raw)
+    try:
+        index = parse_index(raw)
+    except NewerIndexError as newer:
+        return Index.empty(), Check(
+            "index",
+            "fail",
+            f"{path} was written by a newer switcher (index version {newer})",
+            hint="update switcher (this one leaves the file as it is)",
+            facts=facts,
+        )
     if index is not None:
         return index, None
     backup = directory / "accounts.json.bak"
     try:
         saved = parse_index(backup.read_bytes())
-    except OSError:
+    except (OSError, NewerIndexError):
         saved = None
     index = saved if saved is not None else Index.empty()
     source = backup.name if saved is not None else "nothing (no good backup)"

@@ -20,7 +20,7 @@ import time
 from collections.abc import Coroutine, MutableMapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from switcher.client.errors import ServerTimeoutError
@@ -28,9 +28,6 @@ from switcher.client.exchange import Answer
 from switcher.server import AuthApp, ServerConfig
 from switcher.server.local import default_database_url, local_secret
 from switcher.vault import LOCAL_URL
-
-if TYPE_CHECKING:
-    from switcher.local_transport import InProcessTransport
 
 log = logging.getLogger("switcher.local_server")
 T = TypeVar("T")
@@ -167,20 +164,10 @@ class LocalServer:
         self.config = config or local_config()
         self.app = AuthApp(self.config)
         self.exchange = InProcessExchange(self.app)
-        self._transport: InProcessTransport | None = None
         self.http_url: str | None = None
         self.error: str | None = None
         self._http: Any = None  # uvicorn.Server, imported only when serving
         self._http_thread: threading.Thread | None = None
-
-    @property
-    def transport(self) -> InProcessTransport:
-        """The same server as an httpx transport (for code that speaks httpx)."""
-        if self._transport is None:
-            from switcher.local_transport import InProcessTransport
-
-            self._transport = InProcessTransport(self.exchange)
-        return self._transport
 
     def serve_http(self, port: int | None = None) -> bool:
         """Serve the app on the base URL's host and port (or ``port``) from a thread.

@@ -184,11 +184,25 @@ class PrivateRotatingFileHandler(logging.FileHandler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
+            self._follow_the_file()
             if self._should_rotate(record):
                 self._rotate()
         except Exception:
             self.handleError(record)
         super().emit(record)
+
+    def _follow_the_file(self) -> None:
+        """Another process rotated the file: write to the new one, not into the backup."""
+        if self.stream is None:
+            return
+        try:
+            on_disk = os.stat(self.baseFilename)
+        except FileNotFoundError:
+            on_disk = None
+        ours = os.fstat(self.stream.fileno())
+        if on_disk is None or (on_disk.st_dev, on_disk.st_ino) != (ours.st_dev, ours.st_ino):
+            self.stream.close()
+            self.stream = self._open()
 
     def _should_rotate(self, record: logging.LogRecord) -> bool:
         if self.max_bytes <= 0 or self.stream is None:

@@ -10,6 +10,7 @@ link (or copy), never by renaming the live file away.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import threading
@@ -63,7 +64,8 @@ def _write_new(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _replace(source: Path, target: Path) -> None:
+def replace(source: Path, target: Path) -> None:
+    """``os.replace``, retried briefly on Windows, which refuses while another process reads."""
     deadline = time.monotonic() + _REPLACE_RETRY_S
     while True:
         try:
@@ -94,11 +96,12 @@ def copy_aside(path: Path, target: Path) -> bool:
             return False
         _write_new(temp, data)
     try:
-        _replace(temp, target)
-    except OSError:
-        with contextlib.suppress(OSError):
+        replace(temp, target)
+    finally:
+        # rename() of two links to one file does nothing and succeeds (POSIX):
+        # the backup already was this version, and the temporary link remains.
+        with contextlib.suppress(FileNotFoundError):
             temp.unlink()
-        raise
     return True
 
 
@@ -113,12 +116,20 @@ def write_atomic(path: Path, data: bytes, *, backup: Path | None = None) -> None
         _write_new(temp, data)
         if backup is not None:
             copy_aside(path, backup)
-        _replace(temp, path)
+        replace(temp, path)
     except OSError:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
-    fsync_dir(path.parent)
+    # The new version is in place; making the rename durable is the last step,
+    # and a file system that cannot sync a directory (EINVAL on some) must not
+    # turn a write that happened into a reported failure.
+    with contextlib.suppress(OSError):
+        fsync_dir(path.parent)
+
+
+class LockTimeoutError(OSError):
+    """Another process (or thread) held the lock for longer than the wait allowed."""
 
 
 class FileLock:
@@ -126,14 +137,16 @@ class FileLock:
 
     The thread lock comes first: where flock is emulated with POSIX record
     locks (NFS), two threads of one process would not exclude each other.
+    ``timeout`` bounds the wait: a holder stuck behind something that hangs
+    (an unlock prompt nobody answers) costs the others an error, not a hang.
     """
 
     _threads: ClassVar[dict[str, threading.Lock]] = {}
     _threads_guard: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, timeout: float | None = None) -> None:
         self.path = path
-        self.existed = False  # whether the lock file was there before this lock made it
+        self.timeout = timeout
         self._handle: IO[Any] | None = None
         with FileLock._threads_guard:
             self._thread_lock = FileLock._threads.setdefault(
@@ -141,12 +154,15 @@ class FileLock:
             )
 
     def __enter__(self) -> FileLock:
-        self._thread_lock.acquire()
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        if not self._thread_lock.acquire(timeout=-1 if self.timeout is None else self.timeout):
+            raise LockTimeoutError(
+                errno.ETIMEDOUT, "held too long by another thread", str(self.path)
+            )
         try:
-            self.existed = self.path.exists()
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
             self._handle = os.fdopen(fd, "r+b")
-            _lock(self._handle)
+            _lock(self._handle, deadline, self.path)
         except BaseException:
             if self._handle is not None:
                 self._handle.close()
@@ -165,19 +181,35 @@ class FileLock:
             self._thread_lock.release()
 
 
-def _lock(handle: IO[Any]) -> None:
+def _lock(handle: IO[Any], deadline: float | None, path: Path) -> None:
+    pause = 0.001
+    while True:
+        if _try_lock(handle):
+            return
+        if deadline is not None and time.monotonic() > deadline:
+            raise LockTimeoutError(errno.ETIMEDOUT, "held too long by another process", str(path))
+        time.sleep(pause)
+        pause = min(pause * 2, 0.02)  # a short wait is the usual case: a save takes ~1 ms
+
+
+def _try_lock(handle: IO[Any]) -> bool:
     if os.name == "nt":
         import msvcrt
 
-        while True:
-            try:
-                msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
-                return
-            except OSError:
-                continue  # LK_LOCK gives up after ten seconds; keep waiting
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        except OSError as error:
+            if error.errno in (errno.EDEADLOCK, errno.EACCES):
+                return False
+            raise
+        return True
     import fcntl
 
-    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def _unlock(handle: IO[Any]) -> None:

@@ -21,6 +21,7 @@ Where the person chose a keyring backend (``PYTHON_KEYRING_BACKEND`` or a
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -48,6 +49,51 @@ class SecretServiceUnavailableError(Exception):
     """No Secret Service answers on the session bus (a fallback may still exist)."""
 
 
+class _Line:
+    """One D-Bus connection and what was opened on it (the encrypted session, the collection).
+
+    A call that timed out may still be running in its abandoned thread: it only
+    ever touches its own line, which the store has cut and replaced by then.
+    """
+
+    def __init__(self, secretstorage: Any) -> None:
+        self._secretstorage = secretstorage
+        self.connection: DBusConnection = secretstorage.dbus_init()
+        self._collection: Collection | None = None
+        try:
+            if not secretstorage.check_service_availability(self.connection):
+                raise secretstorage.exceptions.SecretServiceNotAvailableException(
+                    "no Secret Service on the session bus"
+                )
+        except BaseException:
+            self.cut()
+            raise
+
+    def collection(self, timeout: float) -> Collection:
+        """The default collection, unlocked (an unlock prompt may show on a desktop)."""
+        if self._collection is None:
+            from secretstorage.util import open_session
+
+            # One encrypted session for every item this process touches.
+            session = open_session(self.connection)
+            self._collection = self._secretstorage.get_default_collection(self.connection, session)
+        collection = self._collection
+        if collection.is_locked():
+            collection.unlock(timeout=timeout)
+            if collection.is_locked():
+                raise self._secretstorage.exceptions.LockedException("dismissed")
+        return collection
+
+    def cut(self) -> None:
+        """Shut the socket down (which wakes a call blocked on it, as close alone does not)."""
+        sock = getattr(self.connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
+            self.connection.close()
+
+
 class SecretServiceSecrets:
     """Session cookies in the Secret Service's default collection, over one D-Bus connection."""
 
@@ -60,54 +106,22 @@ class SecretServiceSecrets:
         self.timeout = timeout
         self.calls = 0
         self._lock = threading.Lock()
-        self._connection: DBusConnection | None = None
-        self._collection: Collection | None = None
+        self._line: _Line | None = None
         try:
-            with_timeout(self._connect, timeout, "looking for the Secret Service")
+            self._line = with_timeout(
+                lambda: _Line(secretstorage), timeout, "looking for the Secret Service"
+            )
         except SecretStoreError:
             raise
         except (secretstorage.exceptions.SecretServiceNotAvailableException, OSError) as error:
             raise SecretServiceUnavailableError(str(error)) from None
 
-    def _connect(self) -> None:
-        connection = self._secretstorage.dbus_init()
-        try:
-            if not self._secretstorage.check_service_availability(connection):
-                raise self._secretstorage.exceptions.SecretServiceNotAvailableException(
-                    "no Secret Service on the session bus"
-                )
-        except BaseException:
-            connection.close()
-            raise
-        self._connection = connection
-
-    def _default_collection(self) -> Collection:
-        """The default collection, unlocked (an unlock prompt may show on a desktop)."""
-        if self._connection is None:
-            self._connect()
-        assert self._connection is not None
-        if self._collection is None:
-            from secretstorage.util import open_session
-
-            # One encrypted session for every item this process touches.
-            session = open_session(self._connection)
-            self._collection = self._secretstorage.get_default_collection(self._connection, session)
-        collection = self._collection
-        if collection.is_locked():
-            collection.unlock(timeout=self.timeout)
-            if collection.is_locked():
-                raise self._secretstorage.exceptions.LockedException("dismissed")
-        return collection
-
-    def _drop_connection(self) -> None:
-        """After a timeout or a broken bus: the next call connects afresh.
-
-        Closing the socket also ends a call still blocked on it in its thread.
-        """
-        connection, self._connection, self._collection = self._connection, None, None
-        if connection is not None:
-            with contextlib.suppress(OSError):
-                connection.close()
+    def _drop(self, line: _Line | None) -> None:
+        """After a timeout or a broken bus: this line is done; the next call opens a new one."""
+        if line is not None:
+            line.cut()
+        if self._line is line:
+            self._line = None
 
     def _call(self, operation: Callable[[Collection], T], what: str) -> T:
         exceptions = self._secretstorage.exceptions
@@ -118,21 +132,29 @@ class SecretServiceSecrets:
                 f"the keyring did not answer within {self.timeout:.0f} s while {what} "
                 "(is it locked? unlock it, e.g. by logging in to the desktop, and retry)"
             )
+        line = self._line
         try:
-            return with_timeout(lambda: operation(self._default_collection()), self.timeout, what)
+            if line is None:
+                line = self._line = with_timeout(
+                    lambda: _Line(self._secretstorage), self.timeout, what
+                )
+            current = line
+            return with_timeout(
+                lambda: operation(current.collection(self.timeout)), self.timeout, what
+            )
         except SecretStoreError:
-            self._drop_connection()
+            self._drop(line)
             raise
         except (exceptions.LockedException, exceptions.PromptDismissedException, TimeoutError):
             raise KeyringLockedError(
                 f"the keyring is locked ({what}); unlock it and retry"
             ) from None
         except exceptions.SecretServiceNotAvailableException:
-            self._drop_connection()
+            self._drop(line)
             raise NoKeyringError(NO_KEYRING_HINT) from None
         except Exception as error:
             # The bus or the service went away, or the service refused the call.
-            self._drop_connection()
+            self._drop(line)
             raise SecretStoreError(
                 f"the keyring failed while {what} ({type(error).__name__}: {error}); "
                 + NO_KEYRING_HINT
@@ -174,7 +196,7 @@ class SecretServiceSecrets:
     def close(self) -> None:
         """Close the D-Bus connection (a process that ends closes it anyway)."""
         with self._lock:
-            self._drop_connection()
+            self._drop(self._line)
 
     def describe(self) -> dict[str, Any]:
         """What the doctor reports about this store."""

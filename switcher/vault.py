@@ -25,7 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from switcher.client.jar import Cookie
-from switcher.private_files import FileLock, make_private, private_dir, write_atomic
+from switcher.private_files import (
+    FileLock,
+    LockTimeoutError,
+    copy_aside,
+    make_private,
+    private_dir,
+    replace,
+    write_atomic,
+)
 from switcher.secrets import SecretStore
 
 log = logging.getLogger("switcher.vault")
@@ -33,11 +41,18 @@ log = logging.getLogger("switcher.vault")
 INDEX_VERSION = 1
 LOCAL = "local"
 LOCAL_URL = "http://127.0.0.1:3000"
+# Seconds to wait for the index lock. Its holders never wait on the network,
+# but may on the keyring (up to its own timeout per call, an unlock prompt).
+LOCK_TIMEOUT = 60.0
 _DIRECTORY_KEY = "__accounts__"  # per server: the user ids it holds, for rebuilding
 
 
 class VaultError(Exception):
     """The index cannot be read or written; the message says why."""
+
+
+class NewerIndexError(ValueError):
+    """The index was written by a newer switcher: never rebuild or overwrite it."""
 
 
 @dataclass
@@ -122,7 +137,12 @@ class Index:
 
     @classmethod
     def from_json(cls, data: Any) -> Index:
-        if not isinstance(data, dict) or data.get("version") != INDEX_VERSION:
+        if not isinstance(data, dict):
+            raise ValueError("not a switcher index")
+        version = data.get("version")
+        if isinstance(version, int) and version > INDEX_VERSION:
+            raise NewerIndexError(version)
+        if version != INDEX_VERSION:
             raise ValueError("not a switcher index of a known version")
         servers = {}
         for name, raw in data["servers"].items():
@@ -180,9 +200,14 @@ def service_name(url: str) -> str:
 
 
 def parse_index(raw: bytes) -> Index | None:
-    """The index saved in ``raw``, or None when it is not one (corrupt, truncated, foreign)."""
+    """The index saved in ``raw``, or None when it is not one (corrupt, truncated, foreign).
+
+    Raises ``NewerIndexError`` for an index a newer switcher wrote.
+    """
     try:
         return Index.from_json(json.loads(raw))
+    except NewerIndexError:
+        raise
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -216,7 +241,13 @@ class Vault:
             return _Missing()
         except OSError as error:
             raise VaultError(f"cannot read {self.path}: {error.strerror}") from None
-        index = parse_index(raw)
+        try:
+            index = parse_index(raw)
+        except NewerIndexError as newer:
+            raise VaultError(
+                f"{self.path} was written by a newer switcher (index version {newer}); "
+                "update switcher to use it (nothing was changed)"
+            ) from None
         return index if index is not None else _Corrupt()
 
     def read_saved(self) -> Index | None:
@@ -229,15 +260,14 @@ class Vault:
         state = self._read_file()
         if isinstance(state, Index):
             return self.publish(state)
-        first_run = not self.lock_path.exists() and not self.backup.exists()
-        if isinstance(state, _Missing) and first_run:
-            return Index.empty()  # nothing to recover
-        with self._lock() as lock:
-            return self.publish(self._read_or_recover(lock))
-
-    def reload(self) -> Index:
-        """The newest saved state (another process may have changed it)."""
-        return self.load()
+        # No index and no backup: a first run (or one whose first command failed
+        # before saving anything; every save leaves a backup). Both deleted by
+        # hand is taken for the same; the app's start still adopts the accounts
+        # the keyring holds and their server confirms.
+        if isinstance(state, _Missing) and not self.backup.exists():
+            return Index.empty()
+        with self._lock():
+            return self.publish(self._read_or_recover())
 
     def publish(self, index: Index) -> Index:
         """Make ``index`` the state in memory unless a newer one is there; returns the newest."""
@@ -247,12 +277,23 @@ class Vault:
             return self.index
 
     # -- changing ---------------------------------------------------------------
-    def _lock(self) -> FileLock:
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
         try:
             private_dir(self.config_dir)
         except OSError as error:
             raise VaultError(f"cannot create {self.config_dir}: {error.strerror}") from None
-        return FileLock(self.lock_path)
+        try:
+            lock = FileLock(self.lock_path, timeout=LOCK_TIMEOUT).__enter__()
+        except LockTimeoutError:
+            raise VaultError(
+                f"another switcher has kept the account index busy for over {LOCK_TIMEOUT:.0f} s "
+                "(waiting for the keyring to be unlocked?); try again"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.__exit__(None, None, None)
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[Index]:
@@ -261,12 +302,12 @@ class Vault:
         The block gets its own copy: a failure leaves the saved and the
         published state as they were. Never hold this across a network call.
         """
-        with self._lock() as lock:
-            index = self._read_or_recover(lock)
+        with self._lock():
+            index = self._read_or_recover()
             yield index
             self._save(index)
 
-    def _save(self, index: Index) -> None:
+    def _save(self, index: Index, *, publish: bool = True) -> None:
         previous = index.generation
         index.generation = max(
             max(index.generation, self.index.generation) + 1, time.time_ns() // 1000
@@ -274,31 +315,35 @@ class Vault:
         data = json.dumps(index.to_json(), indent=2).encode()
         try:
             write_atomic(self.path, data, backup=self.backup)
+            if not self.backup.exists():
+                # The first save has a backup too: from now on a missing index
+                # with its backup is a lost index, never mistaken for a first run.
+                copy_aside(self.path, self.backup)
         except OSError as error:
             index.generation = previous
             raise VaultError(f"cannot write {self.path}: {error.strerror}") from None
-        self.publish(index)
+        if publish:
+            self.publish(index)
 
     def checkpoint(self, index: Index) -> None:
-        """Save ``index`` within a ``locked()`` block (which saves it again at its end)."""
-        self._save(index)
+        """Save ``index`` within a ``locked()`` block (which saves it again at its end).
 
-    def save(self) -> None:
-        """Save the published index as it is (under the lock)."""
-        with self._lock():
-            self._save(self.index)
+        Not published: the block goes on changing it, and memory must show only
+        what the block's end saves.
+        """
+        self._save(index, publish=False)
 
     # -- recovery (under the lock) ----------------------------------------------------
-    def _read_or_recover(self, lock: FileLock) -> Index:
+    def _read_or_recover(self) -> Index:
         state = self._read_file()
         if isinstance(state, Index):
             return state
-        if isinstance(state, _Missing) and not lock.existed and not self.backup.exists():
+        if isinstance(state, _Missing) and not self.backup.exists():
             return Index.empty()
         if isinstance(state, _Corrupt):
             aside = self.path.with_name(f"accounts.json.corrupt-{int(time.time())}")
             try:
-                os.replace(self.path, aside)
+                replace(self.path, aside)
                 make_private(aside)
             except OSError as error:
                 raise VaultError(
@@ -309,7 +354,7 @@ class Vault:
             what = "was missing"
         try:
             saved = parse_index(self.backup.read_bytes())
-        except OSError:
+        except (OSError, NewerIndexError):
             saved = None
         index = saved if saved is not None else Index.empty()
         source = "its backup" if saved is not None else "scratch"
@@ -323,7 +368,7 @@ class Vault:
         )
         self._save(index)
         self.notices.append(notice)
-        log.warning("%s", notice)
+        log.info("%s", notice)  # the front-end shows it to the person, once
         return index
 
     # -- secrets ----------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -12,7 +13,7 @@ import pytest
 
 from switcher.accounts import Accounts, AccountsError, Event, EventKind, token_of
 from switcher.secrets import KeyringSecrets
-from switcher.vault import Server, Vault
+from switcher.vault import Server, Vault, VaultError
 from tests.conftest import Serve
 from tests.support.browser import Browser
 from tests.support.memory_keyring import MemoryKeyring, memory_keyring
@@ -46,7 +47,7 @@ class Harness:
 
     @property
     def server(self) -> Server:
-        self.service.vault.reload()  # other processes (services) may have saved since
+        self.service.vault.load()  # other processes (services) may have saved since
         return self.service.server()
 
     def emails(self) -> list[str]:
@@ -390,3 +391,85 @@ def test_sessions_the_keyring_holds_but_the_index_lost_are_adopted_at_start(
     service = f"switcher {harness.target.base_url}"
     assert sum(1 for (s, user) in backend.entries if s == service and user != "__accounts__") == 2
     assert harness.service.reconcile(everything=True) == []  # said once
+
+
+def _disk_full_after(monkeypatch: pytest.MonkeyPatch, good: int) -> list[bytes]:
+    """The index's saves fail with ENOSPC after ``good`` of them.
+
+    A full disk cannot be caused for real here: the one fault these tests fake.
+    """
+    import errno
+
+    import switcher.vault
+
+    saves: list[bytes] = []
+    real_write = switcher.vault.write_atomic  # type: ignore[attr-defined]
+
+    def write(path: Path, data: bytes, **kwargs: Path) -> None:
+        saves.append(data)
+        if len(saves) > good:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(path, data, **kwargs)
+
+    monkeypatch.setattr(switcher.vault, "write_atomic", write)
+    return saves
+
+
+def test_signing_in_again_when_the_index_cannot_be_saved_keeps_the_new_session(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signing in again ends the account's previous session on the server (multi-session
+    keeps one per user): the new one, already in the keyring, must not be thrown away."""
+    alice, bob = harness.add("alice"), harness.add("bob")
+    saves = _disk_full_after(monkeypatch, good=1)  # the sign-in's marker, then nothing
+    with pytest.raises(VaultError, match="No space left"):
+        harness.service.add(alice, PASSWORD)
+    monkeypatch.undo()
+    assert len(saves) == 3  # the marker; the new session (refused); clearing the marker
+    fresh = harness.open()  # another process: nothing cached
+    fresh.use(alice)
+    assert harness.server_side_active() == alice
+    assert harness.emails() == [alice, bob]
+
+
+def test_a_new_account_whose_save_failed_is_completed_by_the_next_list(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = harness.add("alice")
+    carol = unique_email("carol")
+    _disk_full_after(monkeypatch, good=2)  # the marker, the marker naming carol, then nothing
+    with pytest.raises(VaultError, match="No space left"):
+        harness.service.add(carol, PASSWORD, sign_up=True, name="Carol")
+    monkeypatch.undo()
+    assert harness.emails() == [alice]
+    fresh = harness.open()
+    marker = fresh.vault.index.pending[0]
+    # This process is alive: its marker waits (another process may still be signing in).
+    assert fresh.reconcile() == []
+    with fresh.vault.locked() as index:  # ... until the sign-in is old enough to be over
+        index.pending = [replace(marker, started_at=marker.started_at - 3600)]
+    assert fresh.reconcile() == [f"{carol}: an interrupted sign-in on t was completed"]
+    assert harness.emails() == [alice, carol]
+    fresh.use(carol)
+    assert harness.server_side_active() == carol
+
+
+def test_a_refresh_refused_with_a_better_auth_error_is_one_clear_line(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    from switcher.client.jar import Cookie
+    from switcher.vault import Account
+    from tests.support.fault_server import FaultServer, http_response
+
+    body = json.dumps({"message": "Too many requests. Please try again later."}).encode()
+    with FaultServer(http_response(429, body)) as limited:
+        service = Accounts(Vault(tmp_path / "config", KeyringSecrets()), timeout=5)
+        service.add_server(limited.base_url, name="limited")
+        with service.vault.locked() as index:
+            server = index.servers["limited"]
+            account = Account(user_id="u1", email="a@example.com")
+            server.accounts.append(account)
+            cookie = Cookie("better-auth.session_token_multi-abc", "abc.sig", "127.0.0.1")
+            service.vault.store_cookies(server, account, [cookie])
+        with pytest.raises(AccountsError, match="Too many requests"):
+            service.refresh("limited")

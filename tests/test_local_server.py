@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from switcher.local_server import LocalServer, local_server
-from switcher.local_transport import InProcessTransport
 from switcher.server import AuthApp, ServerConfig
 from switcher.vault import LOCAL_URL
+from tests.support.local_transport import InProcessTransport
 from tests.support.sqlite_lock import holding_write_lock
 from tests.support.targets import PASSWORD, SECRET, unique_email
 
@@ -70,19 +70,25 @@ def test_both_faces_of_the_local_server_serve_one_store(tmp_path: Path) -> None:
         email = unique_email("faces")
         with httpx.Client(base_url=server.http_url, timeout=10) as browser:
             assert _sign_up(browser, email).status_code == 200
-        with httpx.Client(transport=server.transport, base_url=LOCAL_URL, timeout=10) as client:
+        with httpx.Client(
+            transport=InProcessTransport(server.exchange), base_url=LOCAL_URL, timeout=10
+        ) as client:
             signed_in = client.post(
                 "/api/auth/sign-in/email",
                 json={"email": email, "password": PASSWORD},
                 headers={"origin": LOCAL_URL},
             )
             assert signed_in.status_code == 200
-        with httpx.Client(transport=other.transport, base_url=LOCAL_URL, timeout=10) as client:
+        with httpx.Client(
+            transport=InProcessTransport(other.exchange), base_url=LOCAL_URL, timeout=10
+        ) as client:
             assert client.get("/api/auth/ok").status_code == 200
         assert other.app.store.owner is server.app.store.owner  # type: ignore[attr-defined]
         # Stopping the browsers' face leaves the store open for the app itself.
         server.stop_http()
-        with httpx.Client(transport=server.transport, base_url=LOCAL_URL, timeout=10) as client:
+        with httpx.Client(
+            transport=InProcessTransport(server.exchange), base_url=LOCAL_URL, timeout=10
+        ) as client:
             assert client.get("/api/auth/ok").status_code == 200
     finally:
         server.shutdown()

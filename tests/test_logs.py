@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import stat
 import subprocess
 import sys
@@ -292,6 +293,7 @@ async def app(scope, receive, send):
 
 config = uvicorn.Config(app, log_config=uvicorn_log_config(), log_level="info")
 import logging
+import os
 logging.getLogger("uvicorn.error").info("a line with nowhere to print")
 open(sys.argv[1], "w").write("configured")
 """
@@ -308,3 +310,15 @@ def test_uvicorn_logging_works_without_stdout_or_stderr(tmp_path: Path) -> None:
     )
     assert ran.returncode == 0, ran.stderr
     assert marker.read_text() == "configured"
+
+
+def test_a_file_another_process_rotated_is_followed(tmp_path: Path) -> None:
+    """The tray app runs for days; commands beside it rotate the shared file."""
+    path = setup_logging(verbose=False, directory=tmp_path, max_bytes=100_000, backups=2)
+    assert path is not None
+    log.info("before the other process rotated")
+    os.replace(path, tmp_path / f"{LOG_FILE}.1")  # what another process's rotation does
+    log.info("after the other process rotated")
+    teardown_logging()
+    assert "after the other process rotated" in path.read_text()
+    assert "after" not in (tmp_path / f"{LOG_FILE}.1").read_text()

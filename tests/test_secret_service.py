@@ -55,13 +55,13 @@ def test_a_round_trip_uses_one_connection(on_bus: SecretService, stores: Stores)
     store = stores(10)
     store.set(SERVICE, "u1", "cookie-one")
     store.set(SERVICE, "u1", "cookie-two")  # replaces, never duplicates
-    connection = store._connection
+    line = store._line
     assert store.get(SERVICE, "u1") == "cookie-two"
     assert store.get(SERVICE, "nobody") is None
     store.delete(SERVICE, "u1")
     store.delete(SERVICE, "u1")  # already gone is fine
     assert store.get(SERVICE, "u1") is None
-    assert store._connection is connection  # one D-Bus connection for every call
+    assert store._line is line  # one D-Bus connection for every call
     assert store.calls == 7
     assert [key for key in on_bus.entries() if key == (SERVICE, "u1")] == []
 
@@ -108,7 +108,7 @@ def test_a_daemon_that_went_away_is_a_clear_error(stores: Stores) -> None:
         first.stop()
         with pytest.raises(SecretStoreError):
             store.get(SERVICE, "u1")
-        assert store._connection is None  # the broken connection was dropped
+        assert store._line is None  # the broken connection was dropped
 
 
 def _store_in_a_new_process(env: dict[str, str]) -> subprocess.CompletedProcess[str]:

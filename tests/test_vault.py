@@ -94,7 +94,7 @@ def test_index_backup_lock_and_corrupt_copies_are_owner_only(
         pytest.param(lambda text: text[: len(text) // 2], id="truncated"),
         pytest.param(lambda text: "", id="empty"),
         pytest.param(lambda text: "\x00\xff not json at all", id="garbage"),
-        pytest.param(lambda text: json.dumps({"version": 99}), id="foreign"),
+        pytest.param(lambda text: json.dumps({"name": "not switcher's"}), id="foreign"),
     ],
 )
 def test_a_damaged_index_is_recovered_once_and_the_recovery_is_saved(
@@ -171,15 +171,15 @@ def test_a_recovered_index_counts_as_newer_than_anything_before_it(
     assert app.publish(saved) is saved
 
 
-def test_a_missing_index_without_a_backup_is_noticed_not_taken_for_a_first_run(
+def test_the_first_save_leaves_a_backup_so_a_lost_index_is_never_a_first_run(
     tmp_path: Path, backend: MemoryKeyring
 ) -> None:
-    _with_account(Vault(tmp_path, KeyringSecrets()), "u1")
+    _with_account(Vault(tmp_path, KeyringSecrets()), "u1")  # one save only
+    assert (tmp_path / "accounts.json.bak").exists()
     (tmp_path / "accounts.json").unlink()
-    (tmp_path / "accounts.json.bak").unlink(missing_ok=True)
     restored = Vault(tmp_path, KeyringSecrets())
     assert "was missing" in restored.notices[0]
-    assert restored.index.needs_reconcile  # the keyring is looked at with the server
+    assert _ids(restored) == ["u1"]
 
 
 def test_a_reader_never_sees_the_index_missing_or_empty_while_it_is_saved(
@@ -291,7 +291,7 @@ def test_cached_cookies_are_read_again_once_another_process_stored_new_ones(
         assert again is not None
         command.store_cookies(index.servers[LOCAL], again, [_cookie("new-u1.sig")])
 
-    index = app.reload()
+    index = app.load()
     fresh = index.servers[LOCAL].account("u1")
     assert fresh is not None
     assert app.cookies(index.servers[LOCAL], fresh) == [_cookie("new-u1.sig")]
@@ -332,3 +332,76 @@ def test_an_unreadable_index_is_a_clear_error_and_is_left_alone(
     with pytest.raises(VaultError, match="cannot read"):
         Vault(tmp_path, KeyringSecrets())
     assert (tmp_path / "accounts.json" / "keep").read_text() == "x"
+
+
+def test_a_first_command_that_failed_leaves_a_first_run(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    vault = Vault(tmp_path, KeyringSecrets())
+
+    def fail_before_saving() -> None:
+        with vault.locked():
+            raise ValueError("no server named 'nosuch'")
+
+    with pytest.raises(ValueError, match="nosuch"):
+        fail_before_saving()
+    assert (tmp_path / "accounts.lock").exists()
+    again = Vault(tmp_path, KeyringSecrets())
+    assert again.notices == []
+    assert not again.index.needs_reconcile
+    assert backend.reads == 0
+
+
+def test_an_index_from_a_newer_switcher_is_left_alone_with_a_clear_error(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    _with_account(Vault(tmp_path, KeyringSecrets()), "u1")
+    newer = json.dumps({"version": 2, "servers": {}, "something": "new"}).encode()
+    (tmp_path / "accounts.json").write_bytes(newer)
+    for _ in range(2):
+        with pytest.raises(VaultError, match="written by a newer switcher"):
+            Vault(tmp_path, KeyringSecrets())
+    assert (tmp_path / "accounts.json").read_bytes() == newer
+    assert not list(tmp_path.glob("accounts.json.corrupt-*"))
+
+
+def test_an_index_held_too_long_by_another_process_is_a_clear_error(
+    tmp_path: Path, backend: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+    import time
+
+    import switcher.vault
+
+    _with_account(Vault(tmp_path, KeyringSecrets()), "u1")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys, time\n"
+            "f = open(sys.argv[1], 'a')\n"
+            "fcntl.flock(f, fcntl.LOCK_EX)\n"
+            "print('held', flush=True)\n"
+            "time.sleep(30)\n",
+            str(tmp_path / "accounts.lock"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(switcher.vault, "LOCK_TIMEOUT", 0.5)
+        vault = Vault(tmp_path, KeyringSecrets())  # reading needs no lock
+        started = time.monotonic()
+        with pytest.raises(VaultError, match="kept the account index busy"), vault.locked():
+            pass
+        assert time.monotonic() - started < 3
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+    with vault.locked() as index:  # free again
+        assert [a.user_id for a in index.servers[LOCAL].accounts] == ["u1"]

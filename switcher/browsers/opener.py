@@ -69,9 +69,14 @@ def write_profile(
     )
 
 
-def export_to(service: Accounts, profile: Profile, email: str | None = None) -> int:
+def export_to(
+    service: Accounts,
+    profile: Profile,
+    email: str | None = None,
+    server_name: str | None = None,
+) -> int:
     """Write the account's (default: the active one's) session into ``profile``."""
-    cookies = export_cookies(service.device_cookies(email))
+    cookies = export_cookies(service.device_cookies(email, server_name))
     write_profile(profile.browser, profile.path, cookies)
     return len(cookies)
 

@@ -7,6 +7,7 @@ import getpass
 import json
 import logging
 import sys
+import threading
 from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -36,13 +37,15 @@ class LazySecrets:
     def __init__(self, open_store: Callable[[], SecretStore]) -> None:
         self._open = open_store
         self._store: SecretStore | None = None
+        self._opening = threading.Lock()  # the app's lanes may ask at the same moment
 
     @property
     def store(self) -> SecretStore:
-        if self._store is None:
-            self._store = self._open()  # a failure is logged by _logged, once
-            log.debug("secret store: %s", type(self._store).__name__)
-        return self._store
+        with self._opening:
+            if self._store is None:
+                self._store = self._open()  # a failure is logged by _logged, once
+                log.debug("secret store: %s", type(self._store).__name__)
+            return self._store
 
     @property
     def calls(self) -> int:

@@ -14,7 +14,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QSystemTrayIcon
 
 from switcher.accounts import Accounts
-from switcher.app_channel import InstanceLock
+from switcher.app_channel import ChannelError, InstanceLock
 from switcher.app_identity import APP_ID
 from switcher.display import has_display
 from switcher.gui.auto_export import AutoExport
@@ -96,6 +96,7 @@ class SwitcherApp(QObject):
             QApplication.instance().setQuitOnLastWindowClosed(True)  # type: ignore[union-attr]
             self.show_window()
         self.timer.start(self.settings.refresh_seconds * 1000)
+        self.controller.announce_notices()  # e.g. the index was rebuilt as the app started
         self.controller.start()
         if self.tray is not None and not self.controller.snapshot.accounts:
             self.notify("switcher", "No accounts yet: choose “Add account…” in the menu.")
@@ -111,20 +112,25 @@ class SwitcherApp(QObject):
         if not isinstance(email, str) or not (server is None or isinstance(server, str)):
             reply(ok=False, error="a switch needs an email (and optionally a server name)")
             return
-        job = self.controller.switch(email, server)
-        self._channel_replies[job] = (reply, email)
+        known = [name for name, _url in self.controller.snapshot.servers]
+        if server is not None and server not in known:
+            # Answered here: every server name would otherwise get a worker lane of its own.
+            reply(ok=False, error=f"no server named {server!r} (known: {', '.join(sorted(known))})")
+            return
+        chosen = server if server is not None else self.controller.snapshot.server
+        job = self.controller.switch(email, chosen)
+        self._channel_replies[job] = (reply, chosen)
 
     def _answer_channel(self, job: int, ok: bool, message: str) -> None:
         waiting = self._channel_replies.pop(job, None)
         if waiting is None:
             return
-        reply, email = waiting
+        reply, server = waiting
         if not ok:
             reply(ok=False, error=message)
             return
-        snapshot = self.controller.snapshot
-        active = snapshot.active
-        reply(ok=True, email=active.email if active else email, server=snapshot.server)
+        account = self.controller.value_of(job)  # the account the switch made active
+        reply(ok=True, email=getattr(account, "email", None), server=server)
 
     # -- windows and dialogs ----------------------------------------------------------
     def show_window(self) -> None:
@@ -200,10 +206,17 @@ class SwitcherApp(QObject):
         QApplication.quit()
 
 
+def _cannot_start(message: str) -> int:
+    log.warning("tray app not started: %s", message, extra=REPORTED)
+    print(f"switcher: {message}", file=sys.stderr)
+    return 1
+
+
 def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> int:
     import argparse
 
     from switcher.cli.accounts import build_service
+    from switcher.cli.errors import CliError
 
     args = argparse.Namespace(insecure_storage=insecure_storage, server=None)
     if not has_display():
@@ -223,17 +236,28 @@ def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> in
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(files("switcher.resources").joinpath("switcher.svg"))))
     app.setQuitOnLastWindowClosed(False)
-    lock = InstanceLock()
-    if not lock.try_acquire():
+    try:
+        lock = InstanceLock()
+        first = lock.try_acquire()
+    except (ChannelError, OSError) as error:
+        return _cannot_start(f"cannot set up the app's channel: {error}")
+    if not first:
         # Another app runs, or is starting this very moment: it may need a
         # few seconds before it listens.
         if ask_running_instance_to_show(wait=10.0):
             log.info("tray app already running: asked it to show its window")
             return 0
-        print("switcher: another switcher app is starting but does not answer", file=sys.stderr)
-        return 1
+        return _cannot_start("another switcher app is starting but does not answer")
     instance = InstanceServer()
-    service = build_service(args)
+    if not instance.listening:
+        lock.release()
+        return _cannot_start(f"cannot listen on the app's channel {instance.name}")
+    try:
+        service = build_service(args)
+    except CliError as error:  # e.g. an index from a newer switcher, an unusable config dir
+        instance.close()
+        lock.release()
+        return _cannot_start(str(error))
     switcher = SwitcherApp(service)
     instance.show_requested.connect(switcher.show_window)
     instance.handle("use", switcher.switch_for_channel)

@@ -43,6 +43,8 @@ class Controller(QObject):
         self.online: bool | None = None
         self.pending: dict[int, str] = {}  # job id -> what (e.g. "switch:alice@example.com")
         self._events_of: dict[int, list[Event]] = {}
+        self._values: dict[int, Any] = {}
+        self._announced = 0  # how many of the vault's notices were shown
         # Events of the job running on each worker thread (lanes run side by side).
         self._job_events = threading.local()
         service.subscribe(self._collect)
@@ -60,18 +62,25 @@ class Controller(QObject):
             events.append(event)
 
     # -- intents ------------------------------------------------------------------
-    def _submit(self, what: str, call: Callable[[], Any], server: str | None = None) -> int:
+    def _submit(self, what: str, call: Callable[[str], Any], server: str | None = None) -> int:
+        """Run ``call(server)`` on that server's lane (default: the one shown now).
+
+        The server is fixed here, when the person acts, not when the job runs:
+        lanes run side by side, and a server chosen meanwhile must not receive
+        a password, a revoke or a switch meant for the one on screen.
+        """
+        target = self.snapshot.server if server is None else server
         events: list[Event] = []  # this job's, also when it fails (OFFLINE, ERROR)
 
         def run() -> Outcome:
             self._job_events.events = events
             try:
-                value = call()
+                value = call(target)
             finally:
                 self._job_events.events = None
             return Outcome(Snapshot.of(self.service.vault.index), tuple(events), value)
 
-        job = self.worker.submit(what, run, lane=server or self.snapshot.server)
+        job = self.worker.submit(what, run, lane=target)
         self.pending[job] = what
         self._events_of[job] = events
         self.changed.emit()
@@ -81,20 +90,18 @@ class Controller(QObject):
         return any(w in self.pending.values() for w in what)
 
     def switch(self, email: str, server: str | None = None) -> int:
-        return self._submit(
-            f"switch:{email}", lambda: self.service.use(email, server), server=server
-        )
+        return self._submit(f"switch:{email}", lambda s: self.service.use(email, s), server)
 
     def revoke(self, email: str) -> int:
-        return self._submit(f"revoke:{email}", lambda: self.service.revoke(email))
+        return self._submit(f"revoke:{email}", lambda s: self.service.revoke(email, s))
 
     def add(
         self, email: str, password: str, *, sign_up: bool, name: str | None, remember: bool
     ) -> int:
         return self._submit(
             f"add:{email}",
-            lambda: self.service.add(
-                email, password, sign_up=sign_up, name=name, remember=remember
+            lambda s: self.service.add(
+                email, password, sign_up=sign_up, name=name, remember=remember, server_name=s
             ),
         )
 
@@ -102,44 +109,46 @@ class Controller(QObject):
         """The site in a browser as ``email``, from that account's own profile."""
         from switcher.browsers.opener import open_as
 
-        return self._submit(f"open:{email}", lambda: open_as(self.service, email))
+        return self._submit(f"open:{email}", lambda s: open_as(self.service, email, server_name=s))
 
     def export_to(self, profile: Profile) -> int:
         """The active account's session into a browser profile (a notification says how it went)."""
         from switcher.browsers.opener import export_to
 
-        return self._submit(f"export:{profile.path}", lambda: export_to(self.service, profile))
+        return self._submit(
+            f"export:{profile.path}", lambda s: export_to(self.service, profile, server_name=s)
+        )
 
     def refresh(self) -> int:
-        return self._submit("refresh", lambda: self.service.refresh())
+        return self._submit("refresh", lambda s: self.service.refresh(s))
 
     def start(self) -> int:
         """What the app does once at start: reconcile interrupted sign-ins, then refresh."""
 
-        def run() -> list[str]:
-            notices = list(self.service.vault.notices)  # e.g. a recovered index
-            notices += self.service.reconcile(everything=True)
-            if any(a.status == "valid" for a in self.service.server().accounts):
-                self.service.refresh()
+        def run(server: str) -> list[str]:
+            notices = self.service.reconcile(server, everything=True)
+            if any(a.status == "valid" for a in self.service.server(server).accounts):
+                self.service.refresh(server)
             return notices
 
         return self._submit("start", run)
 
     def sign_out_all(self) -> int:
-        return self._submit("sign-out", lambda: self.service.sign_out())
+        return self._submit("sign-out", lambda s: self.service.sign_out(s))
 
     def use_server(self, name: str) -> int:
-        def run() -> None:
-            self.service.use_server(name)
-            self.service.refresh()
+        def run(server: str) -> None:
+            self.service.use_server(server)
+            self.service.refresh(server)
 
         return self._submit(f"server:{name}", run, server=name)
 
     def add_server(self, url: str, name: str | None) -> int:
-        def run() -> None:
+        def run(_lane: str) -> None:
             server = self.service.add_server(url, name)
             self.service.use_server(server.name)
 
+        # Its own lane: the new server has no lane yet, and the shown one may hang.
         return self._submit("add-server", run, server="")
 
     def icon_for(self, account: AccountView) -> QIcon:
@@ -186,12 +195,24 @@ class Controller(QObject):
             elif event.kind == EventKind.CHANGED and event.message and event.account:
                 self.notify.emit("Session ended", f"{event.account.email}: {event.message}")
 
+    def value_of(self, job: int) -> Any:
+        """What a finished job returned, for a slot of ``finished`` (e.g. the switched account)."""
+        return self._values.get(job)
+
+    def announce_notices(self) -> None:
+        """Tell the person what the index recovery said (once each), e.g. a rebuilt index."""
+        notices = self.service.vault.notices
+        for notice in notices[self._announced :]:
+            self.notify.emit("switcher", notice)
+        self._announced = len(notices)
+
     def _done(self, job: int, what: str) -> None:
         outcome: Outcome = self.worker.take(job)
         self.pending.pop(job, None)
         self._events_of.pop(job, None)
         self._show(outcome.snapshot)
         self._apply_events(outcome.events)
+        self.announce_notices()
         if what == "start":
             for notice in outcome.value:
                 self.notify.emit("switcher", notice)
@@ -203,12 +224,17 @@ class Controller(QObject):
             self.notify.emit("Exported", f"the session is in {what.removeprefix('export:')}")
         # Whoever waits on the job (a dialog, the command line over the app's
         # channel) hears first; repainting the tray and window comes after.
-        self.finished.emit(job, True, "")
+        self._values[job] = outcome.value
+        try:
+            self.finished.emit(job, True, "")
+        finally:
+            self._values.pop(job, None)
         self.changed.emit()
 
     def _failed(self, job: int, what: str, message: str) -> None:
         self.pending.pop(job, None)
         self._apply_events(tuple(self._events_of.pop(job, [])))
+        self.announce_notices()
         self._show(Snapshot.of(self.service.vault.index))
         self.finished.emit(job, False, message)
         self.changed.emit()

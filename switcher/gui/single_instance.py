@@ -58,7 +58,8 @@ class InstanceServer(QObject):
         # A crashed instance can leave its socket file behind; the instance
         # lock (held by the caller) says no live app owns it.
         QLocalServer.removeServer(self.name)
-        if not self.server.listen(self.name):
+        self.listening = self.server.listen(self.name)
+        if not self.listening:
             log.warning("cannot listen on %s: %s", self.name, self.server.errorString())
         self.server.newConnection.connect(self._connected)
         self._buffers: dict[QLocalSocket, bytes] = {}

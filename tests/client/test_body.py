@@ -278,8 +278,8 @@ def test_a_huge_answer_is_not_mistaken_for_a_timeout() -> None:
 
 def test_the_bundled_server_in_process_still_answers(tmp_path: Path) -> None:
     """Its transport hands over answers already read: no stream left to count."""
-    from switcher.local_transport import InProcessTransport
     from switcher.server import AuthApp, ServerConfig
+    from tests.support.local_transport import InProcessTransport
 
     config = ServerConfig(
         secret="a-test-secret-that-is-long-enough-for-hmac",

@@ -58,10 +58,10 @@ def _active(env: dict[str, str]) -> str:
 
 def _server_says(env: dict[str, str]) -> str | None:
     """Who the bundled server (its database and secret) says the device is signed in as."""
-    from switcher.local_transport import InProcessTransport
     from switcher.server import AuthApp, ServerConfig
     from switcher.server.local import local_secret
     from switcher.vault import LOCAL_URL
+    from tests.support.local_transport import InProcessTransport
 
     cookie = _cli(env, "cookie").strip()
     data = Path(env["SWITCHER_DATA_DIR"]) / "server"

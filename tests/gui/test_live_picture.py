@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from switcher.accounts import Accounts
@@ -26,7 +27,7 @@ from switcher.gui.single_instance import InstanceServer
 from switcher.secrets import KeyringSecrets
 from switcher.vault import Vault
 from tests.gui.conftest import OFFSCREEN_NOTES, wait_job
-from tests.support.targets import PASSWORD, unique_email
+from tests.support.targets import PASSWORD, SWITCHER, Options, Servers, Target, unique_email
 
 
 def _add(qtbot: QtBot, controller: Controller, label: str) -> str:
@@ -148,3 +149,94 @@ def test_no_app_means_no_answer(tmp_path: Path) -> None:
     listener.bind(str(stale))
     listener.close()
     assert ask({"op": "use", "email": "a@b"}, 2, name=str(stale)) is None
+
+
+@pytest.fixture
+def other_server(servers: Servers) -> Target:
+    """A second bundled server of its own (other options, so another process-wide instance)."""
+    return servers.get(SWITCHER, Options(max_sessions=6))
+
+
+def test_a_job_acts_on_the_server_shown_when_the_person_acted(
+    qtbot: QtBot, app: SwitcherApp, other_server: Target
+) -> None:
+    """Lanes run side by side: choosing another server meanwhile must not redirect a sign-in."""
+    controller = app.controller
+    controller.service.add_server(other_server.base_url, name="other")
+    release = threading.Event()
+    # Something slow ahead of the sign-in on this server's lane.
+    busy = controller._submit("busy", lambda _server: release.wait(10))
+    dave = unique_email("dave")
+    added = controller.add(dave, PASSWORD, sign_up=True, name="Dave", remember=True)
+    ok, message = wait_job(qtbot, controller, controller.use_server("other"))
+    assert ok, message
+    release.set()
+    wait_job(qtbot, controller, busy)
+    ok, message = wait_job(qtbot, controller, added)
+    assert ok, message
+    index = controller.service.vault.load()
+    assert [a.email for a in index.servers["test"].accounts] == [dave]
+    assert index.servers["other"].accounts == []
+
+
+@pytest.mark.qt_log_ignore(*OFFSCREEN_NOTES)
+def test_a_switch_on_another_server_is_answered_with_that_servers_account(
+    qtbot: QtBot, app: SwitcherApp, other_server: Target, tmp_path: Path
+) -> None:
+    controller = app.controller
+    alice = _add(qtbot, controller, "alice")
+    controller.service.add_server(other_server.base_url, name="other")
+    bob, carol = unique_email("bob"), unique_email("carol")
+    for email in (bob, carol):
+        controller.service.add(email, PASSWORD, sign_up=True, server_name="other")
+    controller.reload()
+    name = str(tmp_path / f"{uuid.uuid4().hex[:8]}.sock")
+    server = InstanceServer(name)
+    server.handle("use", app.switch_for_channel)
+    answers: list[dict[str, Any] | None] = []
+
+    def ask_in_thread(request: dict[str, Any]) -> None:
+        thread = threading.Thread(target=lambda: answers.append(ask(request, 10, name=name)))
+        thread.start()
+        qtbot.waitUntil(lambda: not thread.is_alive(), timeout=10000)
+
+    try:
+        ask_in_thread({"op": "use", "email": bob, "server": "other"})
+        assert answers[-1] == {"v": 1, "ok": True, "email": bob, "server": "other"}
+        assert controller.service.vault.load().servers["other"].active is not None
+        assert _active(controller) == alice  # the server on screen is unchanged
+        ask_in_thread({"op": "use", "email": bob, "server": "nowhere"})
+        assert answers[-1] is not None
+        assert answers[-1]["ok"] is False
+        assert "no server named 'nowhere'" in answers[-1]["error"]
+    finally:
+        server.close()
+
+
+@pytest.mark.qt_log_ignore(*OFFSCREEN_NOTES)
+def test_a_rebuilt_index_is_told_by_the_app_once(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    first = make_controller()
+    alice = _add(qtbot, first, "alice")
+    config = first.service.vault.config_dir
+    (config / "accounts.json").write_text("{ not an index")
+    service = Accounts(Vault(config, KeyringSecrets()), timeout=10)  # the app starting
+    app = SwitcherApp(service, settings=Settings(), use_tray=False, serve_local=False)
+    qtbot.addWidget(app.window)
+    told: list[str] = []
+    app.controller.notify.connect(lambda _title, message: told.append(message))
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    quits = qapp.quitOnLastWindowClosed()
+    try:
+        app.start()
+        qtbot.waitUntil(lambda: not app.controller.pending, timeout=10000)
+        assert sum("was corrupt" in message for message in told) == 1
+        assert alice in [a.email for a in app.controller.snapshot.accounts]
+        wait_job(qtbot, app.controller, app.controller.refresh())
+        assert sum("was corrupt" in message for message in told) == 1  # once
+    finally:
+        app.timer.stop()
+        app.controller.shutdown()
+        qapp.setQuitOnLastWindowClosed(quits)

@@ -79,3 +79,28 @@ def test_two_launches_at_the_same_moment_end_as_one_app(tmp_path: Path) -> None:
                 process.kill()
             _, stderr = process.communicate(timeout=10)
             assert b"Traceback" not in stderr
+
+
+def test_an_unusable_runtime_directory_is_one_clear_line(tmp_path: Path) -> None:
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    (runtime / "switcher").write_text("a file where the app's channel directory goes")
+    env = dict(os.environ)  # QT_QPA_PLATFORM=offscreen, from the conftest
+    env.update(
+        XDG_RUNTIME_DIR=str(runtime),
+        SWITCHER_CONFIG_DIR=str(tmp_path / "config"),
+        SWITCHER_DATA_DIR=str(tmp_path / "data"),
+        SWITCHER_LOG_DIR=str(tmp_path / "logs"),
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "switcher"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("switcher: cannot set up the app's channel:"), done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

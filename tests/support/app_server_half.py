@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from tests.support.local_transport import InProcessTransport
 from tests.support.processes import open_files, terminate_group
 from tests.support.targets import PASSWORD
 
@@ -115,7 +116,9 @@ def _serve() -> int:
         return 1
     clients = {
         "in-process": httpx.Client(
-            transport=server.transport, base_url=server.config.base_url, timeout=30
+            transport=InProcessTransport(server.exchange),
+            base_url=server.config.base_url,
+            timeout=30,
         ),
         "http": httpx.Client(base_url=server.http_url, timeout=30),
     }

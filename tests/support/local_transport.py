@@ -1,7 +1,7 @@
-"""The bundled server in process as an httpx transport, for code that speaks httpx.
+"""The bundled server in process as an httpx transport, for tests that speak httpx.
 
-The client itself uses ``InProcessExchange`` directly; this adapter serves
-the rest (tests, and anything handing httpx a transport). It honours each
+switcher's client uses ``InProcessExchange`` directly; this adapter lets a
+test drive the same server with a plain ``httpx.Client``. It honours each
 request's read timeout (httpx's per-request ``extensions["timeout"]``),
 raising ``httpx.ReadTimeout`` as a socket would.
 """
