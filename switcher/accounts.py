@@ -182,12 +182,16 @@ class Accounts:
             if account.status != "valid":
                 continue
             cookies = self.vault.cookies(server, account)
-            asked[account.user_id] = account.cookie_stamp
             if account.user_id == chosen:
                 active_cookies = cookies
-            for cookie in cookies:
-                if MULTI_MARKER in cookie.name:
-                    jar.set(cookie)
+            multi = [c for c in cookies if MULTI_MARKER in c.name]
+            for cookie in multi:
+                jar.set(cookie)
+            if multi:
+                # Only accounts whose cookie goes along are asked about: one this
+                # store does not hold (--insecure-storage beside the keyring) is
+                # not "ended" because the server could not list it.
+                asked[account.user_id] = account.cookie_stamp
         for cookie in active_cookies:
             if MULTI_MARKER in cookie.name:
                 session_name = cookie.name.split(MULTI_MARKER, 1)[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -74,4 +75,21 @@ def _dispatch(args: argparse.Namespace) -> int:
         log.info("interrupted")
         print("switcher: interrupted", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader of our output went away (switcher accounts list | head):
+        # nothing more can be said to it, and it is not an error of ours.
+        log.info("the output was closed by its reader")
+        _quiet_stdout()
+        return EXIT_ERROR
+    try:
+        sys.stdout.flush()  # a closed pipe shows here, while it can still be handled
+    except BrokenPipeError:
+        _quiet_stdout()
     return code
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null: Python's own flush at exit would fail on the closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

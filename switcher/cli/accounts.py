@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from switcher.accounts import Accounts, AccountsError, TransportFactory
 from switcher.cli.errors import CliError
+from switcher.display_text import who
 from switcher.logs import REPORTED
 from switcher.paths import config_dir, insecure_secrets_path
 from switcher.secrets import FileSecrets, SecretStore, SecretStoreError, open_keyring
@@ -183,11 +184,11 @@ def accounts_list(args: argparse.Namespace) -> int:
         print("  no accounts; add one with: switcher accounts add EMAIL")
     for account in server.accounts:
         mark = "*" if account.user_id == server.active else " "
-        who = f"{account.name} <{account.email}>" if account.name else account.email
+        shown = who(account.name, account.email)
         detail = "active" if mark == "*" else account.status
         if account.expires_at and account.status == "valid":
             detail += f", until {account.expires_at[:16].replace('T', ' ')} UTC"
-        print(f"{mark} {who}  ({detail})")
+        print(f"{mark} {shown}  ({detail})")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -261,6 +262,7 @@ def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> in
     switcher = SwitcherApp(service)
     instance.show_requested.connect(switcher.show_window)
     instance.handle("use", switcher.switch_for_channel)
+    stop_on_signals = _quit_on_signals(switcher)
     switcher.start()
     log.info(
         "tray app running on server %s (%s)",
@@ -269,6 +271,40 @@ def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> in
     )
     code = app.exec()
     log.info("tray app quit")
+    del stop_on_signals
     instance.close()
     lock.release()
     return code
+
+
+def _quit_on_signals(switcher: SwitcherApp) -> object:
+    """Ctrl+C in the terminal (make run) and SIGTERM (a logout) quit the app cleanly.
+
+    Qt's event loop runs in C++, where Python's signal handlers never get to
+    run; Python's wakeup fd is written in the signal handler itself, and a
+    socket notifier on its other end brings the signal into the event loop.
+    Returns what must stay alive while the app runs.
+    """
+    if os.name != "posix":
+        return None
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
+    receiver, sender = socket.socketpair()
+    receiver.setblocking(False)
+    sender.setblocking(False)
+    signal.set_wakeup_fd(sender.fileno())
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: None)  # the wakeup fd carries it to the loop
+    notifier = QSocketNotifier(receiver.fileno(), QSocketNotifier.Type.Read)
+
+    def quit_now() -> None:
+        with contextlib.suppress(OSError):
+            received = receiver.recv(64)
+            log.info("signal %s: quitting", ", ".join(str(b) for b in received))
+        switcher.quit()
+
+    notifier.activated.connect(quit_now)
+    return (notifier, receiver, sender)

@@ -40,10 +40,12 @@ class Controller(QObject):
         super().__init__()
         self.service = service
         self.snapshot = Snapshot.of(service.vault.index)
-        self.online: bool | None = None
+        # Whether each server answered last time (None: not asked yet).
+        self.reachable: dict[str, bool] = {}
         self.pending: dict[int, str] = {}  # job id -> what (e.g. "switch:alice@example.com")
         self._events_of: dict[int, list[Event]] = {}
         self._values: dict[int, Any] = {}
+        self._server_of: dict[int, str] = {}
         self._announced = 0  # how many of the vault's notices were shown
         # Events of the job running on each worker thread (lanes run side by side).
         self._job_events = threading.local()
@@ -82,6 +84,7 @@ class Controller(QObject):
 
         job = self.worker.submit(what, run, lane=target)
         self.pending[job] = what
+        self._server_of[job] = target
         self._events_of[job] = events
         self.changed.emit()
         return job
@@ -183,12 +186,22 @@ class Controller(QObject):
         if snapshot.generation >= self.snapshot.generation:
             self.snapshot = snapshot
 
+    @property
+    def online(self) -> bool | None:
+        """Whether the server on screen answered last time (None: not asked yet)."""
+        return self.reachable.get(self.snapshot.server)
+
+    def _tell(self, notices: list[str]) -> None:
+        """One notification for what happened together (a panel shows one balloon at a time)."""
+        if notices:
+            self.notify.emit("switcher", "\n".join(notices))
+
     def _apply_events(self, events: tuple[Event, ...]) -> None:
         for event in events:
             if event.kind == EventKind.ONLINE:
-                self.online = True
+                self.reachable[event.server] = True
             elif event.kind == EventKind.OFFLINE:
-                self.online = False
+                self.reachable[event.server] = False
             elif event.kind == EventKind.ACTIVE_CHANGED and event.message:
                 who = event.account.email if event.account else "nobody"
                 self.notify.emit("Active account changed", f"{event.message}; now {who}")
@@ -202,23 +215,22 @@ class Controller(QObject):
     def announce_notices(self) -> None:
         """Tell the person what the index recovery said (once each), e.g. a rebuilt index."""
         notices = self.service.vault.notices
-        for notice in notices[self._announced :]:
-            self.notify.emit("switcher", notice)
+        self._tell(notices[self._announced :])
         self._announced = len(notices)
 
     def _done(self, job: int, what: str) -> None:
         outcome: Outcome = self.worker.take(job)
         self.pending.pop(job, None)
         self._events_of.pop(job, None)
+        server = self._server_of.pop(job, "")
         self._show(outcome.snapshot)
         self._apply_events(outcome.events)
         self.announce_notices()
         if what == "start":
-            for notice in outcome.value:
-                self.notify.emit("switcher", notice)
+            self._tell(outcome.value)
         if what.startswith(("switch:", "add:", "revoke:", "sign-out")):
-            self.online = True
-        if what.startswith("switch:"):
+            self.reachable[server] = True
+        if what.startswith("switch:") and server == self.snapshot.server:
             self.switched.emit()
         if what.startswith("export:"):
             self.notify.emit("Exported", f"the session is in {what.removeprefix('export:')}")
@@ -233,6 +245,7 @@ class Controller(QObject):
 
     def _failed(self, job: int, what: str, message: str) -> None:
         self.pending.pop(job, None)
+        self._server_of.pop(job, None)
         self._apply_events(tuple(self._events_of.pop(job, [])))
         self.announce_notices()
         self._show(Snapshot.of(self.service.vault.index))

@@ -67,6 +67,10 @@ class SignInDialog(QDialog):
         self.ok.setText("Sign in")
         self.ok.setAccessibleName("Sign in")
         self.ok.setDefault(True)
+        # While busy the fields are disabled and focus lands on Cancel; an
+        # auto-default Cancel would then take Enter meant for the next attempt.
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAutoDefault(False)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
 
@@ -83,6 +87,7 @@ class SignInDialog(QDialog):
         self._mode_changed(False)
 
     def _mode_changed(self, creating: bool) -> None:
+        self._clear_error()  # an answer to signing in says nothing about signing up
         self.name.setVisible(creating)
         self.name_label.setVisible(creating)
         self.ok.setText("Create account" if creating else "Sign in")
@@ -137,7 +142,10 @@ class SignInDialog(QDialog):
             self.ok.setText("Signing in…")
             self.error.hide()
         else:
-            self._mode_changed(self.create_account.isChecked())
+            self.name.setVisible(self.create_account.isChecked())
+            self.name_label.setVisible(self.create_account.isChecked())
+            self.ok.setText("Create account" if self.create_account.isChecked() else "Sign in")
+            self.ok.setDefault(True)  # disabling it let Qt pass the default on
 
     def _finished(self, job: int, ok: bool, message: str) -> None:
         if job != self.job:

@@ -97,11 +97,14 @@ class InstanceServer(QObject):
             log.exception("request %s failed", request.get("op"))
             reply(ok=False, error="the switcher app failed to handle the request")
 
-    @staticmethod
-    def _replier(socket: QLocalSocket) -> Reply:
+    def _replier(self, socket: QLocalSocket) -> Reply:
         def reply(**fields: Any) -> None:
+            # The asker may have given up (Ctrl+C, its own timeout) while the job
+            # ran: its socket is then disconnected and deleted; nothing to say.
+            if socket not in self._buffers:
+                return
             if socket.state() != QLocalSocket.LocalSocketState.ConnectedState:
-                return  # the asker gave up (or was interrupted)
+                return
             socket.write(encode_answer(**fields))
             socket.flush()
             socket.disconnectFromServer()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from switcher.display_text import who
 from switcher.vault import Index
 
 
@@ -23,7 +24,8 @@ class AccountView:
 
     @property
     def label(self) -> str:
-        return f"{self.name} <{self.email}>" if self.name else self.email
+        """One short line: a server's name for a user may hold newlines, tabs, or a novel."""
+        return who(self.name, self.email)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QPalette
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from switcher.browsers import Profile
+from switcher.display_text import NAME_LIMIT, one_line
 from switcher.gui.avatars import neutral_icon
 from switcher.gui.controller import Controller
 from switcher.gui.state import AccountView
@@ -21,6 +22,11 @@ PROFILES_MAX_AGE = 60.0
 def panel_is_dark() -> bool:
     palette = QGuiApplication.palette()
     return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def menu_text(text: str) -> str:
+    """Text for a menu entry: one line, and a literal "&" (Qt reads "&x" as a shortcut)."""
+    return one_line(text).replace("&", "&&")
 
 
 class Tray(QObject):
@@ -75,7 +81,8 @@ class Tray(QObject):
         else:
             self.icon.setIcon(self.controller.icon_for(active))
             self.icon.setToolTip(
-                f"{active.name or active.email} — {active.email} — {snapshot.server}"
+                f"{one_line(active.name or active.email, NAME_LIMIT)} — "
+                f"{one_line(active.email)} — {snapshot.server}"
             )
         if self.menu.isVisible():
             # Clearing an open menu closes it under the pointer: update in place.
@@ -94,7 +101,7 @@ class Tray(QObject):
         controller = self.controller
         switching = controller.is_pending(f"switch:{account.email}")
         revoking = controller.is_pending(f"revoke:{account.email}")
-        text = account.label
+        text = menu_text(account.label)
         if switching:
             text += "  (switching…)"
         elif revoking:
@@ -144,13 +151,13 @@ class Tray(QObject):
         if valid:
             browser_menu = menu.addMenu("Open in browser as")
             for account in valid:
-                item = browser_menu.addAction(account.label)
+                item = browser_menu.addAction(menu_text(account.label))
                 email = account.email
                 item.triggered.connect(lambda _=False, e=email: self.controller.open_in_browser(e))
         export_menu = menu.addMenu("Export to browser")
         export_menu.setEnabled(snapshot.active is not None)
         for profile in self._profiles():
-            label = f"{profile.browser.title()} — {profile.name}"
+            label = menu_text(f"{profile.browser.title()} — {profile.name}")
             item = export_menu.addAction(label + ("  (default)" if profile.is_default else ""))
             item.triggered.connect(lambda _=False, p=profile: self.controller.export_to(p))
         if not export_menu.actions():
@@ -158,7 +165,7 @@ class Tray(QObject):
         if snapshot.accounts:
             revoke_menu = menu.addMenu("Revoke")
             for account in snapshot.accounts:
-                item = revoke_menu.addAction(f"{account.label}…")
+                item = revoke_menu.addAction(f"{menu_text(account.label)}…")
                 email = account.email
                 item.triggered.connect(lambda _=False, e=email: self.revoke.emit(e))
         menu.addSeparator()
@@ -166,7 +173,7 @@ class Tray(QObject):
         menu.addAction("Manage accounts…").triggered.connect(self.manage.emit)
         servers = menu.addMenu("Server")
         for name, url in snapshot.servers:
-            item = servers.addAction(f"{name}  {url}")
+            item = servers.addAction(menu_text(f"{name}  {url}"))
             item.setCheckable(True)
             item.setChecked(name == snapshot.server)
             item.triggered.connect(lambda _=False, n=name: self.controller.use_server(n))

@@ -224,3 +224,46 @@ def test_two_processes_adding_at_once_both_land(cli: Cli) -> None:
     assert [r.returncode for r in results] == [0, 0, 0], [r.stderr for r in results]
     listed = [a["email"] for a in cli.listing()["accounts"]]  # type: ignore[attr-defined]
     assert sorted(listed) == sorted(emails)
+
+
+def test_a_command_with_the_other_store_does_not_end_the_keyrings_accounts(cli: Cli) -> None:
+    """--insecure-storage (the doctor's advice when the keyring fails) beside the keyring."""
+    alice, bob = unique_email("alice"), unique_email("bob")
+    cli.add(alice, "--sign-up")
+    cli.add(bob, "--sign-up")
+    carol = unique_email("carol")
+    cli(
+        "--insecure-storage",
+        "accounts",
+        "add",
+        carol,
+        "--sign-up",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    listing = json.loads(cli("accounts", "list", "--json").stdout)
+    statuses = {a["email"]: a["status"] for a in listing["accounts"]}
+    assert statuses == {alice: "valid", bob: "valid", carol: "valid"}
+    assert cli("accounts", "use", alice).stdout.strip() == f"active: {alice}"
+
+
+def test_a_reader_that_goes_away_is_no_error_of_ours(cli: Cli) -> None:
+    """switcher accounts list | head -1: the pipe closes before everything is written."""
+    import subprocess
+    import sys
+
+    cli.add(unique_email("alice"), "--sign-up")
+    for args in (("accounts", "list", "--json"), ("server", "list"), ("--help",)):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "switcher", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=cli.env,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # the reader is gone before the first line
+        stderr = process.stderr.read().decode()
+        process.stderr.close()
+        process.wait(30)
+        assert "Traceback" not in stderr and "unhandled exception" not in stderr, stderr
+        assert process.returncode in (0, 1)

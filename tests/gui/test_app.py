@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -70,3 +71,34 @@ def test_the_tray_app_writes_its_start_to_the_log_file(tmp_path: Path) -> None:
     assert f"switcher {__version__}: tray app started" in text
     assert "tray app running on server local (no system tray: the accounts window)" in text
     assert b"Traceback" not in stderr
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_and_ctrl_c_quit_the_app_cleanly(tmp_path: Path, signal_number: int) -> None:
+    """A logout sends SIGTERM; make run's terminal sends SIGINT with Ctrl+C."""
+    env = dict(os.environ)  # QT_QPA_PLATFORM=offscreen and SWITCHER_LOG_DIR, from the conftests
+    env["SWITCHER_CONFIG_DIR"] = str(tmp_path / "config")
+    env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
+    log_file = Path(env["SWITCHER_LOG_DIR"]) / LOG_FILE
+    app = subprocess.Popen(
+        [sys.executable, "-m", "switcher"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while "tray app running" not in (log_file.read_text() if log_file.exists() else ""):
+            assert app.poll() is None, "the app exited"
+            assert time.monotonic() < deadline, "no start line in the log file"
+            time.sleep(0.1)
+        app.send_signal(signal_number)
+        assert app.wait(5) == 0
+    finally:
+        if app.poll() is None:
+            app.kill()
+        _, stderr = app.communicate(timeout=10)
+    assert b"Traceback" not in stderr
+    assert "tray app quit" in log_file.read_text()
+    assert "tray app exited with status 0" in log_file.read_text()

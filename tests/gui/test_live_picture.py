@@ -25,7 +25,7 @@ from switcher.gui.controller import Controller
 from switcher.gui.settings import Settings
 from switcher.gui.single_instance import InstanceServer
 from switcher.secrets import KeyringSecrets
-from switcher.vault import Vault
+from switcher.vault import Account, Vault
 from tests.gui.conftest import OFFSCREEN_NOTES, wait_job
 from tests.support.targets import PASSWORD, SWITCHER, Options, Servers, Target, unique_email
 
@@ -240,3 +240,48 @@ def test_a_rebuilt_index_is_told_by_the_app_once(
         app.timer.stop()
         app.controller.shutdown()
         qapp.setQuitOnLastWindowClosed(quits)
+
+
+def test_online_is_said_of_each_server_on_its_own(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    from tests.support.fault_server import refused_port
+
+    controller = make_controller()
+    alice = _add(qtbot, controller, "alice")
+    with refused_port() as port:
+        controller.service.add_server(f"http://127.0.0.1:{port}", name="down")
+        with controller.service.vault.locked() as index:
+            index.servers["down"].accounts.append(Account(user_id="u1", email="x@example.com"))
+        ok, _ = wait_job(qtbot, controller, controller.use_server("down"))
+        assert not ok  # its refresh could not connect
+        controller.reload()
+        assert controller.snapshot.server == "down"
+        assert controller.online is False
+        # A switch that worked on another server says nothing about this one.
+        ok, message = wait_job(qtbot, controller, controller.switch(alice, "test"))
+        assert ok, message
+        assert controller.online is False
+        assert controller.reachable["test"] is True
+
+
+def test_an_asker_that_gave_up_is_not_answered_and_nothing_breaks(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    import json
+    import socket
+
+    name = str(tmp_path / f"{uuid.uuid4().hex[:8]}.sock")
+    server = InstanceServer(name)
+    waiting: list[Callable[..., None]] = []
+    server.handle("use", lambda request, reply: waiting.append(reply))
+    try:
+        asker = socket.socket(socket.AF_UNIX)
+        asker.connect(name)
+        asker.sendall(json.dumps({"v": 1, "op": "use", "email": "a@b"}).encode() + b"\n")
+        qtbot.waitUntil(lambda: bool(waiting), timeout=3000)
+        asker.close()  # Ctrl+C on the command while the app's switch still runs
+        qtbot.wait(200)  # the app sees it go, and deletes its end
+        waiting[0](ok=True, email="a@b", server="local")  # the switch finishes: no one to tell
+    finally:
+        server.close()

@@ -101,3 +101,31 @@ def test_escape_closes(qtbot: QtBot, make_controller: Callable[..., Controller])
     dialog = _dialog(qtbot, make_controller())
     with qtbot.waitSignal(dialog.rejected, timeout=2000):
         qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+
+def test_enter_after_a_refused_sign_in_tries_again_and_never_cancels(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    """While busy the fields are disabled and focus lands on Cancel; it must not stay the
+    button Enter presses."""
+    controller = make_controller()
+    dialog = _dialog(qtbot, controller)
+    dialog.activateWindow()
+    dialog.password.setFocus()
+    email = unique_email("retry")
+    dialog.email.setText(email)
+    dialog.password.setText("wrong-password")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=20000)
+    assert dialog.error.text() == "Invalid email or password"
+    dialog.create_account.setChecked(True)  # the account does not exist: create it instead
+    assert not dialog.error.isVisible()  # the old answer is about the old request
+    dialog.password.setFocus()
+    dialog.password.setText(PASSWORD)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.isVisible()
+    assert controller.pending  # a second attempt, not a cancel
+    with qtbot.waitSignal(dialog.accepted, timeout=20000):
+        pass
+    assert controller.snapshot.active is not None
+    assert controller.snapshot.active.email == email

@@ -108,3 +108,25 @@ def test_the_export_menu_lists_profiles_and_notices_new_ones(
     monkeypatch.setattr(tray_module, "PROFILES_MAX_AGE", 0.0)
     tray.menu.aboutToShow.emit()
     assert _export_entries(tray) == ["Chromium — Work  (default)"]
+
+
+def test_a_servers_odd_names_stay_one_short_line_in_the_menu(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    """A user's name is whatever the server says: newlines, a tab, "&", or a novel."""
+    controller = make_controller()
+    for name in ("Evil\nName\tQ&A", "N" * 5000):
+        ok, message = wait_job(
+            qtbot,
+            controller,
+            controller.add(unique_email("odd"), PASSWORD, sign_up=True, name=name, remember=True),
+        )
+        assert ok, message
+    tray = Tray(controller)
+    entries = [tray.action_for(a.email) for a in controller.snapshot.accounts]
+    odd, long = (entry.text() for entry in entries if entry is not None)
+    assert odd.startswith("Evil Name Q&&A <")  # "&&" shows one "&", not a shortcut
+    assert "\t" not in odd and "\n" not in odd
+    assert len(long) < 140 and "…" in long
+    assert "\n" not in tray.icon.toolTip()
+    assert len(tray.icon.toolTip()) < 200

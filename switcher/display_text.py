@@ -1,0 +1,28 @@
+"""Text from a server (names, emails) made safe to show on one line of a list or a menu.
+
+A server decides what a user's name is: a newline would split a line of
+``accounts list``, a tab means "shortcut follows" in a Qt menu entry, and a
+name thousands of characters long would widen the menu past the screen.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+NAME_LIMIT = 32
+EMAIL_LIMIT = 64
+
+
+def one_line(text: str, limit: int = EMAIL_LIMIT) -> str:
+    """``text`` with control and format characters as spaces, cut to ``limit`` with an ellipsis."""
+    cleaned = "".join(
+        " " if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") else char for char in text
+    )
+    cleaned = " ".join(cleaned.split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
+
+
+def who(name: str, email: str) -> str:
+    """``Name <email>``, or the email alone, each made one short line."""
+    shown = one_line(email, EMAIL_LIMIT)
+    return f"{one_line(name, NAME_LIMIT)} <{shown}>" if name.strip() else shown
