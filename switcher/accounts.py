@@ -270,6 +270,11 @@ class Accounts:
         failpoints.reach("add.marked")
         saved = False
         try:
+            # The keyring is opened now, before the request (its D-Bus session
+            # costs tens of milliseconds): once the server has answered, the time
+            # until the new session is stored, in which a crash would leave it on
+            # the server only, is then a few milliseconds of writes.
+            self.vault.secrets.warm()
             jar, asked = self._jar(prepared)
             with self._client(prepared, jar) as client:
                 try:
@@ -367,15 +372,17 @@ class Accounts:
                 self.vault.checkpoint(index)
                 keeping.leave_marker = True
                 failpoints.reach("add.named")
-                self.vault.add_to_directory(server, result.user_id)
-                failpoints.reach("add.listed")
             account = existing or Account(user_id=result.user_id, email=result.email)
             account.email, account.name = result.email, result.name
             account.image, account.status = result.image, "valid"
+            # The cookie first: from here the session is reachable (the marker
+            # names its keyring entry), which the keyring's list is not needed for.
             self.vault.store_cookies(server, account, cookies)
             keeping.stored = True
             failpoints.reach("add.stored")
             if existing is None:
+                self.vault.add_to_directory(server, result.user_id)
+                failpoints.reach("add.listed")
                 server.accounts.append(account)
             previous = server.active
             server.active = account.user_id
@@ -502,6 +509,8 @@ class Accounts:
     def _find(self, server: Server, email: str) -> Account:
         account = server.find(email)
         if account is None:
+            if not email.strip():
+                raise AccountsError("give the account's email address")
             raise AccountsError(f"no account {email} on {server.name}")
         return account
 
@@ -510,7 +519,10 @@ class Accounts:
         prepared = self._prepare(server_name)
         account = self._find(prepared, email)
         if account.status != "valid":
-            raise AccountsError(f"{account.email}'s session has {account.status}; sign in again")
+            raise AccountsError(
+                f"{account.email}'s session {_ENDED.get(account.status, 'has ended')}; "
+                "sign in again"
+            )
         cookies = self.vault.cookies(prepared, account)
         token = token_of(cookies)
         if token is None:
@@ -716,6 +728,7 @@ class Accounts:
                         last_seen=to_iso(utc_now()),
                     )
                     self.vault.store_cookies(server, account, cookies)
+                    self.vault.add_to_directory(server, user_id)  # if it died before that
                     server.accounts.append(account)
                     if server.active is None:
                         server.active = user_id
@@ -797,6 +810,10 @@ def _same_server(index: Index, prepared: Server) -> Server:
             f"the server {prepared.name!r} was removed or changed by another switcher meanwhile"
         )
     return server
+
+
+# How a status reads in a sentence about a session.
+_ENDED = {"revoked": "was revoked", "expired": "has expired"}
 
 
 class _Keeping:

@@ -256,10 +256,10 @@ _Installed = _Changes()
 
 
 def _open_file(directory: Path, max_bytes: int, backups: int) -> PrivateRotatingFileHandler:
-    existed = directory.is_dir()
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not existed:
-        os.chmod(directory, 0o700)  # mkdir's mode is masked by the umask
+    if os.name == "posix" and directory.stat().st_mode & 0o077:
+        # mkdir's mode is masked by the umask, and an older version left 0755.
+        os.chmod(directory, 0o700)
     return PrivateRotatingFileHandler(directory / LOG_FILE, max_bytes, backups)
 
 

@@ -47,6 +47,9 @@ class SecretStore(Protocol):
 
     def delete(self, service: str, key: str) -> None: ...
 
+    def warm(self) -> None:
+        """Open what the next calls need (a session, a cipher) so that they are quick."""
+
 
 def with_timeout(call: Callable[[], T], timeout: float, what: str) -> T:
     """``call()`` on a daemon thread; ``SecretStoreError`` if it takes over ``timeout`` s."""
@@ -130,6 +133,9 @@ class KeyringSecrets:
     def set(self, service: str, key: str, value: str) -> None:
         self._call(lambda: self.backend.set_password(service, key, value), "saving a session")
 
+    def warm(self) -> None:
+        """Nothing to open ahead: keyring opens a connection per call."""
+
     def delete(self, service: str, key: str) -> None:
         def remove() -> None:
             # Already gone is fine: the goal is reached.
@@ -201,6 +207,9 @@ class FileSecrets:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, self.path)
+
+    def warm(self) -> None:
+        """A file needs nothing opened ahead."""
 
     def get(self, service: str, key: str) -> str | None:
         self.calls += 1

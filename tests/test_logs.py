@@ -322,3 +322,12 @@ def test_a_file_another_process_rotated_is_followed(tmp_path: Path) -> None:
     teardown_logging()
     assert "after the other process rotated" in path.read_text()
     assert "after" not in (tmp_path / f"{LOG_FILE}.1").read_text()
+
+
+def test_a_log_directory_an_older_version_left_open_is_made_private(tmp_path: Path) -> None:
+    directory = tmp_path / "logs"
+    directory.mkdir(mode=0o755)
+    os.chmod(directory, 0o755)
+    setup_logging(verbose=False, directory=directory)
+    teardown_logging()
+    assert _mode(directory) == 0o700

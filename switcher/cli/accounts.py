@@ -68,6 +68,9 @@ class LazySecrets:
     def delete(self, service: str, key: str) -> None:
         self._logged("deleting", lambda: self.store.delete(service, key))
 
+    def warm(self) -> None:
+        self._logged("opening", lambda: self.store.warm())
+
 
 def open_vault(args: argparse.Namespace) -> Vault:
     if args.insecure_storage:

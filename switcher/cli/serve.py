@@ -76,5 +76,24 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(check())
     except (ValueError, ImportError, StoreError) as error:
         raise CliError(str(error)) from error
+    _check_port_free(args.host, args.port)
     serve(config, ServeOptions(args.host, args.port, args.workers))
     return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """One clear line (and exit 1) for a taken port, instead of uvicorn's own exit 3."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    probe = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        probe.bind((host.strip("[]"), port))
+    except OSError as error:
+        raise CliError(
+            f"cannot listen on {host}:{port}: {error.strerror} (is another server, or the "
+            "switcher app, using it? pick another with --port)"
+        ) from None
+    finally:
+        probe.close()

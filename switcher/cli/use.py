@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 
 from switcher.cli.errors import CliError
+from switcher.logs import REPORTED
 
 log = logging.getLogger("switcher.cli")
 
-# A switch handed to the app waits for its request, which has its own
-# deadline; this only bounds an app that stopped answering altogether.
-APP_ANSWER_TIMEOUT = 60.0
+# A switch handed to the app waits behind at most one other request to that
+# server, each with its own 10 s deadline; this bounds an app that stopped
+# answering altogether (then the command switches by itself).
+APP_ANSWER_TIMEOUT = 30.0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,7 +31,9 @@ def run(args: argparse.Namespace) -> int:
             {"op": "use", "email": args.email, "server": args.server}, timeout=APP_ANSWER_TIMEOUT
         )
     except ChannelError as error:
-        raise CliError(str(error)) from None
+        print(f"switcher: {error}; switching here instead", file=sys.stderr)
+        log.warning("%s; switching without the app", error, extra=REPORTED)
+        answer = None
     if answer is None:
         from switcher.cli.accounts import accounts_use
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from tests.cli.conftest import Cli
 from tests.support.secret_service import SecretService
 from tests.support.targets import PASSWORD, Target, unique_email
@@ -267,3 +269,40 @@ def test_a_reader_that_goes_away_is_no_error_of_ours(cli: Cli) -> None:
         process.wait(30)
         assert "Traceback" not in stderr and "unhandled exception" not in stderr, stderr
         assert process.returncode in (0, 1)
+
+
+def test_an_app_that_stopped_answering_does_not_stop_a_switch(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A frozen app takes the request and says nothing: the command switches by itself."""
+    import argparse
+    import socket
+
+    import switcher.cli.use
+    from switcher.app_channel import channel_name
+
+    alice, bob = unique_email("alice"), unique_email("bob")
+    for email in (alice, bob):
+        cli(
+            "--insecure-storage",
+            "accounts",
+            "add",
+            email,
+            "--sign-up",
+            "--password-stdin",
+            stdin=PASSWORD + "\n",
+        )
+    for name in ("SWITCHER_CONFIG_DIR", "SWITCHER_DATA_DIR", "XDG_RUNTIME_DIR"):
+        if name in cli.env:
+            monkeypatch.setenv(name, cli.env[name])
+    monkeypatch.setattr(switcher.cli.use, "APP_ANSWER_TIMEOUT", 1.0)
+    frozen = socket.socket(socket.AF_UNIX)
+    frozen.bind(channel_name())
+    frozen.listen()  # accepts (the kernel does) and never answers
+    try:
+        args = argparse.Namespace(email=alice, server=None, insecure_storage=True)
+        assert switcher.cli.use.run(args) == 0
+    finally:
+        frozen.close()
+    listing = json.loads(cli("--insecure-storage", "accounts", "list", "--json").stdout)
+    assert next(a for a in listing["accounts"] if a["active"])["email"] == alice

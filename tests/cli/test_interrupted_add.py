@@ -29,8 +29,8 @@ OUTCOMES = {
     "add.marked": (False, "interrupted before it was saved"),
     "add.answered": (False, "interrupted before it was saved"),
     "add.named": (False, "interrupted before it was saved"),
-    "add.listed": (False, "interrupted before it was saved"),
     "add.stored": (True, "an interrupted sign-in on local was completed"),
+    "add.listed": (True, "an interrupted sign-in on local was completed"),
     "add.saved": (True, None),
 }
 
