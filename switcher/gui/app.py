@@ -21,6 +21,7 @@ from switcher.display import has_display
 from switcher.gui.auto_export import AutoExport
 from switcher.gui.controller import Controller
 from switcher.gui.index_watcher import IndexWatcher
+from switcher.gui.main_thread_gc import MainThreadGarbageCollector
 from switcher.gui.settings import Settings
 from switcher.gui.settings_dialog import SettingsDialog
 from switcher.gui.sign_in import SignInDialog
@@ -237,6 +238,7 @@ def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> in
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(files("switcher.resources").joinpath("switcher.svg"))))
     app.setQuitOnLastWindowClosed(False)
+    collector = MainThreadGarbageCollector(app)
     try:
         lock = InstanceLock()
         first = lock.try_acquire()
@@ -272,6 +274,7 @@ def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> in
     code = app.exec()
     log.info("tray app quit")
     del stop_on_signals
+    collector.stop()
     instance.close()
     lock.release()
     return code

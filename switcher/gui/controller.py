@@ -173,13 +173,16 @@ class Controller(QObject):
         except VaultError as error:
             log.info("could not read the index after a change: %s", error)
             return
-        if saved is None or saved.generation <= self.snapshot.generation:
-            return
-        self._show(Snapshot.of(self.service.vault.publish(saved)))
+        if saved is None or saved.generation == self.snapshot.generation:
+            return  # unreadable (the next save repairs it), or what is shown already
+        # The file is the truth, also when it went back (an older copy restored).
+        self.service.vault.publish(saved)
+        self.snapshot = Snapshot.of(saved)
         self.changed.emit()
 
     def shutdown(self) -> None:
         self.worker.stop()
+        self.images.stop()
 
     # -- results ------------------------------------------------------------------
     def _show(self, snapshot: Snapshot) -> None:

@@ -12,6 +12,7 @@ import logging
 import queue
 import threading
 
+import shiboken6
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPainter, QPainterPath, QPixmap
 
@@ -86,6 +87,7 @@ class ImageCache(QObject):
         self._arrived: dict[str, bytes] = {}
         self._lock = threading.Lock()
         self._queue: queue.Queue[str] = queue.Queue()
+        self._stopped = False
         threading.Thread(target=self._run, name="switcher-images", daemon=True).start()
         self.loaded.connect(self._decode)
 
@@ -100,14 +102,24 @@ class ImageCache(QObject):
             self._queue.put(url)
         return None
 
+    def stop(self) -> None:
+        """No more pictures: the thread ends after the one it may be fetching."""
+        with self._lock:
+            self._stopped = True
+        self._queue.put("")
+
     def _run(self) -> None:
         while True:
             url = self._queue.get()
+            if not url:
+                return
             data = _fetch(url)
             if data:
                 with self._lock:
+                    if self._stopped or not shiboken6.isValid(self):
+                        return  # emitting from a deleted QObject would crash the process
                     self._arrived[url] = data
-                self.loaded.emit(url)
+                    self.loaded.emit(url)
 
     def _decode(self, url: str) -> None:
         with self._lock:

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger("switcher.gui")
@@ -78,12 +79,20 @@ class Worker(QObject):
                 # Shown to the person already (a notification, the dialog); INFO
                 # because an offline laptop fails its refresh every minute.
                 log.info("%s failed: %s", what, error)
-                self.failed.emit(job, what, str(error))
+                self._tell(self.failed, job, what, str(error))
             except Exception as error:  # a bug: keep the app alive, say so, log it
                 # The traceback goes to the log file; the terminal gets one line (-v: all).
                 log.exception("%s failed", what)
-                self.failed.emit(job, what, f"unexpected error: {type(error).__name__}")
+                self._tell(self.failed, job, what, f"unexpected error: {type(error).__name__}")
             else:
                 with self._lock:
                     self._results[job] = result
-                self.done.emit(job, what)
+                self._tell(self.done, job, what)
+
+    def _tell(self, signal: Any, *args: object) -> None:
+        """Emit, unless the app stopped this worker (a job may outlive it: it is not waited for,
+        and emitting from a deleted QObject would crash the process)."""
+        with self._lock:
+            if self._stopped or not shiboken6.isValid(self):
+                return
+            signal.emit(*args)

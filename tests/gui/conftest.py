@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -31,6 +32,25 @@ OFFSCREEN_NOTES = (
     "This plugin does not support propagateSizeHints()",
     "This plugin does not support raise()",
 )
+
+
+@pytest.fixture(autouse=True)
+def collect_on_this_thread() -> Iterator[None]:
+    """Free a test's Qt objects in reference cycles here, on the UI thread.
+
+    Left to Python, a cycle is collected on whichever thread allocates next (a
+    worker lane, a channel client), and Qt objects deleted there corrupt memory.
+    The app collects on its UI thread only (``gui.main_thread_gc``); a test
+    does the same: no automatic collection while it runs, one at its end.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        if was_enabled:
+            gc.enable()
 
 
 @pytest.fixture

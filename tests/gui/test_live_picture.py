@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,12 +52,15 @@ def _active(controller: Controller) -> str | None:
 
 
 @pytest.fixture
-def app(qtbot: QtBot, make_controller: Callable[..., Controller]) -> SwitcherApp:
+def app(qtbot: QtBot, make_controller: Callable[..., Controller]) -> Iterator[SwitcherApp]:
     switcher = SwitcherApp(
         make_controller().service, settings=Settings(), use_tray=False, serve_local=False
     )
     qtbot.addWidget(switcher.window)
-    return switcher
+    yield switcher
+    # Its own controller's threads must not outlive the test (they post to it).
+    switcher.timer.stop()
+    switcher.controller.shutdown()
 
 
 @pytest.mark.qt_log_ignore(*OFFSCREEN_NOTES)
@@ -285,3 +288,19 @@ def test_an_asker_that_gave_up_is_not_answered_and_nothing_breaks(
         waiting[0](ok=True, email="a@b", server="local")  # the switch finishes: no one to tell
     finally:
         server.close()
+
+
+@pytest.mark.qt_log_ignore(*OFFSCREEN_NOTES)
+def test_an_index_edited_in_place_or_restored_from_a_copy_is_shown(
+    qtbot: QtBot, app: SwitcherApp
+) -> None:
+    alice, bob = _add(qtbot, app.controller, "alice"), _add(qtbot, app.controller, "bob")
+    index = app.controller.service.vault.config_dir / "accounts.json"
+    older = index.read_bytes()  # bob active
+    other = _other_process(app.controller)
+    other.use(alice)
+    qtbot.waitUntil(lambda: _active(app.controller) == alice, timeout=1000)
+    with index.open("r+b") as file:  # written in place, as an editor or `cp` does
+        file.truncate(0)
+        file.write(older)
+    qtbot.waitUntil(lambda: _active(app.controller) == bob, timeout=1000)
