@@ -283,6 +283,18 @@ def pyside6_version() -> str | None:
 # -- keyring ----------------------------------------------------------------------------
 
 
+KEYRING_TIMEOUT_HINT = (
+    "an unlock prompt may be waiting: look for a password dialog on your desktop, "
+    "unlock the keyring and run switcher doctor again; if none shows, restart the "
+    f"keyring (log out and in); {INSECURE_HINT}"
+)
+KEYRING_LOCKED_HINT = (
+    "unlock it (log in to the desktop session, or unlock the default collection in "
+    "Passwords and Keys or KeePassXC) and run switcher doctor again"
+)
+KEYRING_READBACK_HINT = f"the keyring is not working: restart it (log out and in); {INSECURE_HINT}"
+
+
 def _backend_label(backend: object) -> str:
     kind = type(backend)
     return f"{kind.__module__}.{kind.__qualname__}"
@@ -391,11 +403,7 @@ def check_keyring(timeout: float) -> Check:
             "keyring",
             "fail",
             f"{describe()} did not answer within {timeout:.0f} s",
-            hint=(
-                "an unlock prompt may be waiting: look for a password dialog on your desktop, "
-                "unlock the keyring and run switcher doctor again; if none shows, restart the "
-                f"keyring (log out and in); {INSECURE_HINT}"
-            ),
+            hint=KEYRING_TIMEOUT_HINT,
             details=chosen,
             facts=facts,
         )
@@ -404,10 +412,7 @@ def check_keyring(timeout: float) -> Check:
             "keyring",
             "fail",
             f"{describe()} is locked",
-            hint=(
-                "unlock it (log in to the desktop session, or unlock the default collection in "
-                "Passwords and Keys or KeePassXC) and run switcher doctor again"
-            ),
+            hint=KEYRING_LOCKED_HINT,
             details=chosen,
             facts=facts,
         )
@@ -416,7 +421,7 @@ def check_keyring(timeout: float) -> Check:
             "keyring",
             "fail",
             f"{describe()} stored a test item but read back something else",
-            hint=f"the keyring is not working: restart it (log out and in); {INSECURE_HINT}",
+            hint=KEYRING_READBACK_HINT,
             details=chosen,
             facts=facts,
         )
@@ -491,11 +496,7 @@ def check_secret_service(timeout: float) -> Check | None:
             "keyring",
             "fail",
             f"{label} did not answer within {timeout:.0f} s",
-            hint=(
-                "an unlock prompt may be waiting: look for a password dialog on your desktop, "
-                "unlock the keyring and run switcher doctor again; if none shows, restart the "
-                f"keyring (log out and in); {INSECURE_HINT}"
-            ),
+            hint=KEYRING_TIMEOUT_HINT,
             facts=facts,
         )
     except KeyringLockedError:
@@ -503,10 +504,7 @@ def check_secret_service(timeout: float) -> Check | None:
             "keyring",
             "fail",
             f"{label} is locked",
-            hint=(
-                "unlock it (log in to the desktop session, or unlock the default collection in "
-                "Passwords and Keys or KeePassXC) and run switcher doctor again"
-            ),
+            hint=KEYRING_LOCKED_HINT,
             facts=facts,
         )
     except SecretStoreError as error:
@@ -525,7 +523,7 @@ def check_secret_service(timeout: float) -> Check | None:
             "keyring",
             "fail",
             f"{label} stored a test item but read back something else",
-            hint=f"the keyring is not working: restart it (log out and in); {INSECURE_HINT}",
+            hint=KEYRING_READBACK_HINT,
             facts=facts,
         )
     facts["round_trip_ms"] = round(elapsed * 1000)

@@ -51,9 +51,16 @@ class Cli:
         return result
 
     def add(
-        self, email: str, *extra: str, check: bool = True, env: dict[str, str] | None = None
+        self,
+        email: str,
+        *extra: str,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+        before: tuple[str, ...] = (),
     ) -> subprocess.CompletedProcess[str]:
+        """``accounts add`` with the test password; ``before``: global options (--server …)."""
         return self(
+            *before,
             "accounts",
             "add",
             email,

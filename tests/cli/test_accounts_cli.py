@@ -151,15 +151,7 @@ def test_no_keyring_at_all_names_the_fix(cli: Cli) -> None:
 
 def test_insecure_storage_works_and_warns_every_time(cli: Cli) -> None:
     alice = unique_email("alice")
-    first = cli(
-        "--insecure-storage",
-        "accounts",
-        "add",
-        alice,
-        "--sign-up",
-        "--password-stdin",
-        stdin=PASSWORD + "\n",
-    )
+    first = cli.add(alice, "--sign-up", before=("--insecure-storage",))
     assert "plain text" in first.stderr
     second = cli("--insecure-storage", "accounts", "use", alice)
     assert "plain text" in second.stderr
@@ -234,15 +226,7 @@ def test_a_command_with_the_other_store_does_not_end_the_keyrings_accounts(cli: 
     cli.add(alice, "--sign-up")
     cli.add(bob, "--sign-up")
     carol = unique_email("carol")
-    cli(
-        "--insecure-storage",
-        "accounts",
-        "add",
-        carol,
-        "--sign-up",
-        "--password-stdin",
-        stdin=PASSWORD + "\n",
-    )
+    cli.add(carol, "--sign-up", before=("--insecure-storage",))
     listing = json.loads(cli("accounts", "list", "--json").stdout)
     statuses = {a["email"]: a["status"] for a in listing["accounts"]}
     assert statuses == {alice: "valid", bob: "valid", carol: "valid"}
@@ -283,15 +267,7 @@ def test_an_app_that_stopped_answering_does_not_stop_a_switch(
 
     alice, bob = unique_email("alice"), unique_email("bob")
     for email in (alice, bob):
-        cli(
-            "--insecure-storage",
-            "accounts",
-            "add",
-            email,
-            "--sign-up",
-            "--password-stdin",
-            stdin=PASSWORD + "\n",
-        )
+        cli.add(email, "--sign-up", before=("--insecure-storage",))
     for name in ("SWITCHER_CONFIG_DIR", "SWITCHER_DATA_DIR", "XDG_RUNTIME_DIR"):
         if name in cli.env:
             monkeypatch.setenv(name, cli.env[name])

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from tests.cli.conftest import Cli
-from tests.support.targets import PASSWORD, unique_email
+from tests.support.targets import unique_email
 
 ROUNDS = 100
 
@@ -44,15 +44,7 @@ def test_two_switches_at_once_never_hide_the_index_from_a_reader(cli: Cli, tmp_p
     alice, bob = unique_email("alice"), unique_email("bob")
     # --insecure-storage: what is tested is the index; the keyring has its own tests.
     for email in (alice, bob):
-        cli(
-            "--insecure-storage",
-            "accounts",
-            "add",
-            email,
-            "--sign-up",
-            "--password-stdin",
-            stdin=PASSWORD + "\n",
-        )
+        cli.add(email, "--sign-up", before=("--insecure-storage",))
     index = cli.root / "config" / "accounts.json"
     stop = tmp_path / "stop"
     reader = subprocess.Popen(

@@ -98,3 +98,17 @@ def wait_job(
     qtbot.waitUntil(lambda: bool(result), timeout=timeout)
     controller.finished.disconnect(record)
     return result[0]
+
+
+def add_account(qtbot: QtBot, controller: Controller, label: str) -> str:
+    """Sign a new account up through the controller (as the dialog does); its email."""
+    from tests.support.targets import PASSWORD, unique_email
+
+    email = unique_email(label)
+    ok, message = wait_job(
+        qtbot,
+        controller,
+        controller.add(email, PASSWORD, sign_up=True, name=label.title(), remember=True),
+    )
+    assert ok, message
+    return email

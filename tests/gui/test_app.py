@@ -45,8 +45,8 @@ def test_without_a_tray_the_window_is_shown_and_closing_it_quits(
         qapp.setQuitOnLastWindowClosed(before)
 
 
-def test_the_tray_app_writes_its_start_to_the_log_file(tmp_path: Path) -> None:
-    """The real ``switcher`` process (offscreen, so the accounts window is the app)."""
+def _start_app(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    """The real ``switcher`` process (offscreen: the accounts window is the app), once it runs."""
     env = dict(os.environ)  # QT_QPA_PLATFORM=offscreen and SWITCHER_LOG_DIR, from the conftests
     env["SWITCHER_CONFIG_DIR"] = str(tmp_path / "config")
     env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
@@ -58,15 +58,21 @@ def test_the_tray_app_writes_its_start_to_the_log_file(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    try:
-        deadline = time.monotonic() + 30
-        while "tray app running" not in (log_file.read_text() if log_file.exists() else ""):
-            assert app.poll() is None, "the app exited"
-            assert time.monotonic() < deadline, "no start line in the log file"
-            time.sleep(0.1)
-    finally:
-        app.kill()
-        _, stderr = app.communicate(timeout=10)
+    deadline = time.monotonic() + 30
+    while "tray app running" not in (log_file.read_text() if log_file.exists() else ""):
+        if app.poll() is not None or time.monotonic() > deadline:
+            app.kill()
+            _, stderr = app.communicate(timeout=10)
+            pytest.fail(f"the app did not start: {stderr.decode(errors='replace')}")
+        time.sleep(0.1)
+    return app, log_file
+
+
+def test_the_tray_app_writes_its_start_to_the_log_file(tmp_path: Path) -> None:
+    """The real ``switcher`` process (offscreen, so the accounts window is the app)."""
+    app, log_file = _start_app(tmp_path)
+    app.kill()
+    _, stderr = app.communicate(timeout=10)
     text = log_file.read_text()
     assert f"switcher {__version__}: tray app started" in text
     assert "tray app running on server local (no system tray: the accounts window)" in text
@@ -76,23 +82,8 @@ def test_the_tray_app_writes_its_start_to_the_log_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
 def test_sigterm_and_ctrl_c_quit_the_app_cleanly(tmp_path: Path, signal_number: int) -> None:
     """A logout sends SIGTERM; make run's terminal sends SIGINT with Ctrl+C."""
-    env = dict(os.environ)  # QT_QPA_PLATFORM=offscreen and SWITCHER_LOG_DIR, from the conftests
-    env["SWITCHER_CONFIG_DIR"] = str(tmp_path / "config")
-    env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
-    log_file = Path(env["SWITCHER_LOG_DIR"]) / LOG_FILE
-    app = subprocess.Popen(
-        [sys.executable, "-m", "switcher"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    app, log_file = _start_app(tmp_path)
     try:
-        deadline = time.monotonic() + 30
-        while "tray app running" not in (log_file.read_text() if log_file.exists() else ""):
-            assert app.poll() is None, "the app exited"
-            assert time.monotonic() < deadline, "no start line in the log file"
-            time.sleep(0.1)
         app.send_signal(signal_number)
         assert app.wait(5) == 0
     finally:

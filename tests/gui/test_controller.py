@@ -8,28 +8,17 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from switcher.gui.controller import Controller
-from tests.gui.conftest import wait_job
+from tests.gui.conftest import add_account, wait_job
 from tests.support.browser import Browser
 from tests.support.memory_keyring import MemoryKeyring
-from tests.support.targets import PASSWORD, Target, unique_email
-
-
-def _add(qtbot: QtBot, controller: Controller, label: str) -> str:
-    email = unique_email(label)
-    ok, message = wait_job(
-        qtbot,
-        controller,
-        controller.add(email, PASSWORD, sign_up=True, name=label.title(), remember=True),
-    )
-    assert ok, message
-    return email
+from tests.support.targets import Target
 
 
 def test_add_switch_and_revoke_update_the_snapshot(
     qtbot: QtBot, make_controller: Callable[..., Controller]
 ) -> None:
     controller = make_controller()
-    alice, bob = _add(qtbot, controller, "alice"), _add(qtbot, controller, "bob")
+    alice, bob = add_account(qtbot, controller, "alice"), add_account(qtbot, controller, "bob")
     assert [a.email for a in controller.snapshot.accounts] == [alice, bob]
     assert controller.snapshot.active is not None
     assert controller.snapshot.active.email == bob
@@ -60,7 +49,7 @@ def test_a_session_revoked_elsewhere_is_announced_and_the_next_becomes_active(
     qtbot: QtBot, make_controller: Callable[..., Controller], server: Target
 ) -> None:
     controller = make_controller()
-    alice, bob = _add(qtbot, controller, "alice"), _add(qtbot, controller, "bob")
+    alice, bob = add_account(qtbot, controller, "alice"), add_account(qtbot, controller, "bob")
     token = next(
         c.value
         for c in controller.service._jar(controller.service.server())[0]
@@ -90,7 +79,7 @@ def test_reading_state_costs_no_keyring_call(
     qtbot: QtBot, make_controller: Callable[..., Controller], backend: MemoryKeyring
 ) -> None:
     controller = make_controller()
-    _add(qtbot, controller, "alice")
+    add_account(qtbot, controller, "alice")
     reads = backend.reads
     for _ in range(50):
         assert controller.snapshot.accounts
@@ -106,7 +95,7 @@ def test_export_to_a_browser_profile_runs_off_the_ui_thread_and_says_so(
     from switcher.browsers import Profile
 
     controller = make_controller()
-    _add(qtbot, controller, "alice")
+    add_account(qtbot, controller, "alice")
     profile = tmp_path / "fx"
     profile.mkdir()
     notes: list[tuple[str, str]] = []

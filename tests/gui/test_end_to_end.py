@@ -79,13 +79,17 @@ def _server_says(env: dict[str, str]) -> str | None:
     return session["user"]["email"] if session else None
 
 
-def test_switching_from_the_tray_menu(
-    desktop: Desktop, keyring_daemon: SecretService, tmp_path: Path
-) -> None:
+def _private_env(desktop: Desktop, keyring_daemon: SecretService, tmp_path: Path) -> dict[str, str]:
+    """The desktop's and the keyring's environment, with switcher's files under ``tmp_path``."""
     env = {**desktop.env, **keyring_daemon.env}
     env["SWITCHER_CONFIG_DIR"] = str(tmp_path / "config")
     env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
     env["SWITCHER_LOG_DIR"] = str(tmp_path / "logs")
+    return env
+
+
+def _two_accounts(env: dict[str, str]) -> tuple[str, str]:
+    """Alice and Bob signed up with the command line; Bob, the last, is active."""
     alice, bob = unique_email("alice"), unique_email("bob")
     for email, name in ((alice, "Alice"), (bob, "Bob")):
         _cli(
@@ -99,6 +103,14 @@ def test_switching_from_the_tray_menu(
             "--password-stdin",
             stdin=PASSWORD + "\n",
         )
+    return alice, bob
+
+
+def test_switching_from_the_tray_menu(
+    desktop: Desktop, keyring_daemon: SecretService, tmp_path: Path
+) -> None:
+    env = _private_env(desktop, keyring_daemon, tmp_path)
+    alice, bob = _two_accounts(env)
     assert _active(env) == bob
 
     log = (tmp_path / "app.log").open("wb")
@@ -158,10 +170,7 @@ def test_quitting_while_a_request_hangs_exits_promptly(
     from switcher.vault import Account, Index, Server
     from tests.support.fault_server import FaultServer
 
-    env = {**desktop.env, **keyring_daemon.env}
-    env["SWITCHER_CONFIG_DIR"] = str(tmp_path / "config")
-    env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
-    env["SWITCHER_LOG_DIR"] = str(tmp_path / "logs")
+    env = _private_env(desktop, keyring_daemon, tmp_path)
     with FaultServer(None) as silent:  # accepts connections, never answers
         # An account on that server: the app's start-up refresh asks it, and waits.
         index = Index.empty()
@@ -205,23 +214,8 @@ def test_a_switch_in_either_front_end_shows_in_the_other_within_a_second(
     desktop: Desktop, keyring_daemon: SecretService, tmp_path: Path
 ) -> None:
     """The tray and the command line side by side, as people use them."""
-    env = {**desktop.env, **keyring_daemon.env}
-    env["SWITCHER_CONFIG_DIR"] = str(tmp_path / "config")
-    env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
-    env["SWITCHER_LOG_DIR"] = str(tmp_path / "logs")
-    alice, bob = unique_email("alice"), unique_email("bob")
-    for email, name in ((alice, "Alice"), (bob, "Bob")):
-        _cli(
-            env,
-            "accounts",
-            "add",
-            email,
-            "--sign-up",
-            "--name",
-            name,
-            "--password-stdin",
-            stdin=PASSWORD + "\n",
-        )
+    env = _private_env(desktop, keyring_daemon, tmp_path)
+    alice, bob = _two_accounts(env)
     app = subprocess.Popen(
         [sys.executable, "-m", "switcher"],
         env=env,

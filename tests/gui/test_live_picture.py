@@ -26,19 +26,8 @@ from switcher.gui.settings import Settings
 from switcher.gui.single_instance import InstanceServer
 from switcher.secrets import KeyringSecrets
 from switcher.vault import Account, Vault
-from tests.gui.conftest import OFFSCREEN_NOTES, wait_job
+from tests.gui.conftest import OFFSCREEN_NOTES, add_account, wait_job
 from tests.support.targets import PASSWORD, SWITCHER, Options, Servers, Target, unique_email
-
-
-def _add(qtbot: QtBot, controller: Controller, label: str) -> str:
-    email = unique_email(label)
-    ok, message = wait_job(
-        qtbot,
-        controller,
-        controller.add(email, PASSWORD, sign_up=True, name=label.title(), remember=True),
-    )
-    assert ok, message
-    return email
 
 
 def _other_process(controller: Controller) -> Accounts:
@@ -67,7 +56,10 @@ def app(qtbot: QtBot, make_controller: Callable[..., Controller]) -> Iterator[Sw
 def test_a_switch_saved_by_another_process_shows_within_a_second(
     qtbot: QtBot, app: SwitcherApp
 ) -> None:
-    alice, bob = _add(qtbot, app.controller, "alice"), _add(qtbot, app.controller, "bob")
+    alice, bob = (
+        add_account(qtbot, app.controller, "alice"),
+        add_account(qtbot, app.controller, "bob"),
+    )
     assert _active(app.controller) == bob
     other = _other_process(app.controller)
     started = time.monotonic()
@@ -88,7 +80,10 @@ def test_a_switch_saved_by_another_process_shows_within_a_second(
 def test_the_command_lines_switch_is_made_by_the_app_through_its_channel(
     qtbot: QtBot, app: SwitcherApp, tmp_path: Path
 ) -> None:
-    alice, bob = _add(qtbot, app.controller, "alice"), _add(qtbot, app.controller, "bob")
+    alice, bob = (
+        add_account(qtbot, app.controller, "alice"),
+        add_account(qtbot, app.controller, "bob"),
+    )
     name = str(tmp_path / f"{uuid.uuid4().hex[:8]}.sock")
     server = InstanceServer(name)
     server.handle("use", app.switch_for_channel)
@@ -187,7 +182,7 @@ def test_a_switch_on_another_server_is_answered_with_that_servers_account(
     qtbot: QtBot, app: SwitcherApp, other_server: Target, tmp_path: Path
 ) -> None:
     controller = app.controller
-    alice = _add(qtbot, controller, "alice")
+    alice = add_account(qtbot, controller, "alice")
     controller.service.add_server(other_server.base_url, name="other")
     bob, carol = unique_email("bob"), unique_email("carol")
     for email in (bob, carol):
@@ -221,7 +216,7 @@ def test_a_rebuilt_index_is_told_by_the_app_once(
     qtbot: QtBot, make_controller: Callable[..., Controller]
 ) -> None:
     first = make_controller()
-    alice = _add(qtbot, first, "alice")
+    alice = add_account(qtbot, first, "alice")
     config = first.service.vault.config_dir
     (config / "accounts.json").write_text("{ not an index")
     service = Accounts(Vault(config, KeyringSecrets()), timeout=10)  # the app starting
@@ -251,7 +246,7 @@ def test_online_is_said_of_each_server_on_its_own(
     from tests.support.fault_server import refused_port
 
     controller = make_controller()
-    alice = _add(qtbot, controller, "alice")
+    alice = add_account(qtbot, controller, "alice")
     with refused_port() as port:
         controller.service.add_server(f"http://127.0.0.1:{port}", name="down")
         with controller.service.vault.locked() as index:
@@ -294,7 +289,10 @@ def test_an_asker_that_gave_up_is_not_answered_and_nothing_breaks(
 def test_an_index_edited_in_place_or_restored_from_a_copy_is_shown(
     qtbot: QtBot, app: SwitcherApp
 ) -> None:
-    alice, bob = _add(qtbot, app.controller, "alice"), _add(qtbot, app.controller, "bob")
+    alice, bob = (
+        add_account(qtbot, app.controller, "alice"),
+        add_account(qtbot, app.controller, "bob"),
+    )
     index = app.controller.service.vault.config_dir / "accounts.json"
     older = index.read_bytes()  # bob active
     other = _other_process(app.controller)

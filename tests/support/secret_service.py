@@ -401,14 +401,8 @@ def running_secret_service(locked: bool = False) -> Iterator[SecretService]:
 
 
 @contextlib.contextmanager
-def hung_secret_service() -> Iterator[SecretService]:
-    """A private bus on which a process owns ``org.freedesktop.secrets`` and never answers.
-
-    keyring sees a Secret Service (the bus itself lists the name), and then
-    every call to it waits for a reply that never comes: what a keyring stuck
-    behind an unlock prompt looks like to a client.  ``env`` has the bus
-    address and a private HOME, as with ``running_secret_service()``.
-    """
+def _private_bus() -> Iterator[SecretService]:
+    """A private session bus with nothing on it yet (a HOME and runtime dir of its own)."""
     dbus_daemon = shutil.which("dbus-daemon")
     if dbus_daemon is None:
         missing(COMPONENT, f"dbus-daemon not found on PATH; {INSTALL_HINT}")
@@ -419,6 +413,22 @@ def hung_secret_service() -> Iterator[SecretService]:
     service = SecretService(base_dir=base, bus_address="", env=env)
     try:
         service._start_bus(dbus_daemon)
+        yield service
+    finally:
+        service.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def hung_secret_service() -> Iterator[SecretService]:
+    """A private bus on which a process owns ``org.freedesktop.secrets`` and never answers.
+
+    keyring sees a Secret Service (the bus itself lists the name), and then
+    every call to it waits for a reply that never comes: what a keyring stuck
+    behind an unlock prompt looks like to a client.  ``env`` has the bus
+    address and a private HOME, as with ``running_secret_service()``.
+    """
+    with _private_bus() as service:
         squatter = service._spawn(
             [sys.executable, "-c", _SQUATTER, service.bus_address, SECRETS_NAME],
             stdin=subprocess.DEVNULL,
@@ -430,9 +440,6 @@ def hung_secret_service() -> Iterator[SecretService]:
         if ready.strip() != b"owned":
             missing(COMPONENT, f"the silent service did not start:\n{_tail(service.log_file)}")
         yield service
-    finally:
-        service.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -441,20 +448,8 @@ def bus_without_secret_service() -> Iterator[SecretService]:
 
     What a desktop without any keyring daemon looks like to a client.
     """
-    dbus_daemon = shutil.which("dbus-daemon")
-    if dbus_daemon is None:
-        missing(COMPONENT, f"dbus-daemon not found on PATH; {INSTALL_HINT}")
-    base = _make_base_dir()
-    home = base / "home"
-    env = {"HOME": str(home), "XDG_RUNTIME_DIR": str(home / "run")}
-    Path(env["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, parents=True)
-    service = SecretService(base_dir=base, bus_address="", env=env)
-    try:
-        service._start_bus(dbus_daemon)
+    with _private_bus() as service:
         yield service
-    finally:
-        service.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 # Takes the name, says so, then never reads its socket again.
