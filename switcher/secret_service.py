@@ -76,7 +76,12 @@ class _Line:
 
             # One encrypted session for every item this process touches.
             session = open_session(self.connection)
-            self._collection = self._secretstorage.get_default_collection(self.connection, session)
+            collection = self._secretstorage.get_default_collection(self.connection, session)
+            # get_default_collection only hands the session to a collection it
+            # creates; without it every item read and the first write would
+            # each open a session of their own (a Diffie-Hellman exchange each).
+            collection.session = session
+            self._collection = collection
         collection = self._collection
         if collection.is_locked():
             collection.unlock(timeout=timeout)

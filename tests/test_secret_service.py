@@ -66,6 +66,44 @@ def test_a_round_trip_uses_one_connection(on_bus: SecretService, stores: Stores)
     assert [key for key in on_bus.entries() if key == (SERVICE, "u1")] == []
 
 
+def _open_sessions() -> int:
+    """How many Secret Service sessions the daemon holds, asked over a connection of our own."""
+    from jeepney import DBusAddress, new_method_call
+    from jeepney.io.blocking import open_dbus_connection
+
+    address = DBusAddress(
+        "/org/freedesktop/secrets/session",
+        bus_name="org.freedesktop.secrets",
+        interface="org.freedesktop.DBus.Introspectable",
+    )
+    with open_dbus_connection(bus="SESSION") as connection:
+        (xml,) = connection.send_and_get_reply(new_method_call(address, "Introspect")).body
+    return xml.count("<node name=")
+
+
+def test_one_encrypted_session_serves_every_read_and_write(
+    on_bus: SecretService, stores: Stores
+) -> None:
+    # Each session costs a Diffie-Hellman exchange (~12 ms in Python): a
+    # process that reads ten accounts must not open ten.
+    before = _open_sessions()
+    store = stores(10)
+    for key in ("u1", "u2", "u3"):
+        store.set(SERVICE, key, f"cookie-{key}")
+    assert [store.get(SERVICE, key) for key in ("u1", "u2", "u3")] == [
+        "cookie-u1",
+        "cookie-u2",
+        "cookie-u3",
+    ]
+    store.warm()
+    assert _open_sessions() - before == 1
+    store.close()
+    deadline = time.monotonic() + 5
+    while _open_sessions() != before and time.monotonic() < deadline:
+        time.sleep(0.05)  # the daemon drops a session when its connection goes
+    assert _open_sessions() == before
+
+
 def test_entries_are_the_ones_keyrings_own_backend_reads_and_writes(
     on_bus: SecretService, stores: Stores
 ) -> None:
