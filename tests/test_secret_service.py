@@ -78,7 +78,7 @@ def _open_sessions() -> int:
     )
     with open_dbus_connection(bus="SESSION") as connection:
         (xml,) = connection.send_and_get_reply(new_method_call(address, "Introspect")).body
-    return xml.count("<node name=")
+    return str(xml).count("<node name=")
 
 
 def test_one_encrypted_session_serves_every_read_and_write(
