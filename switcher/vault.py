@@ -28,7 +28,6 @@ from switcher.client.jar import Cookie
 from switcher.private_files import (
     FileLock,
     LockTimeoutError,
-    copy_aside,
     make_private,
     private_dir,
     replace,
@@ -318,7 +317,9 @@ class Vault:
             if not self.backup.exists():
                 # The first save has a backup too: from now on a missing index
                 # with its backup is a lost index, never mistaken for a first run.
-                copy_aside(self.path, self.backup)
+                # Its own bytes, not a link: a link would share the index's
+                # inode, and an edit in place would damage both.
+                write_atomic(self.backup, data)
         except OSError as error:
             index.generation = previous
             raise VaultError(f"cannot write {self.path}: {error.strerror}") from None

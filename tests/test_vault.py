@@ -128,6 +128,19 @@ def test_a_damaged_index_is_recovered_once_and_the_recovery_is_saved(
     assert backend.entries[(f"switcher {LOCAL_URL}", "u2")]  # still in the keyring
 
 
+def test_an_index_damaged_in_place_after_its_first_save_is_recovered(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    # An editor writing in place, or a torn write: the first save's backup must
+    # not be the index's own inode, or it is damaged with it.
+    _with_account(Vault(tmp_path, KeyringSecrets()), "u1")
+    with open(tmp_path / "accounts.json", "r+b") as index:
+        index.write(b"garbage")
+    rebuilt = Vault(tmp_path, KeyringSecrets())
+    assert _ids(rebuilt) == ["u1"]
+    assert "rebuilt from its backup" in rebuilt.notices[0]
+
+
 def test_a_corrupt_index_without_a_backup_starts_empty_and_says_so(
     tmp_path: Path, backend: MemoryKeyring
 ) -> None:
