@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.report import print_table  # noqa: E402
 from switcher.accounts import Accounts  # noqa: E402
-from switcher.cli.accounts import build_service  # noqa: E402
+from switcher.bootstrap import build_service  # noqa: E402
 from switcher.logs import LOG_FILE  # noqa: E402
 from tests.support.secret_service import bus_environment, running_secret_service  # noqa: E402
 
@@ -84,8 +84,7 @@ def _running_app(env: dict[str, str], tmp: Path) -> Iterator[None]:
 
 
 def _service(env: dict[str, str]) -> Accounts:
-    args = argparse.Namespace(insecure_storage=False)
-    return build_service(args)
+    return build_service()
 
 
 def _installed_python(tmp: Path) -> str:

@@ -45,12 +45,12 @@ def _switch_latencies(switches: int) -> list[float]:
     os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp())
     from PySide6.QtWidgets import QApplication
 
-    from switcher.cli.accounts import build_service
+    from switcher.bootstrap import build_service
     from switcher.gui.controller import Controller
     from switcher.gui.tray import Tray
 
     app = QApplication.instance() or QApplication(["bench"])
-    controller = Controller(build_service(argparse.Namespace(insecure_storage=False)))
+    controller = Controller(build_service())
     tray = Tray(controller)
     emails = [a.email for a in controller.snapshot.accounts]
     samples = []

@@ -28,7 +28,7 @@ def main() -> int:
         from PySide6.QtWidgets import QApplication
 
         from switcher.accounts import Accounts
-        from switcher.cli.accounts import _transports
+        from switcher.bootstrap import transports
         from switcher.gui.controller import Controller
         from switcher.gui.sign_in import SignInDialog
         from switcher.gui.tray import Tray
@@ -38,7 +38,7 @@ def main() -> int:
 
         app = QApplication(["switcher"])
         secrets = FileSecrets(Path(tmp) / "secrets.json", warn=lambda message: None)
-        service = Accounts(Vault(Path(tmp) / "config", secrets), transport_for=_transports())
+        service = Accounts(Vault(Path(tmp) / "config", secrets), transport_for=transports())
         people = [
             ("Alice Martin", "alice@work.example"),
             ("Alice (personal)", "alice@home.example"),

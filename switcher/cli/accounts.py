@@ -7,103 +7,30 @@ import getpass
 import json
 import logging
 import sys
-import threading
 from collections.abc import Callable
-from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from switcher.accounts import Accounts, AccountsError, TransportFactory
+from switcher import bootstrap
+from switcher.accounts import Accounts, AccountsError
+from switcher.bootstrap import ServiceUnavailableError
 from switcher.cli.errors import CliError
 from switcher.display_text import who
-from switcher.logs import REPORTED
-from switcher.paths import config_dir, insecure_secrets_path
-from switcher.secrets import FileSecrets, SecretStore, SecretStoreError, open_keyring
-from switcher.vault import LOCAL, Server, Vault, VaultError
-
-if TYPE_CHECKING:
-    from switcher.client.exchange import Exchange
+from switcher.secrets import SecretStoreError
+from switcher.vault import Server, VaultError
 
 log = logging.getLogger("switcher.cli")
 T = TypeVar("T")
 
 
-class LazySecrets:
-    """Opens the secret store on first use: listing fresh accounts needs none.
-
-    Both front-ends reach the store through here, so keyring failures are
-    logged here: which operation, and the store's one-line message (never a
-    value; ``service`` is a server URL and ``key`` a user id, neither secret).
-    """
-
-    def __init__(self, open_store: Callable[[], SecretStore]) -> None:
-        self._open = open_store
-        self._store: SecretStore | None = None
-        self._opening = threading.Lock()  # the app's lanes may ask at the same moment
-
-    @property
-    def store(self) -> SecretStore:
-        with self._opening:
-            if self._store is None:
-                self._store = self._open()  # a failure is logged by _logged, once
-                log.debug("secret store: %s", type(self._store).__name__)
-            return self._store
-
-    @property
-    def calls(self) -> int:
-        return self._store.calls if self._store is not None else 0
-
-    def _logged(self, what: str, call: Callable[[], T]) -> T:
-        try:
-            return call()
-        except SecretStoreError as error:
-            log.error("secret store failed %s: %s", what, error, extra=REPORTED)
-            raise
-
-    def get(self, service: str, key: str) -> str | None:
-        return self._logged("reading", lambda: self.store.get(service, key))
-
-    def set(self, service: str, key: str, value: str) -> None:
-        self._logged("writing", lambda: self.store.set(service, key, value))
-
-    def delete(self, service: str, key: str) -> None:
-        self._logged("deleting", lambda: self.store.delete(service, key))
-
-    def warm(self) -> None:
-        self._logged("opening", lambda: self.store.warm())
-
-
-def open_vault(args: argparse.Namespace) -> Vault:
-    if args.insecure_storage:
-        path = insecure_secrets_path()
-        secrets = LazySecrets(lambda: FileSecrets(path))
-    else:
-        secrets = LazySecrets(open_keyring)
+def build_service(args: argparse.Namespace) -> Accounts:
+    """The service (``switcher.bootstrap``), its notices told on stderr."""
     try:
-        vault = Vault(config_dir(), secrets)
-    except (VaultError, SecretStoreError) as error:
+        service = bootstrap.build_service(insecure_storage=args.insecure_storage)
+    except ServiceUnavailableError as error:
         raise CliError(str(error)) from None
-    for notice in vault.notices:
-        log.warning("%s", notice, extra=REPORTED)
+    for notice in service.vault.notices:
         print(f"switcher: {notice}", file=sys.stderr)
-    return vault
-
-
-def build_service(args: argparse.Namespace, vault: Vault | None = None) -> Accounts:
-    return Accounts(vault or open_vault(args), transport_for=_transports())
-
-
-def _transports() -> TransportFactory:
-    @cache
-    def local() -> Exchange:
-        from switcher.local_server import local_server
-
-        return local_server().exchange
-
-    def transport_for(server: Server) -> Exchange | None:
-        # The bundled server in process; every other server over the network.
-        return local() if server.name == LOCAL else None
-
-    return transport_for
+    return service
 
 
 # -- handlers --------------------------------------------------------------------

@@ -215,12 +215,8 @@ def _cannot_start(message: str) -> int:
 
 
 def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> int:
-    import argparse
+    from switcher.bootstrap import ServiceUnavailableError, build_service
 
-    from switcher.cli.accounts import build_service
-    from switcher.cli.errors import CliError
-
-    args = argparse.Namespace(insecure_storage=insecure_storage, server=None)
     if not has_display():
         log.warning("no display (DISPLAY and WAYLAND_DISPLAY are unset)", extra=REPORTED)
         print(
@@ -256,8 +252,10 @@ def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> in
         lock.release()
         return _cannot_start(f"cannot listen on the app's channel {instance.name}")
     try:
-        service = build_service(args)
-    except CliError as error:  # e.g. an index from a newer switcher, an unusable config dir
+        service = build_service(insecure_storage=insecure_storage)
+    except (
+        ServiceUnavailableError
+    ) as error:  # e.g. an index from a newer switcher, an unusable config dir
         instance.close()
         lock.release()
         return _cannot_start(str(error))
