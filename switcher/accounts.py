@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from switcher import failpoints
+from switcher.bundled import LOCAL
 from switcher.client.errors import (
     AuthError,
     ClientError,
@@ -40,7 +41,7 @@ from switcher.logs import REPORTED
 from switcher.protocol.cookies import MULTI_MARKER, decode_value
 from switcher.protocol.dates import to_iso, utc_now
 from switcher.secrets import SecretStoreError
-from switcher.vault import LOCAL, Account, Index, PendingAdd, Server, Vault, VaultError
+from switcher.vault import Account, Index, PendingAdd, Server, Vault, VaultError
 
 if TYPE_CHECKING:
     # The client (and httpx under it) loads on the first request: a listing

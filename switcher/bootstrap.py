@@ -17,10 +17,11 @@ from functools import cache
 from typing import TYPE_CHECKING, TypeVar
 
 from switcher.accounts import Accounts, TransportFactory
+from switcher.bundled import LOCAL
 from switcher.logs import REPORTED
 from switcher.paths import config_dir, insecure_secrets_path
 from switcher.secrets import FileSecrets, SecretStore, SecretStoreError, open_keyring
-from switcher.vault import LOCAL, Server, Vault, VaultError
+from switcher.vault import Server, Vault, VaultError
 
 if TYPE_CHECKING:
     from switcher.client.exchange import Exchange
@@ -99,9 +100,9 @@ def transports() -> TransportFactory:
 
     @cache
     def local() -> Exchange:
-        from switcher.local_server import local_server
+        from switcher.bundled_server import bundled_server
 
-        return local_server().exchange
+        return bundled_server().exchange
 
     def transport_for(server: Server) -> Exchange | None:
         return local() if server.name == LOCAL else None

@@ -75,9 +75,10 @@ from typing import Any, Literal
 
 from switcher import __version__
 from switcher.app_identity import is_frozen
+from switcher.bundled import LOCAL
 from switcher.display import has_display
-from switcher.paths import config_dir, data_dir, insecure_secrets_path, local_server_dir, log_dir
-from switcher.vault import LOCAL, Index, NewerIndexError, Server, parse_index
+from switcher.paths import bundled_server_dir, config_dir, data_dir, insecure_secrets_path, log_dir
+from switcher.vault import Index, NewerIndexError, Server, parse_index
 
 Status = Literal["ok", "info", "warn", "fail"]
 STATUSES: tuple[Status, ...] = ("ok", "info", "warn", "fail")
@@ -207,10 +208,10 @@ _PRELOAD = (
     "switcher.browsers.opener",
     "switcher.client.client",
     "switcher.client.errors",
-    "switcher.local_server",
+    "switcher.bundled_server",
     "switcher.secrets",
     "switcher.server",
-    "switcher.server.local",
+    "switcher.server.bundled_files",
     "switcher.server.store.sqlite",
 )
 
@@ -1038,10 +1039,10 @@ def _port_detail(server: Server) -> str:
 def check_local_server(server: Server, timeout: float) -> Check:
     """The bundled server, started in this process on its own database, as the commands do."""
     from switcher.client.errors import ClientError, ServerBusyError
-    from switcher.server.local import SecretFileError
+    from switcher.server.bundled_files import SecretFileError
 
     name = f"server:{server.name}"
-    directory = local_server_dir()
+    directory = bundled_server_dir()
     database, secret = directory / "auth.db", directory / "secret"
     facts: dict[str, Any] = {"url": server.url, "in_process": True, "latency_ms": None}
     port = (_port_detail(server),)
@@ -1054,11 +1055,11 @@ def check_local_server(server: Server, timeout: float) -> Check:
             details=port,
             facts=facts,
         )
-    from switcher.local_server import InProcessExchange, local_config
+    from switcher.bundled_server import InProcessExchange, bundled_config
     from switcher.server import AuthApp
 
     try:
-        config = local_config()
+        config = bundled_config()
     except SecretFileError as error:
         return Check(
             name,

@@ -33,7 +33,7 @@ def insecure_secrets_path() -> Path:
     return data_dir() / "insecure-secrets.json"
 
 
-def local_server_dir() -> Path:
+def bundled_server_dir() -> Path:
     """The bundled server's database and secret."""
     return data_dir() / "server"
 

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from switcher.bundled import LOCAL, LOCAL_URL
 from switcher.client.jar import Cookie
 from switcher.private_files import (
     FileLock,
@@ -38,8 +39,6 @@ from switcher.secrets import SecretStore
 log = logging.getLogger("switcher.vault")
 
 INDEX_VERSION = 1
-LOCAL = "local"
-LOCAL_URL = "http://127.0.0.1:3000"
 # Seconds to wait for the index lock. Its holders never wait on the network,
 # but may on the keyring (up to its own timeout per call, an unlock prompt).
 LOCK_TIMEOUT = 60.0

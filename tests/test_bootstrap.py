@@ -9,7 +9,7 @@ import pytest
 
 from switcher.accounts import Accounts
 from switcher.bootstrap import ServiceUnavailableError, build_service
-from switcher.vault import LOCAL
+from switcher.bundled import LOCAL
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from switcher.bundled import LOCAL
 from switcher.cli.doctor import render
 from switcher.doctor import (
     BUG_HINT,
@@ -19,7 +20,7 @@ from switcher.doctor import (
     no_tray_hint,
     read_index,
 )
-from switcher.vault import LOCAL, Index, Server
+from switcher.vault import Index, Server
 
 
 def test_a_hung_or_crashing_check_is_a_failure_in_bounded_time() -> None:

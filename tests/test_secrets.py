@@ -8,9 +8,10 @@ from pathlib import Path
 import keyring
 import pytest
 
+from switcher.bundled import LOCAL
 from switcher.client.jar import Cookie
 from switcher.secrets import KeyringSecrets, SecretStoreError
-from switcher.vault import LOCAL, Account, Vault
+from switcher.vault import Account, Vault
 from tests.support.secret_service import (
     SecretService,
     running_secret_service,

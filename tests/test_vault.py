@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from switcher.bundled import LOCAL, LOCAL_URL
 from switcher.client.jar import Cookie
 from switcher.secrets import FileSecrets, KeyringSecrets
-from switcher.vault import LOCAL, LOCAL_URL, Account, Vault, VaultError
+from switcher.vault import Account, Vault, VaultError
 from tests.support.memory_keyring import MemoryKeyring, memory_keyring
 
 

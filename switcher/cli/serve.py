@@ -11,8 +11,8 @@ from switcher.cli.errors import CliError
 
 def run(args: argparse.Namespace) -> int:
     from switcher.protocol.hosts import is_loopback
+    from switcher.server.bundled_files import SecretFileError, default_database_url, local_secret
     from switcher.server.config import RateLimit, ServerConfig
-    from switcher.server.local import SecretFileError, default_database_url, local_secret
     from switcher.server.serve import ServeOptions, default_base_url, serve
 
     if not 0 < args.port < 65536:

@@ -4,7 +4,7 @@
 ``Exchange`` moves the bytes. Over the network that is httpx
 (``switcher.client.http``), with an overall deadline and a size cap; for the
 bundled server in this process it is a direct call into its ASGI app
-(``switcher.local_server``), which needs no HTTP library at all, so a command
+(``switcher.bundled_server``), which needs no HTTP library at all, so a command
 that switches accounts on the bundled server never loads one.
 
 An exchange raises the client's own errors (``ServerTimeoutError``,

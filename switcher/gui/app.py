@@ -31,7 +31,7 @@ from switcher.gui.window import AccountsWindow
 from switcher.logs import REPORTED
 
 if TYPE_CHECKING:
-    from switcher.local_server import LocalServer
+    from switcher.bundled_server import BundledServer
 
 log = logging.getLogger("switcher.gui")
 
@@ -72,7 +72,7 @@ class SwitcherApp(QObject):
         self.index_watcher.changed.connect(self.controller.reload)
         self.auto_export = AutoExport(self.controller, self.settings)
         self.serve_local = serve_local
-        self.local_server: LocalServer | None = None
+        self.bundled_server: BundledServer | None = None
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._periodic_refresh)
         self.dialog: SignInDialog | None = None
@@ -82,10 +82,10 @@ class SwitcherApp(QObject):
             try:
                 # The process's one bundled server: the service's in-process
                 # transport is its other face, on the same store.
-                from switcher.local_server import local_server
+                from switcher.bundled_server import bundled_server
 
-                self.local_server = local_server()
-                self.local_server.serve_http()
+                self.bundled_server = bundled_server()
+                self.bundled_server.serve_http()
             except Exception:
                 # Serving for browsers is a convenience: the app and its accounts
                 # work in process without it, so a failure here must not stop it.
@@ -201,8 +201,8 @@ class SwitcherApp(QObject):
         """Leave now, even with a request in flight: the worker thread is a daemon."""
         self.timer.stop()
         self.controller.shutdown()
-        if self.local_server is not None:
-            self.local_server.stop_http()
+        if self.bundled_server is not None:
+            self.bundled_server.stop_http()
         if self.tray is not None:
             self.tray.icon.hide()
         QApplication.quit()

@@ -193,7 +193,8 @@ def test_accounts_only_the_keyring_still_holds_come_back_when_the_server_confirm
     cli: Cli, secret_service: SecretService
 ) -> None:
     """A corrupt index without a backup (or an older version's rebuild that was never saved)."""
-    from switcher.vault import LOCAL_URL, service_name
+    from switcher.bundled import LOCAL_URL
+    from switcher.vault import service_name
 
     secret_service.clear(service_name(LOCAL_URL))  # other tests' accounts of this server name
     alice, bob = unique_email("alice"), unique_email("bob")

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from switcher.bundled import LOCAL, LOCAL_URL
 from switcher.doctor import PROBE_SERVICE, PROBE_USER, STATUSES
-from switcher.vault import LOCAL, LOCAL_URL, Index, Server
+from switcher.vault import Index, Server
 from tests.cli.conftest import Cli
 from tests.support.desktop import running_desktop
 from tests.support.fault_server import FaultServer, http_response, refused_port

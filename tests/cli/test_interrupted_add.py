@@ -17,7 +17,8 @@ import time
 
 import pytest
 
-from switcher.vault import LOCAL_URL, service_name
+from switcher.bundled import LOCAL_URL
+from switcher.vault import service_name
 from tests.cli.conftest import Cli
 from tests.support.secret_service import SecretService
 from tests.support.targets import unique_email

@@ -58,9 +58,9 @@ def _active(env: dict[str, str]) -> str:
 
 def _server_says(env: dict[str, str]) -> str | None:
     """Who the bundled server (its database and secret) says the device is signed in as."""
+    from switcher.bundled import LOCAL_URL
     from switcher.server import AuthApp, ServerConfig
-    from switcher.server.local import local_secret
-    from switcher.vault import LOCAL_URL
+    from switcher.server.bundled_files import local_secret
     from tests.support.local_transport import InProcessTransport
 
     cookie = _cli(env, "cookie").strip()

@@ -1,7 +1,7 @@
 """The tray app's server half in a process of its own, without Qt.
 
 ``python -m tests.support.app_server_half`` runs what the tray app runs for
-the bundled server, ``switcher.local_server.local_server()``: the in-process
+the bundled server, ``switcher.bundled_server.bundled_server()``: the in-process
 transport and, for browsers, the HTTP server (here on a free port), on one
 store and the default local configuration (``SWITCHER_DATA_DIR``). It prints
 one JSON line ``{"port": N}``, then answers one JSON line per command read
@@ -108,9 +108,9 @@ class AppServerHalf:
 
 
 def _serve() -> int:
-    from switcher.local_server import local_server
+    from switcher.bundled_server import bundled_server
 
-    server = local_server()
+    server = bundled_server()
     if not server.serve_http(port=0) or server.http_url is None:
         print(f"cannot serve: {server.error}", file=sys.stderr)
         return 1

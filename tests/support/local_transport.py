@@ -12,7 +12,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 import httpx
 
-from switcher.local_server import InProcessExchange
+from switcher.bundled_server import InProcessExchange
 from switcher.server import AuthApp
 
 

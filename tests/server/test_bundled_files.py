@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from switcher.server.local import SecretFileError, local_secret
+from switcher.server.bundled_files import SecretFileError, local_secret
 
 
 def test_generated_once_and_kept_private(tmp_path: Path) -> None:

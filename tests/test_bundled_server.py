@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from switcher.local_server import LocalServer, local_server
+from switcher.bundled import LOCAL_URL
+from switcher.bundled_server import BundledServer, bundled_server
 from switcher.server import AuthApp, ServerConfig
-from switcher.vault import LOCAL_URL
 from tests.support.local_transport import InProcessTransport
 from tests.support.sqlite_lock import holding_write_lock
 from tests.support.targets import PASSWORD, SECRET, unique_email
@@ -62,8 +62,8 @@ def test_a_request_gives_up_at_its_read_timeout_and_none_means_no_limit(tmp_path
 
 
 def test_both_faces_of_the_local_server_serve_one_store(tmp_path: Path) -> None:
-    server = LocalServer(_config(tmp_path))
-    other = LocalServer(_config(tmp_path))  # a second app on the file: still one owner
+    server = BundledServer(_config(tmp_path))
+    other = BundledServer(_config(tmp_path))  # a second app on the file: still one owner
     try:
         assert server.serve_http(port=0)
         assert server.http_url is not None
@@ -99,13 +99,13 @@ def test_the_process_has_one_local_server_per_data_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SWITCHER_DATA_DIR", str(tmp_path / "one"))
-    first = local_server()
+    first = bundled_server()
     monkeypatch.setenv("SWITCHER_DATA_DIR", str(tmp_path / "two"))
-    second = local_server()
+    second = bundled_server()
     try:
         assert second is not first
         monkeypatch.setenv("SWITCHER_DATA_DIR", str(tmp_path / "one"))
-        assert local_server() is first
+        assert bundled_server() is first
     finally:
         first.shutdown()
         second.shutdown()

@@ -4,7 +4,7 @@ The CLI and the app talk to ``local`` this way. It shares the database and
 secret with ``switcher serve``'s defaults, so cookies made one way are valid
 the other way. ``InProcessExchange`` is the client's exchange (no HTTP
 library: a command that switches on the bundled server loads none);
-``LocalServer`` is the tray app's server half (no Qt in it): the exchange and,
+``BundledServer`` is the tray app's server half (no Qt in it): the exchange and,
 for browsers, the same app on 127.0.0.1, on ONE store, since one process must
 hold one SQLite owner per file. ``InProcessTransport`` (an httpx transport on
 the same loop) is for code that speaks httpx.
@@ -23,13 +23,13 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
+from switcher.bundled import LOCAL_URL
 from switcher.client.errors import ServerTimeoutError
 from switcher.client.exchange import Answer
 from switcher.server import AuthApp, ServerConfig
-from switcher.server.local import default_database_url, local_secret
-from switcher.vault import LOCAL_URL
+from switcher.server.bundled_files import default_database_url, local_secret
 
-log = logging.getLogger("switcher.local_server")
+log = logging.getLogger("switcher.bundled_server")
 T = TypeVar("T")
 
 # The bundled server is an account switcher's own: people keep more accounts
@@ -37,7 +37,7 @@ T = TypeVar("T")
 LOCAL_MAX_SESSIONS = 20
 
 
-def local_config() -> ServerConfig:
+def bundled_config() -> ServerConfig:
     # No rate limit in-process: the only client is this process, whose user
     # owns the database file anyway. `switcher serve` keeps its limit.
     return ServerConfig(
@@ -153,7 +153,7 @@ class InProcessExchange:
             self._loop.close()
 
 
-class LocalServer:
+class BundledServer:
     """The bundled server of this process: in-process, and on 127.0.0.1 for browsers.
 
     Both faces serve one ``AuthApp``, hence one store: the app opens it once
@@ -161,7 +161,7 @@ class LocalServer:
     """
 
     def __init__(self, config: ServerConfig | None = None) -> None:
-        self.config = config or local_config()
+        self.config = config or bundled_config()
         self.app = AuthApp(self.config)
         self.exchange = InProcessExchange(self.app)
         self.http_url: str | None = None
@@ -228,19 +228,19 @@ class LocalServer:
         self.exchange.shutdown()
 
 
-_servers: dict[ServerConfig, LocalServer] = {}
+_servers: dict[ServerConfig, BundledServer] = {}
 _servers_lock = threading.Lock()
 
 
-def local_server() -> LocalServer:
+def bundled_server() -> BundledServer:
     """This process's one bundled server (the service's transport, the app's HTTP face).
 
     Made on first use, one per local configuration: a test that points
     ``SWITCHER_DATA_DIR`` elsewhere gets the server of that directory.
     """
-    config = local_config()
+    config = bundled_config()
     with _servers_lock:
         server = _servers.get(config)
         if server is None:
-            server = _servers[config] = LocalServer(config)
+            server = _servers[config] = BundledServer(config)
         return server

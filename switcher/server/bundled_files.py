@@ -6,7 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
-from switcher.paths import local_server_dir
+from switcher.paths import bundled_server_dir
 
 
 class SecretFileError(Exception):
@@ -14,7 +14,7 @@ class SecretFileError(Exception):
 
 
 def default_database_url() -> str:
-    return f"sqlite:///{local_server_dir() / 'auth.db'}"
+    return f"sqlite:///{bundled_server_dir() / 'auth.db'}"
 
 
 def local_secret(path: Path | None = None) -> str:
@@ -22,7 +22,7 @@ def local_secret(path: Path | None = None) -> str:
 
     It is never printed: anyone holding it can forge every session cookie.
     """
-    path = path or local_server_dir() / "secret"
+    path = path or bundled_server_dir() / "secret"
     try:
         return _read(path)
     except FileNotFoundError:
