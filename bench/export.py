@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.report import print_table  # noqa: E402
-from switcher.browsers import ExportCookie, chromium, firefox  # noqa: E402
+from switcher.browsers import chromium, firefox  # noqa: E402
+from switcher.protocol.cookie import Cookie  # noqa: E402
 
 OTHER_COOKIES = 10_000
 
@@ -87,12 +88,10 @@ def main() -> int:
     args = parser.parse_args()
     expires = time.time() + 7 * 86400
     cookies = [
-        ExportCookie(
-            "better-auth.session_token", "t" * 32 + ".sig%3D", "127.0.0.1", expires=expires
-        )
+        Cookie("better-auth.session_token", "t" * 32 + ".sig%3D", "127.0.0.1", expires=expires)
     ]
     cookies += [
-        ExportCookie(
+        Cookie(
             f"better-auth.session_token_multi-{i:032d}",
             "t" * 32 + ".sig%3D",
             "127.0.0.1",

@@ -36,8 +36,9 @@ from switcher.client.errors import (
     ServerTimeoutError,
     ServerUnreachableError,
 )
-from switcher.client.jar import Cookie, CookieJar
+from switcher.client.jar import CookieJar
 from switcher.logs import REPORTED
+from switcher.protocol.cookie import Cookie
 from switcher.protocol.cookies import MULTI_MARKER, decode_value
 from switcher.protocol.dates import to_iso, utc_now
 from switcher.secrets import SecretStoreError

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from switcher.bundled import LOCAL, LOCAL_URL
-from switcher.client.jar import Cookie
 from switcher.private_files import (
     FileLock,
     LockTimeoutError,
@@ -34,6 +33,7 @@ from switcher.private_files import (
     replace,
     write_atomic,
 )
+from switcher.protocol.cookie import Cookie
 from switcher.secrets import SecretStore
 
 log = logging.getLogger("switcher.vault")

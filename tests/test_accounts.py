@@ -457,7 +457,7 @@ def test_a_new_account_whose_save_failed_is_completed_by_the_next_list(
 def test_a_refresh_refused_with_a_better_auth_error_is_one_clear_line(
     tmp_path: Path, backend: MemoryKeyring
 ) -> None:
-    from switcher.client.jar import Cookie
+    from switcher.protocol.cookie import Cookie
     from switcher.vault import Account
     from tests.support.fault_server import FaultServer, http_response
 

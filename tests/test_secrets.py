@@ -9,7 +9,7 @@ import keyring
 import pytest
 
 from switcher.bundled import LOCAL
-from switcher.client.jar import Cookie
+from switcher.protocol.cookie import Cookie
 from switcher.secrets import KeyringSecrets, SecretStoreError
 from switcher.vault import Account, Vault
 from tests.support.secret_service import (

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from switcher.bundled import LOCAL, LOCAL_URL
-from switcher.client.jar import Cookie
+from switcher.protocol.cookie import Cookie
 from switcher.secrets import FileSecrets, KeyringSecrets
 from switcher.vault import Account, Vault, VaultError
 from tests.support.memory_keyring import MemoryKeyring, memory_keyring

@@ -17,25 +17,9 @@ __all__ = [
     "CHROMIUM_ENCRYPTIONS",
     "CHROMIUM_FAMILY",
     "FIREFOX",
-    "ExportCookie",
     "ExportError",
     "Profile",
 ]
-
-
-@dataclass(frozen=True)
-class ExportCookie:
-    """One cookie as a browser signed in through the site would hold it."""
-
-    name: str
-    value: str  # exactly as the server sent it (percent-encoded where it was)
-    host: str  # "127.0.0.1", "app.example.com"; a domain cookie's domain without the dot
-    host_only: bool = True
-    path: str = "/"
-    secure: bool = False
-    http_only: bool = True
-    same_site: str | None = "Lax"  # "Lax", "Strict", "None" or None (unspecified)
-    expires: float | None = None  # Unix seconds; None: a session cookie
 
 
 @dataclass(frozen=True)

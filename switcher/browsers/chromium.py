@@ -25,7 +25,6 @@ from switcher.app_identity import in_sandbox
 from switcher.browsers import (
     CHROMIUM_ENCRYPTIONS,
     BrowserRunningError,
-    ExportCookie,
     ExportError,
     Profile,
 )
@@ -48,6 +47,7 @@ from switcher.browsers.chromium_keys import (
 )
 from switcher.browsers.safety import ensure_writable, guarded
 from switcher.paths import host_config_home
+from switcher.protocol.cookie import Cookie
 
 SUPPORTED_META_VERSION = 24
 ENCRYPTIONS = CHROMIUM_ENCRYPTIONS
@@ -357,15 +357,15 @@ def _chrome_time(unix_seconds: float) -> int:
     return int((unix_seconds + _EPOCH_DELTA) * 1_000_000)
 
 
-def _host_key(cookie: ExportCookie) -> str:
-    host = cookie.host.strip().lower()
+def _host_key(cookie: Cookie) -> str:
+    host = cookie.domain.strip().lower()
     return host if cookie.host_only else "." + host.lstrip(".")
 
 
-def _check(cookie: ExportCookie) -> None:
+def _check(cookie: Cookie) -> None:
     """Refuse what Chromium would drop on load (only the name goes into messages)."""
-    label = f"cookie {cookie.name!r} for {cookie.host}"
-    if not cookie.name or not cookie.host.strip(". "):
+    label = f"cookie {cookie.name!r} for {cookie.domain}"
+    if not cookie.name or not cookie.domain.strip(". "):
         raise ExportError(f"{label} has no name or host")
     if not cookie.path.startswith("/"):
         raise ExportError(f"{label} has a path that does not start with '/'")
@@ -380,13 +380,13 @@ def _check(cookie: ExportCookie) -> None:
 
 @dataclass(frozen=True)
 class _Row:
-    cookie: ExportCookie
+    cookie: Cookie
     host_key: str
     values: tuple[object, ...]
 
 
 def _rows(
-    cookies: Sequence[ExportCookie],
+    cookies: Sequence[Cookie],
     encode: Mapping[str, Any],
     meta_version: int,
     now: float,
@@ -397,7 +397,7 @@ def _rows(
         _check(cookie)
         if cookie.expires is not None and cookie.expires <= now:
             raise ExportError(
-                f"cookie {cookie.name!r} for {cookie.host} has already expired; sign in again"
+                f"cookie {cookie.name!r} for {cookie.domain} has already expired; sign in again"
             )
         host_key = _host_key(cookie)
         # Chromium deletes non-persistent rows at startup, so a session cookie
@@ -536,7 +536,7 @@ def _verify(
     """Re-read every written row and decrypt it as Chromium will."""
     with contextlib.closing(sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True)) as db:
         for row in rows:
-            label = f"cookie {row.cookie.name!r} for {row.cookie.host}"
+            label = f"cookie {row.cookie.name!r} for {row.cookie.domain}"
             found = db.execute(
                 "SELECT value, encrypted_value, is_persistent FROM cookies "
                 "WHERE host_key = ? AND name = ? AND path = ? AND top_frame_site_key = ''",
@@ -583,7 +583,7 @@ def _new_db_removed_on_failure(db_path: Path) -> Iterator[None]:
 
 def export(
     profile_dir: Path,
-    cookies: Sequence[ExportCookie],
+    cookies: Sequence[Cookie],
     *,
     backup_dir: Path,
     encryption: str = "auto",

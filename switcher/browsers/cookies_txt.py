@@ -6,7 +6,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from switcher.browsers import ExportCookie, ExportError
+from switcher.browsers import ExportError
+from switcher.protocol.cookie import Cookie
 
 HEADER = (
     "# Netscape HTTP Cookie File\n"
@@ -14,10 +15,10 @@ HEADER = (
 )
 
 
-def render(cookies: Sequence[ExportCookie]) -> str:
+def render(cookies: Sequence[Cookie]) -> str:
     lines = [HEADER]
     for cookie in cookies:
-        domain = cookie.host if cookie.host_only else "." + cookie.host.lstrip(".")
+        domain = cookie.domain if cookie.host_only else "." + cookie.domain.lstrip(".")
         # Whole seconds only (readers reject fractions). A session cookie is 0,
         # as curl and yt-dlp read it: curl skips a line whose field is empty.
         # (Python's MozillaCookieJar needs ignore_expires=True for those.)
@@ -36,7 +37,7 @@ def render(cookies: Sequence[ExportCookie]) -> str:
     return "".join(lines)
 
 
-def write(path: Path, cookies: Sequence[ExportCookie]) -> None:
+def write(path: Path, cookies: Sequence[Cookie]) -> None:
     """Write atomically, owner-only: the file is as good as a password."""
     text = render(cookies)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -21,9 +21,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 
-from switcher.browsers import BrowserRunningError, ExportCookie, ExportError, Profile
+from switcher.browsers import BrowserRunningError, ExportError, Profile
 from switcher.browsers.safety import ensure_writable, guarded
 from switcher.paths import host_config_home
+from switcher.protocol.cookie import Cookie
 
 COOKIES = "cookies.sqlite"
 # The highest schema verified end to end; a newer Firefox may change units again.
@@ -288,9 +289,9 @@ def _user_context_id(profile: Path, container: str) -> int:
 # --- writing ----------------------------------------------------------------------
 
 
-def _validate(cookie: ExportCookie) -> None:
+def _validate(cookie: Cookie) -> None:
     # Messages name the cookie, never its value.
-    if not cookie.name or not cookie.host:
+    if not cookie.name or not cookie.domain:
         raise ExportError("A cookie without a name or host can't be written")
     if not cookie.path.startswith("/"):
         raise ExportError(f"Cookie {cookie.name}: path must start with '/'")
@@ -330,7 +331,7 @@ def _create(db: Path) -> None:
 
 
 def _row(
-    cookie: ExportCookie, columns: set[str], version: int, origin: str, now_us: int
+    cookie: Cookie, columns: set[str], version: int, origin: str, now_us: int
 ) -> dict[str, object]:
     assert cookie.expires is not None  # _validate refused session cookies
     same_site = _SAME_SITE[cookie.same_site.lower()] if cookie.same_site is not None else None
@@ -338,7 +339,7 @@ def _row(
         "originAttributes": origin,
         "name": cookie.name,
         "value": cookie.value,
-        "host": cookie.host if cookie.host_only else "." + cookie.host.lstrip("."),
+        "host": cookie.domain if cookie.host_only else "." + cookie.domain.lstrip("."),
         "path": cookie.path,
         # The unit changed in schema 16 (Firefox 142); seconds there read as 1970.
         "expiry": int(cookie.expires * 1000) if version >= 16 else int(cookie.expires),
@@ -360,7 +361,7 @@ def _row(
     return {key: value for key, value in row.items() if key in columns}
 
 
-def _write(db: Path, cookies: Sequence[ExportCookie], origin: str) -> list[tuple[str, ...]]:
+def _write(db: Path, cookies: Sequence[Cookie], origin: str) -> list[tuple[str, ...]]:
     with _connect(db) as connection:
         try:
             version = int(connection.execute("PRAGMA user_version").fetchone()[0])
@@ -433,7 +434,7 @@ def _verify(db: Path, expected: Sequence[tuple[str, ...]]) -> None:
 
 def export(
     profile: Path,
-    cookies: Sequence[ExportCookie],
+    cookies: Sequence[Cookie],
     *,
     container: str | None = None,
     backup_dir: Path,

@@ -10,7 +10,6 @@ from switcher.accounts import AccountsError
 from switcher.browsers import CHROMIUM_FAMILY, FIREFOX, ExportError, Profile
 from switcher.browsers.cookies_txt import write as write_cookies_txt
 from switcher.browsers.opener import all_profiles, write_profile
-from switcher.browsers.source import export_cookies
 from switcher.cli.accounts import build_service
 from switcher.cli.errors import CliError
 from switcher.secrets import SecretStoreError
@@ -20,7 +19,7 @@ log = logging.getLogger("switcher.cli")
 
 
 def run_open(args: argparse.Namespace) -> int:
-    from switcher.browsers.opener import open_as
+    from switcher.browser_sessions import open_as
 
     service = build_service(args)
     try:
@@ -68,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--encryption is for the Chromium family (chromium, chrome, brave, …)")
     service = build_service(args)
     try:
-        cookies = export_cookies(service.device_cookies(args.account, args.server))
+        cookies = service.device_cookies(args.account, args.server)
     except (AccountsError, SecretStoreError, VaultError) as error:
         raise CliError(str(error)) from None
     try:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
         ServerTimeoutError,
         ServerUnreachableError,
     )
-    from switcher.client.jar import Cookie, CookieJar
+    from switcher.client.jar import CookieJar
 
 _WHERE = {
     "AuthClient": "client",
@@ -33,7 +33,6 @@ _WHERE = {
     "ServerBusyError": "errors",
     "ServerTimeoutError": "errors",
     "ServerUnreachableError": "errors",
-    "Cookie": "jar",
     "CookieJar": "jar",
 }
 
@@ -42,7 +41,6 @@ __all__ = [
     "AuthError",
     "BadResponseError",
     "ClientError",
-    "Cookie",
     "CookieJar",
     "DeviceSession",
     "ResponseTooLargeError",

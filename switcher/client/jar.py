@@ -11,36 +11,12 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
+from switcher.protocol.cookie import Cookie
 from switcher.protocol.cookies import SECURE_PREFIX
 from switcher.protocol.hosts import is_loopback
 from switcher.protocol.setcookie import SetCookie, parse_set_cookie
-
-
-@dataclass(frozen=True, slots=True)
-class Cookie:
-    name: str
-    value: str
-    domain: str  # the host it was set by, or the Domain attribute
-    host_only: bool = True
-    path: str = "/"
-    secure: bool = False
-    http_only: bool = True
-    same_site: str | None = "Lax"
-    expires: float | None = None  # Unix time; None: ends with the browser session
-
-    def expired(self, now: float) -> bool:
-        return self.expires is not None and self.expires <= now
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Cookie:
-        return cls(**{key: data[key] for key in cls.__dataclass_fields__ if key in data})
 
 
 def _is_loopback(host: str) -> bool:

@@ -110,13 +110,13 @@ class Controller(QObject):
 
     def open_in_browser(self, email: str) -> int:
         """The site in a browser as ``email``, from that account's own profile."""
-        from switcher.browsers.opener import open_as
+        from switcher.browser_sessions import open_as
 
         return self._submit(f"open:{email}", lambda s: open_as(self.service, email, server_name=s))
 
     def export_to(self, profile: Profile) -> int:
         """The active account's session into a browser profile (a notification says how it went)."""
-        from switcher.browsers.opener import export_to
+        from switcher.browser_sessions import export_to
 
         return self._submit(
             f"export:{profile.path}", lambda s: export_to(self.service, profile, server_name=s)

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from switcher import app_identity
-from switcher.browsers import BrowserRunningError, ExportCookie, ExportError, chromium
+from switcher.browsers import BrowserRunningError, ExportError, chromium
 from switcher.browsers.chromium import export, find_profiles, is_running
 from switcher.browsers.chromium_crypto import (
     V10_KEY,
@@ -29,6 +29,7 @@ from switcher.browsers.chromium_crypto import (
     encrypt_value,
 )
 from switcher.browsers.chromium_keys import keyring_password
+from switcher.protocol.cookie import Cookie
 from switcher.server import ServerConfig
 from tests.support.browser import Browser, set_cookies
 from tests.support.chromium import new_profile, run_chromium
@@ -37,8 +38,8 @@ from tests.support.switcher_server import running_switcher
 from tests.support.targets import PASSWORD, SECRET, unique_email
 
 EXPIRES = time.time() + 3600
-COOKIE = ExportCookie(
-    name="better-auth.session_token", value="tok.sig%3D", host="127.0.0.1", expires=EXPIRES
+COOKIE = Cookie(
+    name="better-auth.session_token", value="tok.sig%3D", domain="127.0.0.1", expires=EXPIRES
 )
 
 
@@ -133,12 +134,12 @@ def test_plaintext_route_fills_only_the_value_column(profile: Path, tmp_path: Pa
 
 
 def test_export_replaces_the_same_cookie_and_caps_expiry(profile: Path, tmp_path: Path) -> None:
-    domain = ExportCookie(
-        name="a", value="1", host="example.test", host_only=False, secure=True, same_site="Strict"
+    domain = Cookie(
+        name="a", value="1", domain="example.test", host_only=False, secure=True, same_site="Strict"
     )
     export(profile, [COOKIE, domain], backup_dir=tmp_path / "b", encryption="plaintext")
-    later = ExportCookie(
-        name="a", value="2", host="example.test", host_only=False, expires=time.time() + 10**9
+    later = Cookie(
+        name="a", value="2", domain="example.test", host_only=False, expires=time.time() + 10**9
     )
     export(profile, [later], backup_dir=tmp_path / "b2")
     found = {(r["host_key"], r["name"]): r for r in rows(profile / "Cookies")}
@@ -150,7 +151,7 @@ def test_export_replaces_the_same_cookie_and_caps_expiry(profile: Path, tmp_path
 
 
 def test_a_session_cookie_is_stored_persistent(profile: Path, tmp_path: Path) -> None:
-    session = ExportCookie(name="s", value="v", host="127.0.0.1", expires=None)
+    session = Cookie(name="s", value="v", domain="127.0.0.1", expires=None)
     export(profile, [session], backup_dir=tmp_path / "b")
     (row,) = rows(profile / "Cookies")
     assert (row["is_persistent"], row["has_expires"]) == (1, 1)
@@ -251,7 +252,7 @@ def test_a_failed_read_back_restores_the_files(
         raise ExportError("Read-back did not match")
 
     monkeypatch.setattr(chromium, "_verify", broken)
-    other = ExportCookie(name="other", value="x", host="127.0.0.1", expires=time.time() + 60)
+    other = Cookie(name="other", value="x", domain="127.0.0.1", expires=time.time() + 60)
     with pytest.raises(ExportError, match="Read-back"):
         export(profile, [other], backup_dir=tmp_path / "b2")
     assert snapshot(profile) == before
@@ -260,15 +261,13 @@ def test_a_failed_read_back_restores_the_files(
 @pytest.mark.parametrize(
     "bad",
     [
-        ExportCookie(name="n", value="a\x01b", host="127.0.0.1"),
-        ExportCookie(name="n", value="v", host="127.0.0.1", path="nopath"),
-        ExportCookie(name="__Secure-n", value="v", host="127.0.0.1"),
-        ExportCookie(name="n", value="v", host="127.0.0.1", expires=time.time() - 10),
+        Cookie(name="n", value="a\x01b", domain="127.0.0.1"),
+        Cookie(name="n", value="v", domain="127.0.0.1", path="nopath"),
+        Cookie(name="__Secure-n", value="v", domain="127.0.0.1"),
+        Cookie(name="n", value="v", domain="127.0.0.1", expires=time.time() - 10),
     ],
 )
-def test_rows_chromium_would_drop_are_refused(
-    profile: Path, tmp_path: Path, bad: ExportCookie
-) -> None:
+def test_rows_chromium_would_drop_are_refused(profile: Path, tmp_path: Path, bad: Cookie) -> None:
     before = snapshot(profile)
     with pytest.raises(ExportError) as info:
         export(profile, [bad], backup_dir=tmp_path / "b")
@@ -282,7 +281,7 @@ def test_a_missing_cookie_db_is_created_and_removed_on_failure(tmp_path: Path) -
     with pytest.raises(ExportError):
         export(
             profile,
-            [ExportCookie(name="n", value="v", host="h", path="x")],
+            [Cookie(name="n", value="v", domain="h", path="x")],
             backup_dir=tmp_path / "b",
         )
     assert list(profile.iterdir()) == []
@@ -338,7 +337,7 @@ class Device:
 
     def __init__(self, base_url: str) -> None:
         self.browser = Browser(base_url)
-        self.cookies: dict[str, ExportCookie] = {}
+        self.cookies: dict[str, Cookie] = {}
 
     def sign_up(self, label: str) -> str:
         """Signs a new account up; returns what the page shows for it."""
@@ -355,10 +354,10 @@ class Device:
                 continue
             assert line.max_age == 604800 and line.http_only and line.path == "/"
             assert (line.same_site or "").lower() == "lax"
-            self.cookies[line.name] = ExportCookie(
+            self.cookies[line.name] = Cookie(
                 name=line.name,
                 value=line.value,
-                host="127.0.0.1",
+                domain="127.0.0.1",
                 http_only=line.http_only,
                 secure=line.secure,
                 same_site=line.same_site,

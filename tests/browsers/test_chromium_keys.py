@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from switcher.browsers import ExportCookie, ExportError, chromium_keys
+from switcher.browsers import ExportError, chromium_keys
 from switcher.browsers.chromium import export
 from switcher.browsers.chromium_crypto import (
     V10_KEY,
@@ -30,9 +30,10 @@ from switcher.browsers.chromium_crypto import (
     encrypt_value,
 )
 from switcher.browsers.chromium_keys import dpapi_key, keychain_password, uses_app_bound_key
+from switcher.protocol.cookie import Cookie
 
-COOKIE = ExportCookie(
-    name="better-auth.session_token", value="tok.sig%3D", host="127.0.0.1", expires=None
+COOKIE = Cookie(
+    name="better-auth.session_token", value="tok.sig%3D", domain="127.0.0.1", expires=None
 )
 GCM_KEY = bytes(range(32))
 MAC_PASSWORD = b"mac-safe-storage-password"

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from switcher.browsers import ExportCookie
 from switcher.browsers.cookies_txt import render, write
+from switcher.protocol.cookie import Cookie
 from tests.support.browser import Browser
 from tests.support.components import missing
 from tests.support.targets import SWITCHER, Options, Servers, sign_up
 
-SESSION = ExportCookie("better-auth.session_token", "abc.sig%3D", "127.0.0.1", expires=None)
-DOMAIN = ExportCookie(
+SESSION = Cookie("better-auth.session_token", "abc.sig%3D", "127.0.0.1", expires=None)
+DOMAIN = Cookie(
     "pref",
     "1",
     "example.com",
@@ -60,7 +60,7 @@ def test_curl_signs_in_with_it(tmp_path: Path, servers: Servers) -> None:
         body = sign_up(browser, "curl")
         cookies = [
             # The session cookie as a browser-session cookie: curl must take it too.
-            ExportCookie(name, value, "127.0.0.1", expires=None if "_multi-" not in name else 2e9)
+            Cookie(name, value, "127.0.0.1", expires=None if "_multi-" not in name else 2e9)
             for name, value in browser.jar.items()
         ]
     finally:

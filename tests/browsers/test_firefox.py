@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from switcher import app_identity
-from switcher.browsers import BrowserRunningError, ExportCookie, ExportError, firefox, safety
+from switcher.browsers import BrowserRunningError, ExportError, firefox, safety
+from switcher.protocol.cookie import Cookie
 from switcher.server import ServerConfig
 from tests.support.browser import Browser
 from tests.support.components import missing
@@ -76,9 +77,9 @@ def snapshot(profile: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(profile.iterdir()) if p.is_file()}
 
 
-def cookie(name: str = "sid", value: str = "v1", **extra: object) -> ExportCookie:
-    fields: dict[str, object] = {"host": "127.0.0.1", "expires": time.time() + WEEK, **extra}
-    return ExportCookie(name, value, **fields)  # type: ignore[arg-type]
+def cookie(name: str = "sid", value: str = "v1", **extra: object) -> Cookie:
+    fields: dict[str, object] = {"domain": "127.0.0.1", "expires": time.time() + WEEK, **extra}
+    return Cookie(name, value, **fields)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -192,7 +193,7 @@ def test_same_site_secure_and_domain_cookies(profile: Path) -> None:
             cookie("unset", same_site=None),
             cookie("strict", same_site="Strict"),
             cookie("none", same_site="None", secure=True),
-            cookie("domain", host="example.com", host_only=False),
+            cookie("domain", domain="example.com", host_only=False),
         ],
         backup_dir=profile.parent / "backup",
     )
@@ -443,7 +444,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
         yield server
 
 
-def signed_up(served: Served, label: str) -> list[ExportCookie]:
+def signed_up(served: Served, label: str) -> list[Cookie]:
     browser = Browser(served.base_url)
     try:
         sign_up(browser, label)
@@ -453,7 +454,7 @@ def signed_up(served: Served, label: str) -> list[ExportCookie]:
     assert TOKEN in jar
     # What the server's Set-Cookie says: HttpOnly, SameSite=Lax, Path=/, Max-Age=604800.
     expires = time.time() + WEEK
-    return [ExportCookie(name, value, "127.0.0.1", expires=expires) for name, value in jar.items()]
+    return [Cookie(name, value, "127.0.0.1", expires=expires) for name, value in jar.items()]
 
 
 def wait_for_request(
@@ -468,7 +469,7 @@ def wait_for_request(
     return seen[after]
 
 
-def token(cookies: list[ExportCookie]) -> str:
+def token(cookies: list[Cookie]) -> str:
     return next(c.value for c in cookies if c.name == TOKEN)
 
 

@@ -20,7 +20,6 @@ from switcher.client import (
     AuthError,
     BadResponseError,
     ClientError,
-    Cookie,
     CookieJar,
     DeviceSession,
     ServerBusyError,
@@ -29,6 +28,7 @@ from switcher.client import (
     SignedIn,
 )
 from switcher.client.client import session_cookie_names
+from switcher.protocol.cookie import Cookie
 from tests.conftest import Serve
 from tests.support.fault_server import FaultServer, Request, http_response, refused_port
 from tests.support.targets import PASSWORD, Target, unique_email

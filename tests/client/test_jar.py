@@ -7,7 +7,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from switcher.client.jar import Cookie, CookieJar
+from switcher.client.jar import CookieJar
+from switcher.protocol.cookie import Cookie
 
 NOW = 1_800_000_000.0
 API = "http://example.com/api/auth/sign-in/email"

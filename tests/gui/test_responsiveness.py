@@ -9,9 +9,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
-from switcher.client.jar import Cookie
 from switcher.gui.controller import Controller
 from switcher.gui.tray import Tray
+from switcher.protocol.cookie import Cookie
 from switcher.vault import Account
 from tests.support.fault_server import FaultServer
 
