@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from switcher.gui.controller import Controller
-from switcher.server.validation import is_email
+from switcher.protocol.email import is_email
 
 MIN_PASSWORD = 8
 

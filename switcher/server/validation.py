@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from switcher.protocol.email import is_email
 from switcher.protocol.errors import ErrorCode
 from switcher.server.errors import APIError
 from switcher.server.passwords import well_formed
 
-# zod 4's email pattern, which both sign-up's schema and sign-in's route use.
-_EMAIL = re.compile(
-    r"^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}\Z"
-)
-
 _MISSING = object()
-
-
-def is_email(text: str) -> bool:
-    return bool(_EMAIL.match(text))
 
 
 def js_type(value: Any) -> str:

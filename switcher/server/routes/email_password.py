@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from switcher.protocol.dates import to_iso, utc_now
+from switcher.protocol.email import is_email
 from switcher.protocol.errors import ErrorCode
 from switcher.server import passwords
 from switcher.server.context import Context
@@ -16,7 +17,7 @@ from switcher.server.errors import APIError
 from switcher.server.ids import generate_id
 from switcher.server.rows import Account, Session, SessionWithUser, User
 from switcher.server.store import EmailTakenError, UnstorableValueError
-from switcher.server.validation import SIGN_IN, SIGN_UP, is_email
+from switcher.server.validation import SIGN_IN, SIGN_UP
 
 # Unknown emails cost a full scrypt verify against this stored-format hash,
 # so the answer's timing does not reveal which emails have accounts. It is a
