@@ -469,7 +469,10 @@ def check_secret_service(timeout: float) -> Check | None:
     )
 
     try:
-        from switcher.secret_service import SecretServiceSecrets, SecretServiceUnavailableError
+        from switcher.secrets.secret_service import (
+            SecretServiceSecrets,
+            SecretServiceUnavailableError,
+        )
     except ImportError:
         return None
     facts: dict[str, Any] = {

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from switcher.secret_service import SecretServiceSecrets, SecretServiceUnavailableError
 from switcher.secrets import SecretStoreError
+from switcher.secrets.secret_service import SecretServiceSecrets, SecretServiceUnavailableError
 from tests.support.secret_service import (
     SecretService,
     bus_environment,

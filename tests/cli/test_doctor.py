@@ -95,7 +95,7 @@ def test_a_healthy_machine_passes_and_never_prints_a_secret(
     keyring = check(report, "keyring")
     assert keyring["status"] == "ok", keyring
     # The store switcher itself uses on Linux: the Secret Service, spoken directly.
-    assert keyring["facts"]["backend"] == "switcher.secret_service.SecretServiceSecrets"
+    assert keyring["facts"]["backend"] == "switcher.secrets.secret_service.SecretServiceSecrets"
     assert keyring["facts"]["round_trip_ms"] is not None
     assert "Secret Service" in keyring["summary"]
     local = check(report, f"server:{LOCAL}")
@@ -172,7 +172,7 @@ def test_a_keyring_that_never_answers_costs_its_timeout_not_a_hang(cli: Cli) -> 
     keyring = check(report, "keyring")
     assert keyring["status"] == "fail", keyring
     assert "did not answer within 10 s" in keyring["summary"]
-    assert keyring["facts"]["backend"] == "switcher.secret_service.SecretServiceSecrets"
+    assert keyring["facts"]["backend"] == "switcher.secrets.secret_service.SecretServiceSecrets"
     assert "unlock prompt may be waiting" in keyring["hint"]
     # KEYRING_TIMEOUT (10 s), while the other checks ran alongside.
     assert took < 18, took

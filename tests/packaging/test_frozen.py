@@ -164,7 +164,7 @@ def test_the_tray_app_starts_under_xvfb(
         # keyring's backend, an entry point, where keyring is chosen) and asks
         # Qt about the tray in a child process of the bundle itself.
         for chosen, backend in (
-            ({}, "switcher.secret_service.SecretServiceSecrets"),
+            ({}, "switcher.secrets.secret_service.SecretServiceSecrets"),
             (
                 {"PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"},
                 "keyring.backends.SecretService.Keyring",

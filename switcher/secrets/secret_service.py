@@ -15,7 +15,7 @@ keyring, or by this class is the same entry, whichever reads it.
 
 Where the person chose a keyring backend (``PYTHON_KEYRING_BACKEND`` or a
 ``keyringrc.cfg``), on macOS and Windows, or when no Secret Service answers,
-``open_keyring()`` in ``switcher.secrets`` uses keyring instead.
+``switcher.secrets.open_keyring()`` uses keyring instead.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from switcher.secrets import (
+from switcher.secrets.store import (
     NO_KEYRING_HINT,
     KeyringLockedError,
     KeyringTimeoutError,

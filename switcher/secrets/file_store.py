@@ -1,0 +1,65 @@
+"""``--insecure-storage``: session cookies in an owner-only file, by explicit request only."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from switcher.secrets.store import SecretStoreError
+
+
+class FileSecrets:
+    """``--insecure-storage``: a JSON file readable by its owner only, with a warning each use."""
+
+    def __init__(self, path: Path, warn: Callable[[str], None] | None = None) -> None:
+        self.path = path
+        self.calls = 0
+        (warn or _stderr)(
+            f"warning: session cookies are stored in plain text in {path} "
+            "(--insecure-storage); anyone who can read that file can use your accounts"
+        )
+
+    def _load(self) -> dict[str, dict[str, str]]:
+        try:
+            data = json.loads(self.path.read_text())
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as error:
+            raise SecretStoreError(f"cannot read {self.path}: {error}") from None
+        return data if isinstance(data, dict) else {}
+
+    def _save(self, data: dict[str, dict[str, str]]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temp = self.path.with_name(self.path.name + ".tmp")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(data, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, self.path)
+
+    def warm(self) -> None:
+        """A file needs nothing opened ahead."""
+
+    def get(self, service: str, key: str) -> str | None:
+        self.calls += 1
+        return self._load().get(service, {}).get(key)
+
+    def set(self, service: str, key: str, value: str) -> None:
+        self.calls += 1
+        data = self._load()
+        data.setdefault(service, {})[key] = value
+        self._save(data)
+
+    def delete(self, service: str, key: str) -> None:
+        self.calls += 1
+        data = self._load()
+        if data.get(service, {}).pop(key, None) is not None:
+            self._save(data)
+
+
+def _stderr(message: str) -> None:
+    print(f"switcher: {message}", file=sys.stderr)
