@@ -50,6 +50,7 @@ peer: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check switcher resources tests bench docs packaging
 	$(BIN)/ruff format --check switcher resources tests bench docs packaging
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

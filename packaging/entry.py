@@ -3,7 +3,7 @@
 import multiprocessing
 import sys
 
-from switcher.cli import main
+from switcher.main import main
 
 if __name__ == "__main__":
     # `switcher serve --workers N` starts its workers by re-running this

@@ -2,6 +2,6 @@ from __future__ import annotations
 
 import sys
 
-from switcher.cli import main
+from switcher.main import main
 
 sys.exit(main())

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from switcher import __version__
-from switcher.cli import main
+from switcher.main import main
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

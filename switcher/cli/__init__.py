@@ -7,9 +7,7 @@ import importlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
 
-from switcher import __version__
 from switcher.cli.errors import CliError
 from switcher.cli.parser import build_parser
 
@@ -17,50 +15,11 @@ log = logging.getLogger("switcher.cli")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
-__all__ = ["CliError", "build_parser", "main"]
+__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "CliError", "build_parser", "run_command"]
 
 
-def _run_tray(args: argparse.Namespace) -> int:
-    try:
-        from switcher.gui.app import run
-    except ImportError as error:
-        print(
-            f"switcher: the tray app needs PySide6 ({error}); "
-            "pip install PySide6-Essentials, or use the commands (switcher --help)",
-            file=sys.stderr,
-        )
-        return EXIT_ERROR
-    return run(insecure_storage=args.insecure_storage)
-
-
-def _what(args: argparse.Namespace) -> str:
-    """The command, for the log: its name only (arguments may hold a secret, e.g. --secret)."""
-    if args.command is None:
-        return "tray app"
-    action = getattr(args, "action", None)
-    return f"{args.command} {action}" if action else str(args.command)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    from switcher.logs import setup_logging
-
-    setup_logging(
-        verbose=args.verbose,
-        # switcher serve's terminal is its operator's log: bugs show there in full.
-        terminal_tracebacks=args.command == "serve",
-    )
-    what = _what(args)
-    log.info("switcher %s: %s started", __version__, what)
-    code = _dispatch(args)
-    log.info("switcher %s: %s exited with status %d", __version__, what, code)
-    return code
-
-
-def _dispatch(args: argparse.Namespace) -> int:
-    if args.command is None:
-        return _run_tray(args)
+def run_command(args: argparse.Namespace) -> int:
+    """Run the command ``args`` name (parsed by ``build_parser``); its exit status."""
     module, _, name = args.handler.partition(":")
     try:
         handler = getattr(importlib.import_module(module), name)
