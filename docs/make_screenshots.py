@@ -37,7 +37,7 @@ def main() -> int:
         from switcher.vault import Vault
 
         app = QApplication(["switcher"])
-        secrets = FileSecrets(Path(tmp) / "secrets.json", warn=lambda message: None)
+        secrets = FileSecrets(Path(tmp) / "secrets.json")
         service = Accounts(Vault(Path(tmp) / "config", secrets), transport_for=transports())
         people = [
             ("Alice Martin", "alice@work.example"),

@@ -65,6 +65,10 @@ class AccountsError(Exception):
     """A failure to show as one line."""
 
 
+class NoStoredSessionError(AccountsError):
+    """The secret store has no session for the account (another store may have it)."""
+
+
 class EventKind(Enum):
     ADDED = "added"
     REMOVED = "removed"
@@ -147,9 +151,14 @@ class Accounts:
                 raise AccountsError(f"a server named {chosen!r} already exists")
             if any(s.url == base for s in index.servers.values()):
                 raise AccountsError(f"{base} is already configured")
-            index.servers[chosen] = Server(chosen, base, ca_bundle=ca_bundle)
+            server = index.servers[chosen] = Server(chosen, base, ca_bundle=ca_bundle)
+            if self.vault.directory(server):
+                # The keyring still lists accounts of this URL (an index rebuilt
+                # from scratch lost the server): the next list or app start
+                # adopts those the server still honours.
+                index.needs_reconcile = True
             log.info("added server %s (%s)", chosen, base)
-            return index.servers[chosen]
+            return server
 
     def remove_server(self, name: str) -> None:
         if name == LOCAL:
@@ -265,6 +274,7 @@ class Accounts:
             pid=os.getpid(),
             host=socket.gethostname(),
             started_at=time.time(),
+            sign_up=sign_up,
         )
         with self.vault.locked() as index:
             _same_server(index, prepared)
@@ -382,8 +392,10 @@ class Accounts:
             self.vault.store_cookies(server, account, cookies)
             keeping.stored = True
             failpoints.reach("add.stored")
+            # Also for an account signing in again: a session that ended took
+            # it off the keyring's list, which rebuilds a lost index.
+            self.vault.add_to_directory(server, result.user_id)
             if existing is None:
-                self.vault.add_to_directory(server, result.user_id)
                 failpoints.reach("add.listed")
                 server.accounts.append(account)
             previous = server.active
@@ -528,20 +540,25 @@ class Accounts:
         cookies = self.vault.cookies(prepared, account)
         token = token_of(cookies)
         if token is None:
-            raise AccountsError(f"no stored session for {account.email}; sign in again")
+            raise NoStoredSessionError(f"no stored session for {account.email}; sign in again")
         # set-active needs only this account's own cookie: one secret read,
         # not one per account, for a process that starts just to switch.
         with self._client(prepared, CookieJar(cookies)) as client:
             try:
                 session = client.set_active(token)
             except AuthError as error:
-                if error.code == "INVALID_SESSION_TOKEN":
-                    log.info("%s's session on %s has ended", account.email, prepared.name)
-                    self._mark_ended(prepared, account)
-                    raise AccountsError(
-                        f"{account.email}'s session has ended (revoked or expired); sign in again"
-                    ) from None
-                raise AccountsError(error.message) from None
+                if error.code != "INVALID_SESSION_TOKEN":
+                    raise AccountsError(error.message) from None
+                session = None
+        if session is None:
+            log.info("%s's session on %s has ended", account.email, prepared.name)
+            message = f"{account.email}'s session has ended (revoked or expired); sign in again"
+            if self._mark_ended(prepared, account):
+                # It was the active one: like a refresh that finds it ended,
+                # make the next account whose session stands active.
+                now = self._activate_next(prepared.name)
+                message += f"; active now: {now.email}" if now else "; no account is signed in"
+            raise AccountsError(message)
         with self.vault.locked() as index:
             server = _same_server(index, prepared)
             current = server.account(account.user_id)
@@ -559,13 +576,35 @@ class Accounts:
             self._emit(Event(EventKind.ACTIVE_CHANGED, prepared.name, current))
         return current
 
-    def _mark_ended(self, prepared: Server, account: Account) -> None:
+    def _mark_ended(self, prepared: Server, account: Account) -> bool:
+        """Mark the session ended; True when it was the active account (now none is)."""
         with self.vault.locked() as index:
             server = _same_server(index, prepared)
             current = server.account(account.user_id)
-            if current is not None and current.cookie_stamp == account.cookie_stamp:
-                current.status = "revoked"
-                self.vault.forget_cookies(server, [current.user_id])
+            if current is None or current.cookie_stamp != account.cookie_stamp:
+                return False  # signed in again meanwhile: that session is another
+            current.status = "revoked"
+            self.vault.forget_cookies(server, [current.user_id])
+            if server.active != current.user_id:
+                return False
+            server.active = None
+            return True
+
+    def _activate_next(self, server_name: str) -> Account | None:
+        """After the active session ended: the first account still signed in becomes active."""
+        prepared = self._prepare(server_name)
+        events: list[Event] = []
+        if any(a.status == "valid" for a in prepared.accounts):
+            jar, _ = self._jar(prepared)
+            try:
+                with self._client(prepared, jar) as client:
+                    events = self._switch_to_next(prepared, client)
+            except (AccountsError, AuthError) as error:
+                log.info("could not choose the next account on %s: %s", prepared.name, error)
+        for event in events:
+            self._emit(event)
+        server = self.server(server_name)
+        return server.account(server.active) if server.active else None
 
     def revoke(self, email: str, server_name: str | None = None) -> None:
         """End an account's session on the server and forget it here."""
@@ -617,7 +656,11 @@ class Accounts:
             raise AccountsError(error.message) from None
 
     def sign_out(self, server_name: str | None = None) -> int:
-        """Sign every account of this device out of the server; returns how many."""
+        """Sign every account of this device out of the server and forget them all.
+
+        Returns how many sessions were signed out: accounts whose session had
+        already ended are forgotten too, but not counted.
+        """
         prepared = self._prepare(server_name)
         if any(a.status == "valid" for a in prepared.accounts):
             jar, _ = self._jar(prepared)
@@ -635,16 +678,17 @@ class Accounts:
             server.accounts = [a for a in server.accounts if a not in gone]
             if server.account(server.active or "") is None:
                 server.active = None
+        signed_out = sum(1 for a in gone if a.status == "valid")
         log.info(
             "signed out %d account%s on %s (%s)",
-            len(gone),
-            "" if len(gone) == 1 else "s",
+            signed_out,
+            "" if signed_out == 1 else "s",
             prepared.name,
             prepared.url,
         )
         for account in gone:
             self._emit(Event(EventKind.REMOVED, prepared.name, account))
-        return len(gone)
+        return signed_out
 
     # -- reconciliation -----------------------------------------------------------
     def reconcile(self, server_name: str | None = None, *, everything: bool = False) -> list[str]:
@@ -734,8 +778,14 @@ class Accounts:
                     server.accounts.append(account)
                     if server.active is None:
                         server.active = user_id
-                    what = "an interrupted sign-in" if user_id in named else "a stored session"
-                    notices.append(f"{found.email}: {what} on {server.name} was completed")
+                    if user_id in named:
+                        notices.append(
+                            f"{found.email}: an interrupted sign-in on {server.name} was completed"
+                        )
+                    else:
+                        notices.append(
+                            f"{found.email}: a stored session on {server.name} was restored"
+                        )
                 elif user_id in named:
                     dropped.append(user_id)  # ours, and the server no longer honours it
             if dropped:
@@ -747,10 +797,14 @@ class Accounts:
                         continue  # it had been saved: the process died after that
                     if marker.user_id not in dropped:
                         continue  # adopted above, and said so
-                notices.append(
-                    f"{marker.email}: a sign-in on {server.name} was interrupted before it "
+                what = "sign-up" if marker.sign_up else "sign-in"
+                notice = (
+                    f"{marker.email}: a {what} on {server.name} was interrupted before it "
                     "was saved; if the server had answered, that session ends on its own"
                 )
+                if marker.sign_up:
+                    notice += " and the account may exist: add it without --sign-up"
+                notices.append(notice)
         for notice in notices:
             log.info("%s", notice)  # the front-end shows it to the person, once
         return notices
@@ -790,8 +844,15 @@ class Accounts:
         active = server.account(server.active) if server.active else None
         if active is None:
             raise AccountsError(f"no active account on {server.name}")
+        if active.status != "valid":
+            raise AccountsError(
+                f"{active.email}'s session {_ENDED.get(active.status, 'has ended')}; sign in again"
+            )
+        own = self.vault.cookies(server, active)
+        if token_of(own) is None:
+            raise NoStoredSessionError(f"no stored session for {active.email}; sign in again")
         jar, _ = self._jar(server)
-        names = {c.name for c in self.vault.cookies(server, active)}
+        names = {c.name for c in own}
         session = [c for c in jar if c.name.endswith(".session_token")]
         return session + [c for c in jar if c.name in names]
 

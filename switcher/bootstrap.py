@@ -21,6 +21,7 @@ from switcher.bundled import LOCAL
 from switcher.logs import REPORTED
 from switcher.paths import config_dir, insecure_secrets_path
 from switcher.secrets import FileSecrets, SecretStore, SecretStoreError, open_keyring
+from switcher.secrets.file_store import plain_text_warning
 from switcher.vault import Server, Vault, VaultError
 
 if TYPE_CHECKING:
@@ -81,17 +82,17 @@ class LazySecrets:
 
 def open_vault(*, insecure_storage: bool = False) -> Vault:
     """The index and the secret store behind it; notices are logged and kept on the vault."""
-    if insecure_storage:
-        path = insecure_secrets_path()
-        secrets = LazySecrets(lambda: FileSecrets(path))
-    else:
-        secrets = LazySecrets(open_keyring)
+    path = insecure_secrets_path()
+    secrets = LazySecrets(lambda: FileSecrets(path) if insecure_storage else open_keyring())
     try:
         vault = Vault(config_dir(), secrets)
     except (VaultError, SecretStoreError) as error:
         raise ServiceUnavailableError(str(error)) from None
     for notice in vault.notices:
         log.warning("%s", notice, extra=REPORTED)
+    if insecure_storage:
+        # Every time, also when this command needs no secret: the choice stands.
+        vault.notices.append(plain_text_warning(path))
     return vault
 
 

@@ -24,8 +24,20 @@ _REPLACE_RETRY_S = 2.0  # Windows refuses to replace a file another process has 
 
 
 def private_dir(path: Path) -> None:
-    """Create ``path`` and its parents; make ``path`` itself owner-only (0700)."""
-    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    """Create ``path`` owner-only (0700), and any parent it must create too.
+
+    ``mkdir(parents=True, mode=...)`` gives the mode to the last directory
+    only: a first run would leave ``~/.local/share/switcher`` 0755 above the
+    0700 ``server`` in it. Parents that exist already are left as they are.
+    """
+    missing = []
+    at = path
+    while not at.exists() and at.parent != at:
+        missing.append(at)
+        at = at.parent
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            directory.mkdir(mode=PRIVATE_DIR)
     if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
         os.chmod(path, PRIVATE_DIR)
 

@@ -43,6 +43,8 @@ INDEX_VERSION = 1
 # but may on the keyring (up to its own timeout per call, an unlock prompt).
 LOCK_TIMEOUT = 60.0
 _DIRECTORY_KEY = "__accounts__"  # per server: the user ids it holds, for rebuilding
+CORRUPT_PREFIX = "accounts.json.corrupt-"  # damaged copies moved aside, newest last by name
+KEEP_CORRUPT_COPIES = 5
 
 
 class VaultError(Exception):
@@ -97,6 +99,7 @@ class PendingAdd:
     host: str
     started_at: float
     user_id: str | None = None  # known once the server answered, saved before any keyring write
+    sign_up: bool = False  # a new account: it may exist on the server even if unsaved here
 
     def is_abandoned(self, now: float, grace: float) -> bool:
         """Its process is gone (same host), or it is older than any sign-in can take."""
@@ -168,6 +171,7 @@ class Index:
                 host=str(p["host"]),
                 started_at=float(p["started_at"]),
                 user_id=p.get("user_id"),
+                sign_up=bool(p.get("sign_up", False)),
             )
             for p in data.get("pending", [])
         ]
@@ -341,7 +345,10 @@ class Vault:
         if isinstance(state, _Missing) and not self.backup.exists():
             return Index.empty()
         if isinstance(state, _Corrupt):
-            aside = self.path.with_name(f"accounts.json.corrupt-{int(time.time())}")
+            # A new name each time (a second damage within a second must not
+            # overwrite the first copy); the oldest beyond a few are let go.
+            stamp = time.strftime("%Y%m%d-%H%M%S") + f".{time.time_ns() % 10**9:09d}"
+            aside = self.path.with_name(f"{CORRUPT_PREFIX}{stamp}")
             try:
                 replace(self.path, aside)
                 make_private(aside)
@@ -349,6 +356,7 @@ class Vault:
                 raise VaultError(
                     f"{self.path} is corrupt and cannot be moved aside: {error.strerror}"
                 ) from None
+            self._prune_corrupt_copies()
             what = f"was corrupt; it was moved to {aside.name}"
         else:
             what = "was missing"
@@ -357,19 +365,28 @@ class Vault:
         except (OSError, NewerIndexError):
             saved = None
         index = saved if saved is not None else Index.empty()
-        source = "its backup" if saved is not None else "scratch"
+        if saved is not None:
+            source = "its backup (the last change before that may be missing)"
+        else:
+            source = "scratch (add your other servers again with switcher server add URL)"
         # Accounts the keyring still holds but the backup lacks are not put back
         # blindly (another switcher profile may share the keyring): the next
         # `accounts list` or app start adopts those the server still honours.
         index.needs_reconcile = True
         notice = (
-            f"the account index {self.path} {what}; it was rebuilt from {source}, and "
+            f"the account index {self.path} {what}; it was rebuilt from {source}; "
             "accounts the keyring still holds come back once their server confirms them"
         )
         self._save(index)
         self.notices.append(notice)
         log.info("%s", notice)  # the front-end shows it to the person, once
         return index
+
+    def _prune_corrupt_copies(self) -> None:
+        copies = sorted(self.path.parent.glob(CORRUPT_PREFIX + "*"))
+        for old in copies[:-KEEP_CORRUPT_COPIES]:
+            with contextlib.suppress(OSError):
+                old.unlink()
 
     # -- secrets ----------------------------------------------------------------
     def cookies(self, server: Server, account: Account) -> list[Cookie]:

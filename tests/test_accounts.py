@@ -180,6 +180,53 @@ def test_use_of_a_session_that_ended_unnoticed_says_so(harness: Harness) -> None
     assert harness.server.find(alice).status == "revoked"  # type: ignore[union-attr]
 
 
+def test_switching_to_an_active_account_that_ended_makes_the_next_one_active(
+    harness: Harness,
+) -> None:
+    alice, bob = harness.add("alice"), harness.add("bob")
+    harness.revoke_elsewhere(bob)  # bob is the active one
+    harness.events.clear()
+    with pytest.raises(AccountsError, match=f"has ended.*active now: {alice}"):
+        harness.service.use(bob)
+    assert harness.server.find(bob).status == "revoked"  # type: ignore[union-attr]
+    assert harness.active_email() == alice
+    assert harness.server_side_active() == alice
+    assert EventKind.ACTIVE_CHANGED in [e.kind for e in harness.events]
+    assert token_of(harness.service.active_cookies()) == harness.token(alice)
+
+
+def test_the_active_cookies_of_an_ended_session_are_an_error_not_nothing(
+    harness: Harness,
+) -> None:
+    # `switcher cookie` feeds scripts (curl -H "Cookie: $(switcher cookie)"):
+    # an empty answer would silently make them anonymous.
+    harness.add("alice")
+    only = harness.add("bob")
+    harness.revoke_elsewhere(only)
+    harness.revoke_elsewhere(harness.emails()[0])
+    with pytest.raises(AccountsError, match="has ended"):
+        harness.service.use(only)
+    assert harness.active_email() is None
+    with pytest.raises(AccountsError, match="no active account"):
+        harness.service.active_cookies()
+
+
+def test_an_account_signed_in_again_after_it_ended_is_in_the_keyrings_list(
+    harness: Harness,
+) -> None:
+    # The keyring's list of a server's accounts is what rebuilds a lost index.
+    alice = harness.add("alice")
+    harness.revoke_elsewhere(alice)
+    harness.service.refresh()
+    server = harness.server
+    assert server.find(alice).status == "revoked"  # type: ignore[union-attr]
+    assert harness.service.vault.directory(server) == []
+    harness.service.add(alice, PASSWORD)
+    account = harness.server.find(alice)
+    assert account is not None and account.status == "valid"
+    assert harness.service.vault.directory(harness.server) == [account.user_id]
+
+
 def test_signing_in_the_same_user_again_keeps_one_account(harness: Harness) -> None:
     alice = harness.add("alice")
     old = harness.token(alice)
@@ -201,6 +248,17 @@ def test_sign_out_ends_every_session_of_the_device(harness: Harness) -> None:
         assert browser.get("/multi-session/list-device-sessions").json() == []
     finally:
         browser.close()
+
+
+def test_sign_out_counts_the_sessions_it_ended_not_those_already_gone(
+    harness: Harness,
+) -> None:
+    harness.add("alice")
+    bob = harness.add("bob")
+    harness.revoke_elsewhere(bob)
+    harness.service.refresh()
+    assert harness.service.sign_out() == 1
+    assert harness.emails() == []  # the ended one is forgotten as well
 
 
 def test_a_wrong_password_changes_nothing(harness: Harness, backend: MemoryKeyring) -> None:
@@ -384,13 +442,32 @@ def test_sessions_the_keyring_holds_but_the_index_lost_are_adopted_at_start(
     notices = harness.service.reconcile(everything=True)
     # bob's session still stands: adopted. alice's ended: left alone (the entry may
     # belong to another switcher profile on the same keyring), never adopted.
-    assert notices == [f"{bob}: a stored session on t was completed"]
+    assert notices == [f"{bob}: a stored session on t was restored"]
     assert harness.emails() == [bob]
     assert harness.active_email() == bob
     assert harness.server_side_active() == bob
     service = f"switcher {harness.target.base_url}"
     assert sum(1 for (s, user) in backend.entries if s == service and user != "__accounts__") == 2
     assert harness.service.reconcile(everything=True) == []  # said once
+
+
+def test_a_server_lost_with_the_index_brings_its_accounts_back_when_added_again(
+    harness: Harness,
+) -> None:
+    alice, bob = harness.add("alice"), harness.add("bob")
+    for name in ("accounts.json", "accounts.json.bak"):
+        (harness.config / name).unlink()
+    (harness.config / "accounts.json").write_text("{damaged")
+    service = harness.open()
+    assert "add your other servers again" in service.vault.notices[0]
+    assert "t" not in service.vault.index.servers  # only the bundled server is known
+    service.reconcile(everything=True)  # what the first list does
+    service.add_server(harness.target.base_url, name="t")
+    notices = service.reconcile("t")  # the next `accounts list`: no app start needed
+    assert sorted(notices) == sorted(
+        f"{email}: a stored session on t was restored" for email in (alice, bob)
+    )
+    assert sorted(a.email for a in service.server("t").accounts) == sorted([alice, bob])
 
 
 def _disk_full_after(monkeypatch: pytest.MonkeyPatch, good: int) -> list[bytes]:

@@ -15,7 +15,7 @@ import pytest
 from switcher.bundled import LOCAL, LOCAL_URL
 from switcher.protocol.cookie import Cookie
 from switcher.secrets import FileSecrets, KeyringSecrets
-from switcher.vault import Account, Vault, VaultError
+from switcher.vault import KEEP_CORRUPT_COPIES, Account, Vault, VaultError
 from tests.support.memory_keyring import MemoryKeyring, memory_keyring
 
 
@@ -155,6 +155,19 @@ def test_a_corrupt_index_without_a_backup_starts_empty_and_says_so(
     assert "once their server confirms them" in rebuilt.notices[0]
 
 
+def test_each_damaged_copy_is_kept_under_its_own_name_and_only_the_newest_few(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    _with_account(Vault(tmp_path, KeyringSecrets()), "u1")
+    for round_ in range(KEEP_CORRUPT_COPIES + 2):  # within a second or two
+        (tmp_path / "accounts.json").write_text(f"damage {round_}")
+        assert _ids(Vault(tmp_path, KeyringSecrets())) == ["u1"]
+    copies = sorted(tmp_path.glob("accounts.json.corrupt-*"))
+    assert [c.read_text() for c in copies] == [
+        f"damage {r}" for r in range(2, KEEP_CORRUPT_COPIES + 2)
+    ]
+
+
 def test_a_missing_index_is_restored_from_its_backup_and_saved(
     tmp_path: Path, backend: MemoryKeyring
 ) -> None:
@@ -231,7 +244,7 @@ def test_a_reader_never_sees_the_index_missing_or_empty_while_it_is_saved(
 
 
 def _add_in_another_process(config: str, user_id: str) -> None:
-    secrets = FileSecrets(Path(config) / "secrets.json", warn=lambda message: None)
+    secrets = FileSecrets(Path(config) / "secrets.json")
     vault = Vault(Path(config), secrets)
     with vault.locked() as index:
         index.servers[LOCAL].accounts.append(Account(user_id=user_id, email=f"{user_id}@x.org"))
@@ -311,10 +324,8 @@ def test_cached_cookies_are_read_again_once_another_process_stored_new_ones(
     assert app.cookies(index.servers[LOCAL], fresh) == [_cookie("new-u1.sig")]
 
 
-def test_insecure_storage_is_owner_only_and_warns(tmp_path: Path) -> None:
-    warnings: list[str] = []
-    secrets = FileSecrets(tmp_path / "data" / "secrets.json", warn=warnings.append)
-    assert "plain text" in warnings[0]
+def test_insecure_storage_is_owner_only(tmp_path: Path) -> None:
+    secrets = FileSecrets(tmp_path / "data" / "secrets.json")
     secrets.set("svc", "key", "value")
     assert secrets.get("svc", "key") == "value"
     assert stat.S_IMODE(os.stat(tmp_path / "data" / "secrets.json").st_mode) == 0o600

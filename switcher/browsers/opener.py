@@ -10,6 +10,7 @@ from types import ModuleType
 
 from switcher.browsers import FIREFOX, Profile
 from switcher.paths import data_dir
+from switcher.private_files import private_dir
 from switcher.protocol.cookie import Cookie
 
 log = logging.getLogger("switcher.browsers")
@@ -39,7 +40,7 @@ def write_profile(
 ) -> None:
     """Write ``cookies`` into one profile of ``browser``, its backups in the data directory."""
     backups = data_dir() / "backups" / browser
-    backups.mkdir(parents=True, exist_ok=True)
+    private_dir(backups)
     module = writer(browser)
     if browser in FIREFOX:
         module.export(path, cookies, container=container, backup_dir=backups)

@@ -11,10 +11,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from switcher import bootstrap
-from switcher.accounts import Accounts, AccountsError
+from switcher.accounts import Accounts, AccountsError, NoStoredSessionError
 from switcher.bootstrap import ServiceUnavailableError
 from switcher.cli.errors import CliError
 from switcher.display_text import who
+from switcher.paths import insecure_secrets_path
+from switcher.protocol.email import is_email
 from switcher.secrets import SecretStoreError
 from switcher.vault import Server, VaultError
 
@@ -40,7 +42,9 @@ def server_list(args: argparse.Namespace) -> int:
     for name, server in index.servers.items():
         mark = "*" if name == index.current else " "
         count = sum(1 for a in server.accounts if a.status == "valid")
-        print(f"{mark} {name}\t{server.url}\t{count} account{'s' if count != 1 else ''}")
+        ended = len(server.accounts) - count
+        detail = f"{count} signed in" + (f", {ended} ended" if ended else "")
+        print(f"{mark} {name}\t{server.url}\t{detail}")
     return 0
 
 
@@ -65,9 +69,14 @@ def server_remove(args: argparse.Namespace) -> int:
     return 0
 
 
-def _guard_value(call: Callable[[], Any]) -> Any:
+def _guard_value(call: Callable[[], Any], args: argparse.Namespace | None = None) -> Any:
     try:
         return call()
+    except NoStoredSessionError as error:
+        message = str(error)
+        if args is not None and not args.insecure_storage and insecure_secrets_path().exists():
+            message += " (or, if you signed it in with --insecure-storage, pass that again)"
+        raise CliError(message) from None
     except (AccountsError, SecretStoreError, VaultError) as error:
         raise CliError(str(error)) from None
 
@@ -128,6 +137,10 @@ def _read_password(args: argparse.Namespace) -> str:
         password = line[:-1] if line.endswith("\n") else line
     elif sys.stdin.isatty():
         password = getpass.getpass(f"Password for {args.email}: ")
+        # A new account's password is typed unseen once only: a typo would
+        # lock the person out of the account they just made.
+        if args.sign_up and password and getpass.getpass("The same password again: ") != password:
+            raise CliError("the two passwords differ; nothing was changed")
     else:
         raise CliError("no terminal to ask for the password on; pass it with --password-stdin")
     if not password:
@@ -136,6 +149,8 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def accounts_add(args: argparse.Namespace) -> int:
+    if not is_email(args.email.strip()):
+        raise CliError(f"{args.email!r} is not an email address")
     if args.name and not args.sign_up:
         raise CliError("--name is only used with --sign-up")
     password = _read_password(args)
@@ -157,7 +172,7 @@ def accounts_add(args: argparse.Namespace) -> int:
 def accounts_use(args: argparse.Namespace) -> int:
     """The switch made here (``switcher.cli.use`` asks a running app first)."""
     service = build_service(args)
-    account = _guard_value(lambda: service.use(args.email, args.server))
+    account = _guard_value(lambda: service.use(args.email, args.server), args)
     print(f"active: {account.email}")
     return 0
 
@@ -181,7 +196,7 @@ def accounts_sign_out(args: argparse.Namespace) -> int:
 
 def print_cookie(args: argparse.Namespace) -> int:
     service = build_service(args)
-    cookies = _guard_value(lambda: service.active_cookies(args.server))
+    cookies = _guard_value(lambda: service.active_cookies(args.server), args)
     if args.format == "json":
         print(
             json.dumps(

@@ -147,9 +147,11 @@ class Controller(QObject):
         return self._submit(f"server:{name}", run, server=name)
 
     def add_server(self, url: str, name: str | None) -> int:
-        def run(_lane: str) -> None:
+        def run(_lane: str) -> list[str]:
             server = self.service.add_server(url, name)
             self.service.use_server(server.name)
+            # Accounts the keyring kept for this URL (a lost index) come back now.
+            return self.service.reconcile(server.name)
 
         # Its own lane: the new server has no lane yet, and the shown one may hang.
         return self._submit("add-server", run, server="")
@@ -229,7 +231,7 @@ class Controller(QObject):
         self._show(outcome.snapshot)
         self._apply_events(outcome.events)
         self.announce_notices()
-        if what == "start":
+        if what in ("start", "add-server"):
             self._tell(outcome.value)
         if what.startswith(("switch:", "add:", "revoke:", "sign-out")):
             self.reachable[server] = True

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from switcher.private_files import private_dir
 from switcher.secrets.store import SecretStoreError
 
 
-class FileSecrets:
-    """``--insecure-storage``: a JSON file readable by its owner only, with a warning each use."""
+def plain_text_warning(path: Path) -> str:
+    """What the person is told each time this store is used (by the front-end)."""
+    return (
+        f"warning: session cookies are stored in plain text in {path} "
+        "(--insecure-storage); anyone who can read that file can use your accounts"
+    )
 
-    def __init__(self, path: Path, warn: Callable[[str], None] | None = None) -> None:
+
+class FileSecrets:
+    """``--insecure-storage``: a JSON file readable by its owner only."""
+
+    def __init__(self, path: Path) -> None:
         self.path = path
         self.calls = 0
-        (warn or _stderr)(
-            f"warning: session cookies are stored in plain text in {path} "
-            "(--insecure-storage); anyone who can read that file can use your accounts"
-        )
 
     def _load(self) -> dict[str, dict[str, str]]:
         try:
@@ -32,7 +35,7 @@ class FileSecrets:
         return data if isinstance(data, dict) else {}
 
     def _save(self, data: dict[str, dict[str, str]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(self.path.parent)
         temp = self.path.with_name(self.path.name + ".tmp")
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
@@ -59,7 +62,3 @@ class FileSecrets:
         data = self._load()
         if data.get(service, {}).pop(key, None) is not None:
             self._save(data)
-
-
-def _stderr(message: str) -> None:
-    print(f"switcher: {message}", file=sys.stderr)

@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 from switcher.paths import bundled_server_dir
+from switcher.private_files import private_dir
 
 
 class SecretFileError(Exception):
@@ -27,7 +28,7 @@ def local_secret(path: Path | None = None) -> str:
         return _read(path)
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(path.parent)
     secret = secrets.token_urlsafe(48)
     temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
     try:

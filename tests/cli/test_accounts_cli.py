@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -33,6 +35,7 @@ def test_the_whole_flow_on_the_bundled_server(cli: Cli) -> None:
     cookies = json.loads(cli("cookie", "--format", "json").stdout)
     assert cookies[0]["name"] == "better-auth.session_token"
     assert cookies[0]["httpOnly"] is True
+    assert "\t2 signed in" in cli("server", "list").stdout
     assert cli("accounts", "revoke", alice).stdout.strip() == f"revoked {alice}; active: {bob}"
     assert _emails(cli.listing()) == [(bob, True)]
     assert cli("accounts", "sign-out").stdout.strip() == "signed out 1 account"
@@ -80,7 +83,7 @@ def test_bad_input_gets_one_clear_line_and_exit_status_1(cli: Cli) -> None:
         ),
         (("accounts", "add", alice), None, "--password-stdin"),
         (("accounts", "add", alice, "--name", "X", "--password-stdin"), "x\n", "--sign-up"),
-        (("accounts", "add", "not-an-email", "--password-stdin"), "pw\n", "Invalid email"),
+        (("accounts", "add", "not-an-email", "--password-stdin"), "pw\n", "not an email address"),
         (("--server", "nope", "accounts", "list"), None, "no server named 'nope'"),
         (("server", "add", "ftp://example.com"), None, "not an http(s) URL"),
         (("server", "remove", "local"), None, "cannot be removed"),
@@ -94,6 +97,63 @@ def test_bad_input_gets_one_clear_line_and_exit_status_1(cli: Cli) -> None:
     usage = cli("accounts", "frobnicate", check=False)
     assert usage.returncode == 2
     assert cli.listing() == before
+
+
+def _typed_at_a_terminal(cli: Cli, args: list[str], answers: list[str]) -> tuple[int, str]:
+    """Run the command on a pseudo-terminal, typing each answer at its prompt."""
+    import os
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command, with the pty as its terminal
+        try:
+            os.execve(sys.executable, [sys.executable, "-m", "switcher", *args], cli.env)
+        finally:
+            os._exit(127)  # never back into pytest
+    seen = b""
+    since = b""  # printed since the last answer: a new prompt, or not yet
+    pending = list(answers)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # the child closed the terminal: it ended
+            break
+        if not chunk:
+            break
+        seen += chunk
+        since += chunk
+        # getpass flushes what was typed ahead: answer each prompt once shown.
+        if pending and since.rstrip().endswith(b":"):
+            os.write(fd, pending.pop(0).encode() + b"\n")
+            since = b""
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
+
+
+def test_a_new_accounts_password_is_asked_twice_at_a_terminal(cli: Cli) -> None:
+    carol = unique_email("carol")
+    code, shown = _typed_at_a_terminal(
+        cli, ["accounts", "add", carol, "--sign-up"], ["first-try-123", "first-try-124"]
+    )
+    assert code == 1, shown
+    assert "the two passwords differ; nothing was changed" in shown
+    assert carol not in [email for email, _ in _emails(cli.listing())]
+    code, shown = _typed_at_a_terminal(
+        cli, ["accounts", "add", carol, "--sign-up"], ["same-pass-123", "same-pass-123"]
+    )
+    assert code == 0, shown
+    assert f"signed in as {carol}" in shown
+    assert "same-pass-123" not in shown  # never echoed
+    # Signing in (not up) asks once.
+    code, shown = _typed_at_a_terminal(cli, ["accounts", "add", carol], ["same-pass-123"])
+    assert code == 0, shown
+    assert shown.count("assword") == 1
 
 
 def test_an_unreachable_server_is_reported_and_nothing_is_lost(cli: Cli) -> None:
@@ -155,8 +215,17 @@ def test_insecure_storage_works_and_warns_every_time(cli: Cli) -> None:
     assert "plain text" in first.stderr
     second = cli("--insecure-storage", "accounts", "use", alice)
     assert "plain text" in second.stderr
+    listing = cli("--insecure-storage", "accounts", "list")  # reads no secret, still warned
+    assert "plain text" in listing.stderr
     secrets_file = cli.root / "data" / "insecure-secrets.json"
     assert secrets_file.stat().st_mode & 0o777 == 0o600
+    # Without the option, the keyring has no session for it: say where it is.
+    for command in (("accounts", "use", alice), ("cookie",)):
+        without = cli(*command, check=False)
+        assert without.returncode == 1
+        assert "no stored session" in without.stderr
+        assert "--insecure-storage" in without.stderr
+        assert without.stdout == ""
 
 
 def test_a_corrupt_index_is_rebuilt_and_the_user_told(cli: Cli) -> None:
@@ -204,8 +273,8 @@ def test_accounts_only_the_keyring_still_holds_come_back_when_the_server_confirm
     (cli.root / "config" / "accounts.json").write_text('{"version": 1, "servers": {"lo')
     result = cli("accounts", "list", "--json")
     assert "was corrupt" in result.stderr
-    assert f"{alice}: a stored session on local was completed" in result.stderr
-    assert f"{bob}: a stored session on local was completed" in result.stderr
+    assert f"{alice}: a stored session on local was restored" in result.stderr
+    assert f"{bob}: a stored session on local was restored" in result.stderr
     assert sorted(a["email"] for a in json.loads(result.stdout)["accounts"]) == sorted([alice, bob])
     again = cli("accounts", "list")
     assert "completed" not in again.stderr
@@ -237,7 +306,6 @@ def test_a_command_with_the_other_store_does_not_end_the_keyrings_accounts(cli: 
 def test_a_reader_that_goes_away_is_no_error_of_ours(cli: Cli) -> None:
     """switcher accounts list | head -1: the pipe closes before everything is written."""
     import subprocess
-    import sys
 
     cli.add(unique_email("alice"), "--sign-up")
     for args in (("accounts", "list", "--json"), ("server", "list"), ("--help",)):

@@ -27,9 +27,9 @@ SERVICE = service_name(LOCAL_URL)
 
 # point -> (is bob in the index afterwards, what the next `accounts list` says)
 OUTCOMES = {
-    "add.marked": (False, "interrupted before it was saved"),
-    "add.answered": (False, "interrupted before it was saved"),
-    "add.named": (False, "interrupted before it was saved"),
+    "add.marked": (False, "a sign-up on local was interrupted before it was saved"),
+    "add.answered": (False, "a sign-up on local was interrupted before it was saved"),
+    "add.named": (False, "a sign-up on local was interrupted before it was saved"),
     "add.stored": (True, "an interrupted sign-in on local was completed"),
     "add.listed": (True, "an interrupted sign-in on local was completed"),
     "add.saved": (True, None),
@@ -61,6 +61,8 @@ def test_an_add_killed_at_any_step_is_reconciled_by_the_next_command(
     else:
         assert notice in listing.stderr
         assert bob in listing.stderr
+        if not expected_in:  # the sign-up may have made the account: say how to add it
+            assert "add it without --sign-up" in listing.stderr
     # Told once: the next command has nothing more to say.
     again = cli("accounts", "list", "--json")
     assert "interrupted" not in again.stderr

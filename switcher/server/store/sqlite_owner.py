@@ -30,6 +30,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TypeVar
 
+from switcher.private_files import private_dir
 from switcher.server.store import (
     StoreBusyError,
     StoreError,
@@ -316,7 +317,7 @@ def create_private(path: Path) -> None:
     means the descriptor closed here is of a new inode, which no connection
     in this process can have open.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
