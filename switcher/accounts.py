@@ -42,7 +42,7 @@ from switcher.protocol.cookie import Cookie
 from switcher.protocol.cookies import MULTI_MARKER, decode_value
 from switcher.protocol.dates import to_iso, utc_now
 from switcher.secrets import SecretStoreError
-from switcher.vault import Account, Index, PendingAdd, Server, Vault, VaultError
+from switcher.vault import Account, AccountStatus, Index, PendingAdd, Server, Vault, VaultError
 
 if TYPE_CHECKING:
     # The client (and httpx under it) loads on the first request: a listing
@@ -190,7 +190,7 @@ class Accounts:
         asked: Asked = {}
         active_cookies: list[Cookie] = []
         for account in server.accounts:
-            if account.status != "valid":
+            if account.status != AccountStatus.VALID:
                 continue
             cookies = self.vault.cookies(server, account)
             if account.user_id == chosen:
@@ -386,7 +386,7 @@ class Accounts:
                 failpoints.reach("add.named")
             account = existing or Account(user_id=result.user_id, email=result.email)
             account.email, account.name = result.email, result.name
-            account.image, account.status = result.image, "valid"
+            account.image, account.status = result.image, AccountStatus.VALID
             # The cookie first: from here the session is reachable (the marker
             # names its keyring entry), which the keyring's list is not needed for.
             self.vault.store_cookies(server, account, cookies)
@@ -444,10 +444,10 @@ class Accounts:
                 account.ip_address = found.ip_address or None
                 account.user_agent = found.user_agent or None
                 account.last_seen = now
-                account.status = "valid"
-            elif account.status == "valid":
+                account.status = AccountStatus.VALID
+            elif account.status == AccountStatus.VALID:
                 expired = account.expires_at is not None and account.expires_at <= now
-                account.status = "expired" if expired else "revoked"
+                account.status = AccountStatus.EXPIRED if expired else AccountStatus.REVOKED
                 ended.append(account)
         server.refreshed_at = time.time()
         return ended
@@ -456,7 +456,7 @@ class Accounts:
         """Ask the server which sessions still stand; switch away from a dead active one."""
         events: list[Event] = []
         prepared = self._prepare(server_name)
-        if not any(a.status == "valid" for a in prepared.accounts):
+        if not any(a.status == AccountStatus.VALID for a in prepared.accounts):
             with self.vault.locked() as index:
                 server = _same_server(index, prepared)
                 server.refreshed_at = time.time()
@@ -478,7 +478,8 @@ class Accounts:
                         Event(EventKind.CHANGED, server.name, account, f"session {account.status}")
                     )
                 needs_next = server.active in {a.user_id for a in ended} or (
-                    server.active is None and any(a.status == "valid" for a in server.accounts)
+                    server.active is None
+                    and any(a.status == AccountStatus.VALID for a in server.accounts)
                 )
                 if server.active in {a.user_id for a in ended}:
                     server.active = None
@@ -493,7 +494,7 @@ class Accounts:
     def _switch_to_next(self, server: Server, client: AuthClient) -> list[Event]:
         """Make the first account whose session still stands active (the active one ended)."""
         for account in server.accounts:
-            if account.status != "valid":
+            if account.status != AccountStatus.VALID:
                 continue
             token = token_of(self.vault.cookies(server, account))
             if token is None:
@@ -507,7 +508,7 @@ class Accounts:
                 if current.active is not None:
                     return []  # someone chose an account meanwhile: theirs stands
                 chosen = current.account(account.user_id)
-                if chosen is None or chosen.status != "valid":
+                if chosen is None or chosen.status != AccountStatus.VALID:
                     continue
                 current.active = chosen.user_id
             log.info("switched to %s on %s: the active session ended", account.email, server.name)
@@ -532,7 +533,7 @@ class Accounts:
         """Make an account the active one."""
         prepared = self._prepare(server_name)
         account = self._find(prepared, email)
-        if account.status != "valid":
+        if account.status != AccountStatus.VALID:
             raise AccountsError(
                 f"{account.email}'s session {_ENDED.get(account.status, 'has ended')}; "
                 "sign in again"
@@ -562,7 +563,7 @@ class Accounts:
         with self.vault.locked() as index:
             server = _same_server(index, prepared)
             current = server.account(account.user_id)
-            if current is None or current.status != "valid":
+            if current is None or current.status != AccountStatus.VALID:
                 raise AccountsError(
                     f"{account.email} was signed out by another switcher meanwhile; sign in again"
                 )
@@ -583,7 +584,7 @@ class Accounts:
             current = server.account(account.user_id)
             if current is None or current.cookie_stamp != account.cookie_stamp:
                 return False  # signed in again meanwhile: that session is another
-            current.status = "revoked"
+            current.status = AccountStatus.REVOKED
             self.vault.forget_cookies(server, [current.user_id])
             if server.active != current.user_id:
                 return False
@@ -594,7 +595,7 @@ class Accounts:
         """After the active session ended: the first account still signed in becomes active."""
         prepared = self._prepare(server_name)
         events: list[Event] = []
-        if any(a.status == "valid" for a in prepared.accounts):
+        if any(a.status == AccountStatus.VALID for a in prepared.accounts):
             jar, _ = self._jar(prepared)
             try:
                 with self._client(prepared, jar) as client:
@@ -611,7 +612,7 @@ class Accounts:
         prepared = self._prepare(server_name)
         account = self._find(prepared, email)
         now_active = prepared.active
-        if account.status == "valid":
+        if account.status == AccountStatus.VALID:
             token = token_of(self.vault.cookies(prepared, account))
             jar, _ = self._jar(prepared)
             with self._client(prepared, jar) as client:
@@ -662,7 +663,7 @@ class Accounts:
         already ended are forgotten too, but not counted.
         """
         prepared = self._prepare(server_name)
-        if any(a.status == "valid" for a in prepared.accounts):
+        if any(a.status == AccountStatus.VALID for a in prepared.accounts):
             jar, _ = self._jar(prepared)
             with self._client(prepared, jar) as client:
                 try:
@@ -678,7 +679,7 @@ class Accounts:
             server.accounts = [a for a in server.accounts if a not in gone]
             if server.account(server.active or "") is None:
                 server.active = None
-        signed_out = sum(1 for a in gone if a.status == "valid")
+        signed_out = sum(1 for a in gone if a.status == AccountStatus.VALID)
         log.info(
             "signed out %d account%s on %s (%s)",
             signed_out,
@@ -831,7 +832,7 @@ class Accounts:
             chosen = server.account(server.active)
         else:
             chosen = self._find(server, email)
-        if chosen is None or chosen.status != "valid":
+        if chosen is None or chosen.status != AccountStatus.VALID:
             raise AccountsError(
                 f"{email or 'the active account'} has no valid session; sign in again"
             )
@@ -844,7 +845,7 @@ class Accounts:
         active = server.account(server.active) if server.active else None
         if active is None:
             raise AccountsError(f"no active account on {server.name}")
-        if active.status != "valid":
+        if active.status != AccountStatus.VALID:
             raise AccountsError(
                 f"{active.email}'s session {_ENDED.get(active.status, 'has ended')}; sign in again"
             )
@@ -876,7 +877,7 @@ def _same_server(index: Index, prepared: Server) -> Server:
 
 
 # How a status reads in a sentence about a session.
-_ENDED = {"revoked": "was revoked", "expired": "has expired"}
+_ENDED = {AccountStatus.REVOKED: "was revoked", AccountStatus.EXPIRED: "has expired"}
 
 
 class _Keeping:

@@ -940,8 +940,11 @@ def check_server(server: Server, timeout: float) -> Check:
         AuthError,
         BadResponseError,
         ServerBusyError,
+        ServerFailingError,
         ServerTimeoutError,
         ServerUnreachableError,
+        UnknownHostError,
+        UntrustedCertificateError,
     )
 
     name = f"server:{server.name}"
@@ -960,12 +963,12 @@ def check_server(server: Server, timeout: float) -> Check:
         )
     except ServerUnreachableError as error:
         text = str(error)
-        if "TLS" in text:
+        if isinstance(error, UntrustedCertificateError):
             hint = (
                 f"if it uses a private CA, add it again with its CA bundle: {remove}, then "
                 f"switcher server add {server.url} --name {server.name} --ca-bundle PATH"
             )
-        elif "no such host" in text:
+        elif isinstance(error, UnknownHostError):
             hint = "check the host name in its URL (switcher server list) and your network"
         else:
             hint = (
@@ -985,7 +988,7 @@ def check_server(server: Server, timeout: float) -> Check:
     except BadResponseError as error:
         hint = (
             "the server is up but failing: check its logs, or ask its admin"
-            if "internal error" in str(error)
+            if isinstance(error, ServerFailingError)
             else "check that the URL is the site's base URL, with better-auth under /api/auth "
             f"(switcher server list; {remove} and add it again if not)"
         )
@@ -1023,12 +1026,12 @@ def check_server(server: Server, timeout: float) -> Check:
 
 
 def _port_detail(server: Server) -> str:
-    from switcher.client.errors import ClientError
+    from switcher.client.errors import ClientError, ConnectionRefusedByServerError
 
     try:
         took = _ask_ok(server, PORT_TIMEOUT)
     except ClientError as error:
-        if "cannot connect" in str(error):
+        if isinstance(error, ConnectionRefusedByServerError):
             return (
                 f"nothing serves it on {server.url} now: browsers reach it there only while "
                 "the tray app or switcher serve runs"

@@ -21,10 +21,12 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from switcher.bundled import LOCAL, LOCAL_URL
+from switcher.display_text import who
 from switcher.private_files import (
     FileLock,
     LockTimeoutError,
@@ -55,6 +57,19 @@ class NewerIndexError(ValueError):
     """The index was written by a newer switcher: never rebuild or overwrite it."""
 
 
+class AccountStatus(StrEnum):
+    """Whether an account's session stands; saved in the index as its value."""
+
+    VALID = "valid"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+    @classmethod
+    def parse(cls, value: object) -> AccountStatus:
+        # A status a newer version invented is not a session to use.
+        return cls(str(value)) if value in cls._value2member_map_ else cls.REVOKED
+
+
 @dataclass
 class Account:
     user_id: str
@@ -63,13 +78,18 @@ class Account:
     image: str | None = None
     expires_at: str | None = None
     last_seen: str | None = None
-    status: str = "valid"  # valid | expired | revoked
+    status: AccountStatus = AccountStatus.VALID
     signed_in_at: str | None = None  # the session's createdAt
     ip_address: str | None = None
     user_agent: str | None = None
     # Changes whenever the account's cookies are stored anew, so another
     # process's cached copy of the old cookies is known to be stale.
     cookie_stamp: str | None = None
+
+    @property
+    def label(self) -> str:
+        """One short line: a server's name for a user may hold newlines, tabs, or a novel."""
+        return who(self.name, self.email)
 
 
 @dataclass
@@ -150,7 +170,10 @@ class Index:
             known = Account.__dataclass_fields__
             # Fields a newer version added are dropped, not a reason to distrust the file.
             accounts = [
-                Account(**{k: v for k, v in a.items() if k in known})
+                Account(
+                    **{k: v for k, v in a.items() if k in known and k != "status"},
+                    status=AccountStatus.parse(a.get("status", AccountStatus.VALID)),
+                )
                 for a in raw.get("accounts", [])
             ]
             servers[name] = Server(

@@ -317,7 +317,9 @@ def _connect(db: Path) -> Iterator[sqlite3.Connection]:
 
 
 def _is_locked(error: sqlite3.Error) -> bool:
-    return "locked" in str(error).lower() or "busy" in str(error).lower()
+    """Another connection (the running Firefox) holds the database."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _create(db: Path) -> None:

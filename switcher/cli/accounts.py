@@ -18,7 +18,7 @@ from switcher.display_text import who
 from switcher.paths import insecure_secrets_path
 from switcher.protocol.email import is_email
 from switcher.secrets import SecretStoreError
-from switcher.vault import Server, VaultError
+from switcher.vault import AccountStatus, Server, VaultError
 
 log = logging.getLogger("switcher.cli")
 T = TypeVar("T")
@@ -41,7 +41,7 @@ def server_list(args: argparse.Namespace) -> int:
     index = service.vault.index
     for name, server in index.servers.items():
         mark = "*" if name == index.current else " "
-        count = sum(1 for a in server.accounts if a.status == "valid")
+        count = sum(1 for a in server.accounts if a.status == AccountStatus.VALID)
         ended = len(server.accounts) - count
         detail = f"{count} signed in" + (f", {ended} ended" if ended else "")
         print(f"{mark} {name}\t{server.url}\t{detail}")
@@ -106,7 +106,7 @@ def accounts_list(args: argparse.Namespace) -> int:
     except (AccountsError, SecretStoreError, VaultError) as error:
         print(f"switcher: could not check for interrupted sign-ins: {error}", file=sys.stderr)
     server = service.server(server.name)
-    if stale and any(a.status == "valid" for a in server.accounts):
+    if stale and any(a.status == AccountStatus.VALID for a in server.accounts):
         try:
             server = service.refresh(server.name)
         except (AccountsError, SecretStoreError, VaultError) as error:
@@ -125,7 +125,7 @@ def accounts_list(args: argparse.Namespace) -> int:
         mark = "*" if account.user_id == server.active else " "
         shown = who(account.name, account.email)
         detail = "active" if mark == "*" else account.status
-        if account.expires_at and account.status == "valid":
+        if account.expires_at and account.status == AccountStatus.VALID:
             detail += f", until {account.expires_at[:16].replace('T', ' ')} UTC"
         print(f"{mark} {shown}  ({detail})")
     return 0

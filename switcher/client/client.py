@@ -25,6 +25,7 @@ from switcher.client.errors import (
     BadResponseError,
     ResponseTooLargeError,
     ServerBusyError,
+    ServerFailingError,
 )
 from switcher.client.exchange import Answer, Exchange
 from switcher.client.jar import CookieJar
@@ -192,7 +193,7 @@ class AuthClient:
             # better-auth's body shape, saying why (switcher's server: DATABASE_BUSY).
             raise ServerBusyError(f"{self.origin} cannot answer now: {data['message']} (HTTP 503)")
         if status >= 500:
-            raise BadResponseError(f"{self.origin} had an internal error (HTTP {status})")
+            raise ServerFailingError(f"{self.origin} had an internal error (HTTP {status})")
         if status >= 400:
             message = data.get("message") if isinstance(data, dict) else None
             code = data.get("code") if isinstance(data, dict) else None

@@ -18,7 +18,23 @@ class AuthError(ClientError):
 
 
 class ServerUnreachableError(ClientError):
-    """No connection (refused, DNS, TLS)."""
+    """No connection, or it broke before an answer (the server counts as offline)."""
+
+
+class ConnectionRefusedByServerError(ServerUnreachableError):
+    """Nothing listens on the server's port (not started, or the wrong port)."""
+
+
+class UnknownHostError(ServerUnreachableError):
+    """The server's host name does not resolve."""
+
+
+class UntrustedCertificateError(ServerUnreachableError):
+    """TLS failed: the certificate is not trusted (a private CA needs its bundle) or invalid."""
+
+
+class ServerDisconnectedError(ServerUnreachableError):
+    """The server closed the connection without answering."""
 
 
 class ServerTimeoutError(ClientError):
@@ -31,6 +47,10 @@ class ServerBusyError(ClientError):
 
 class BadResponseError(ClientError):
     """An answer that is not what a better-auth server sends (HTML, 5xx, bad JSON)."""
+
+
+class ServerFailingError(BadResponseError):
+    """The server answered with an internal error (HTTP 5xx other than 503)."""
 
 
 class ResponseTooLargeError(BadResponseError):

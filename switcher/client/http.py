@@ -9,8 +9,11 @@ at a time.
 
 from __future__ import annotations
 
+import socket
 import ssl
+from collections.abc import Iterator
 
+import h11
 import httpx
 
 from switcher.client.body import CappedBody, declared_length
@@ -18,9 +21,13 @@ from switcher.client.deadline import Deadline, Sockets
 from switcher.client.errors import (
     BadResponseError,
     ClientError,
+    ConnectionRefusedByServerError,
     ResponseTooLargeError,
+    ServerDisconnectedError,
     ServerTimeoutError,
     ServerUnreachableError,
+    UnknownHostError,
+    UntrustedCertificateError,
 )
 from switcher.client.exchange import Answer
 
@@ -120,23 +127,39 @@ class HttpxExchange:
         return ServerTimeoutError(f"{self.origin} did not answer within {timeout:g} s")
 
     def _failure(self, error: httpx.TransportError) -> ClientError:
+        # Decided by the types of the errors underneath (the socket's, ssl's,
+        # h11's), never by the wording of a message.
+        causes = list(_chain(error))
         if isinstance(error, httpx.ConnectError):
-            return ServerUnreachableError(_connect_message(self.origin, error))
-        if isinstance(error, httpx.RemoteProtocolError):
-            if "disconnected" in str(error).lower():
-                return ServerUnreachableError(
-                    f"{self.origin} closed the connection without answering"
+            if any(isinstance(c, ssl.SSLError) for c in causes):
+                return UntrustedCertificateError(
+                    f"{self.origin}: the TLS certificate is not trusted "
+                    "(pass a CA bundle if it is yours)"
                 )
-            return BadResponseError(
-                f"{self.origin} answered with something that is not HTTP (is this the right port?)"
+            if any(isinstance(c, socket.gaierror) for c in causes):
+                return UnknownHostError(f"{self.origin}: no such host")
+            if any(isinstance(c, ConnectionRefusedError) for c in causes):
+                return ConnectionRefusedByServerError(
+                    f"cannot connect to {self.origin} (is the server running?)"
+                )
+            return ServerUnreachableError(
+                f"cannot connect to {self.origin} ({type(causes[-1]).__name__})"
             )
+        if isinstance(error, httpx.RemoteProtocolError):
+            if any(isinstance(c, h11.ProtocolError) for c in causes):
+                return BadResponseError(
+                    f"{self.origin} answered with something that is not HTTP "
+                    "(is this the right port?)"
+                )
+            return ServerDisconnectedError(f"{self.origin} closed the connection without answering")
         return ServerUnreachableError(f"lost the connection to {self.origin}")
 
 
-def _connect_message(origin: str, error: Exception) -> str:
-    text = str(error)
-    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
-        return f"{origin}: the TLS certificate is not trusted (pass a CA bundle if it is yours)"
-    if "Name or service not known" in text or "nodename nor servname" in text:
-        return f"{origin}: no such host"
-    return f"cannot connect to {origin} (is the server running?)"
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """The error and every error it was raised from, outermost first."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__

@@ -21,6 +21,7 @@ from switcher.display import has_display
 from switcher.gui.auto_export import AutoExport
 from switcher.gui.controller import Controller
 from switcher.gui.index_watcher import IndexWatcher
+from switcher.gui.jobs import Job, JobKind
 from switcher.gui.main_thread_gc import MainThreadGarbageCollector
 from switcher.gui.settings import Settings
 from switcher.gui.settings_dialog import SettingsDialog
@@ -104,7 +105,7 @@ class SwitcherApp(QObject):
             self.notify("switcher", "No accounts yet: choose “Add account…” in the menu.")
 
     def _periodic_refresh(self) -> None:
-        if not self.controller.is_pending("refresh", "start"):
+        if not self.controller.is_pending(Job(JobKind.REFRESH), Job(JobKind.START)):
             self.controller.refresh()
 
     # -- the command line, through the app's channel ----------------------------------

@@ -15,10 +15,11 @@ from switcher.accounts import Accounts, AccountsError, Event, EventKind
 from switcher.browsers import ExportError, Profile
 from switcher.gui.avatars import avatar_icon
 from switcher.gui.images import ImageCache
-from switcher.gui.state import AccountView, Snapshot
+from switcher.gui.jobs import Job, JobKind
+from switcher.gui.state import Snapshot
 from switcher.gui.worker import Worker
 from switcher.secrets import SecretStoreError
-from switcher.vault import VaultError
+from switcher.vault import Account, AccountStatus, VaultError
 
 log = logging.getLogger("switcher.gui")
 
@@ -42,7 +43,7 @@ class Controller(QObject):
         self.snapshot = Snapshot.of(service.vault.index)
         # Whether each server answered last time (None: not asked yet).
         self.reachable: dict[str, bool] = {}
-        self.pending: dict[int, str] = {}  # job id -> what (e.g. "switch:alice@example.com")
+        self.pending: dict[int, Job] = {}  # job id -> what it does
         self._events_of: dict[int, list[Event]] = {}
         self._values: dict[int, Any] = {}
         self._server_of: dict[int, str] = {}
@@ -64,7 +65,7 @@ class Controller(QObject):
             events.append(event)
 
     # -- intents ------------------------------------------------------------------
-    def _submit(self, what: str, call: Callable[[str], Any], server: str | None = None) -> int:
+    def _submit(self, what: Job, call: Callable[[str], Any], server: str | None = None) -> int:
         """Run ``call(server)`` on that server's lane (default: the one shown now).
 
         The server is fixed here, when the person acts, not when the job runs:
@@ -82,27 +83,29 @@ class Controller(QObject):
                 self._job_events.events = None
             return Outcome(Snapshot.of(self.service.vault.index), tuple(events), value)
 
-        job = self.worker.submit(what, run, lane=target)
+        job = self.worker.submit(str(what), run, lane=target)
         self.pending[job] = what
         self._server_of[job] = target
         self._events_of[job] = events
         self.changed.emit()
         return job
 
-    def is_pending(self, *what: str) -> bool:
+    def is_pending(self, *what: Job) -> bool:
         return any(w in self.pending.values() for w in what)
 
     def switch(self, email: str, server: str | None = None) -> int:
-        return self._submit(f"switch:{email}", lambda s: self.service.use(email, s), server)
+        return self._submit(
+            Job(JobKind.SWITCH, email), lambda s: self.service.use(email, s), server
+        )
 
     def revoke(self, email: str) -> int:
-        return self._submit(f"revoke:{email}", lambda s: self.service.revoke(email, s))
+        return self._submit(Job(JobKind.REVOKE, email), lambda s: self.service.revoke(email, s))
 
     def add(
         self, email: str, password: str, *, sign_up: bool, name: str | None, remember: bool
     ) -> int:
         return self._submit(
-            f"add:{email}",
+            Job(JobKind.ADD, email),
             lambda s: self.service.add(
                 email, password, sign_up=sign_up, name=name, remember=remember, server_name=s
             ),
@@ -112,39 +115,42 @@ class Controller(QObject):
         """The site in a browser as ``email``, from that account's own profile."""
         from switcher.browser_sessions import open_as
 
-        return self._submit(f"open:{email}", lambda s: open_as(self.service, email, server_name=s))
+        return self._submit(
+            Job(JobKind.OPEN, email), lambda s: open_as(self.service, email, server_name=s)
+        )
 
     def export_to(self, profile: Profile) -> int:
         """The active account's session into a browser profile (a notification says how it went)."""
         from switcher.browser_sessions import export_to
 
         return self._submit(
-            f"export:{profile.path}", lambda s: export_to(self.service, profile, server_name=s)
+            Job(JobKind.EXPORT, str(profile.path)),
+            lambda s: export_to(self.service, profile, server_name=s),
         )
 
     def refresh(self) -> int:
-        return self._submit("refresh", lambda s: self.service.refresh(s))
+        return self._submit(Job(JobKind.REFRESH), lambda s: self.service.refresh(s))
 
     def start(self) -> int:
         """What the app does once at start: reconcile interrupted sign-ins, then refresh."""
 
         def run(server: str) -> list[str]:
             notices = self.service.reconcile(server, everything=True)
-            if any(a.status == "valid" for a in self.service.server(server).accounts):
+            if any(a.status == AccountStatus.VALID for a in self.service.server(server).accounts):
                 self.service.refresh(server)
             return notices
 
-        return self._submit("start", run)
+        return self._submit(Job(JobKind.START), run)
 
     def sign_out_all(self) -> int:
-        return self._submit("sign-out", lambda s: self.service.sign_out(s))
+        return self._submit(Job(JobKind.SIGN_OUT), lambda s: self.service.sign_out(s))
 
     def use_server(self, name: str) -> int:
         def run(server: str) -> None:
             self.service.use_server(server)
             self.service.refresh(server)
 
-        return self._submit(f"server:{name}", run, server=name)
+        return self._submit(Job(JobKind.USE_SERVER, name), run, server=name)
 
     def add_server(self, url: str, name: str | None) -> int:
         def run(_lane: str) -> list[str]:
@@ -154,9 +160,9 @@ class Controller(QObject):
             return self.service.reconcile(server.name)
 
         # Its own lane: the new server has no lane yet, and the shown one may hang.
-        return self._submit("add-server", run, server="")
+        return self._submit(Job(JobKind.ADD_SERVER, url), run, server="")
 
-    def icon_for(self, account: AccountView) -> QIcon:
+    def icon_for(self, account: Account) -> QIcon:
         """The account's own picture once it has loaded, its initials until then."""
         return self.images.icon(account.image) or avatar_icon(
             account.name, account.email, account.user_id
@@ -223,22 +229,22 @@ class Controller(QObject):
         self._tell(notices[self._announced :])
         self._announced = len(notices)
 
-    def _done(self, job: int, what: str) -> None:
+    def _done(self, job: int, _label: str) -> None:
         outcome: Outcome = self.worker.take(job)
-        self.pending.pop(job, None)
+        what = self.pending.pop(job)
         self._events_of.pop(job, None)
         server = self._server_of.pop(job, "")
         self._show(outcome.snapshot)
         self._apply_events(outcome.events)
         self.announce_notices()
-        if what in ("start", "add-server"):
+        if what.kind in (JobKind.START, JobKind.ADD_SERVER):
             self._tell(outcome.value)
-        if what.startswith(("switch:", "add:", "revoke:", "sign-out")):
+        if what.kind in (JobKind.SWITCH, JobKind.ADD, JobKind.REVOKE, JobKind.SIGN_OUT):
             self.reachable[server] = True
-        if what.startswith("switch:") and server == self.snapshot.server:
+        if what.kind == JobKind.SWITCH and server == self.snapshot.server:
             self.switched.emit()
-        if what.startswith("export:"):
-            self.notify.emit("Exported", f"the session is in {what.removeprefix('export:')}")
+        if what.kind == JobKind.EXPORT:
+            self.notify.emit("Exported", f"the session is in {what.subject}")
         # Whoever waits on the job (a dialog, the command line over the app's
         # channel) hears first; repainting the tray and window comes after.
         self._values[job] = outcome.value
@@ -248,13 +254,13 @@ class Controller(QObject):
             self._values.pop(job, None)
         self.changed.emit()
 
-    def _failed(self, job: int, what: str, message: str) -> None:
-        self.pending.pop(job, None)
+    def _failed(self, job: int, _label: str, message: str) -> None:
+        what = self.pending.pop(job)
         self._server_of.pop(job, None)
         self._apply_events(tuple(self._events_of.pop(job, [])))
         self.announce_notices()
         self._show(Snapshot.of(self.service.vault.index))
         self.finished.emit(job, False, message)
         self.changed.emit()
-        if not what.startswith("add:"):  # the sign-in dialog shows its own errors inline
+        if what.kind != JobKind.ADD:  # the sign-in dialog shows its own errors inline
             self.notify.emit("switcher", message)

@@ -2,30 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from switcher.display_text import who
-from switcher.vault import Index
-
-
-@dataclass(frozen=True)
-class AccountView:
-    user_id: str
-    email: str
-    name: str
-    image: str | None
-    status: str
-    expires_at: str | None
-    last_seen: str | None
-    active: bool
-    signed_in_at: str | None = None
-    ip_address: str | None = None
-    user_agent: str | None = None
-
-    @property
-    def label(self) -> str:
-        """One short line: a server's name for a user may hold newlines, tabs, or a novel."""
-        return who(self.name, self.email)
+from switcher.vault import Account, Index
 
 
 @dataclass(frozen=True)
@@ -33,12 +12,18 @@ class Snapshot:
     server: str
     url: str
     servers: tuple[tuple[str, str], ...]
-    accounts: tuple[AccountView, ...]
+    # Copies made for this snapshot, never changed after: the worker keeps
+    # changing the index's own accounts while the UI thread reads these.
+    accounts: tuple[Account, ...]
+    active_id: str | None = None
     generation: int = 0  # the index's save count: a newer snapshot is never replaced by an older
 
     @property
-    def active(self) -> AccountView | None:
-        return next((a for a in self.accounts if a.active), None)
+    def active(self) -> Account | None:
+        return next((a for a in self.accounts if a.user_id == self.active_id), None)
+
+    def is_active(self, account: Account) -> bool:
+        return account.user_id == self.active_id
 
     @classmethod
     def empty(cls) -> Snapshot:
@@ -51,21 +36,7 @@ class Snapshot:
             server=server.name,
             url=server.url,
             servers=tuple((s.name, s.url) for s in index.servers.values()),
+            accounts=tuple(replace(a) for a in server.accounts),
+            active_id=server.active,
             generation=index.generation,
-            accounts=tuple(
-                AccountView(
-                    user_id=a.user_id,
-                    email=a.email,
-                    name=a.name,
-                    image=a.image,
-                    status=a.status,
-                    expires_at=a.expires_at,
-                    last_seen=a.last_seen,
-                    active=a.user_id == server.active,
-                    signed_in_at=a.signed_in_at,
-                    ip_address=a.ip_address,
-                    user_agent=a.user_agent,
-                )
-                for a in server.accounts
-            ),
         )

@@ -13,7 +13,8 @@ from switcher.browsers import Profile
 from switcher.display_text import NAME_LIMIT, one_line
 from switcher.gui.avatars import neutral_icon
 from switcher.gui.controller import Controller
-from switcher.gui.state import AccountView
+from switcher.gui.jobs import Job, JobKind
+from switcher.vault import Account, AccountStatus
 
 # Seconds before the browser profiles are looked up again when the menu opens.
 PROFILES_MAX_AGE = 60.0
@@ -64,7 +65,7 @@ class Tray(QObject):
             self.icon.contextMenu().popup(self.icon.geometry().center())
 
     def _about_to_show(self) -> None:
-        if self.controller.is_stale() and not self.controller.is_pending("refresh"):
+        if self.controller.is_stale() and not self.controller.is_pending(Job(JobKind.REFRESH)):
             self.controller.refresh()
         self.rebuild()
 
@@ -92,29 +93,30 @@ class Tray(QObject):
     def _header_text(self) -> str:
         controller = self.controller
         state = {True: "online", False: "offline", None: "not checked yet"}[controller.online]
-        if controller.is_pending("refresh"):
+        if controller.is_pending(Job(JobKind.REFRESH)):
             state = "checking…"
         return f"{controller.snapshot.server} — {state}"
 
-    def _dress(self, action: QAction, account: AccountView) -> None:
+    def _dress(self, action: QAction, account: Account) -> None:
         """Text, check mark, weight and state of an account's entry."""
         controller = self.controller
-        switching = controller.is_pending(f"switch:{account.email}")
-        revoking = controller.is_pending(f"revoke:{account.email}")
+        switching = controller.is_pending(Job(JobKind.SWITCH, account.email))
+        revoking = controller.is_pending(Job(JobKind.REVOKE, account.email))
         text = menu_text(account.label)
         if switching:
             text += "  (switching…)"
         elif revoking:
             text += "  (revoking…)"
-        elif account.status != "valid":
+        elif account.status != AccountStatus.VALID:
             text += f"  ({account.status})"
         action.setText(text)
-        action.setChecked(account.active)
+        active = controller.snapshot.is_active(account)
+        action.setChecked(active)
         # Styles draw the avatar where the check box would be: bold says "active".
         font = action.font()
-        font.setBold(account.active)
+        font.setBold(active)
         action.setFont(font)
-        action.setEnabled(account.status == "valid" and not (switching or revoking))
+        action.setEnabled(account.status == AccountStatus.VALID and not (switching or revoking))
 
     def _update_open_menu(self) -> None:
         actions = self.menu.actions()
@@ -147,7 +149,7 @@ class Tray(QObject):
             email = account.email
             action.triggered.connect(lambda _=False, e=email: self._switch(e))
             menu.addAction(action)
-        valid = [a for a in snapshot.accounts if a.status == "valid"]
+        valid = [a for a in snapshot.accounts if a.status == AccountStatus.VALID]
         if valid:
             browser_menu = menu.addMenu("Open in browser as")
             for account in valid:

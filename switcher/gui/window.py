@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from switcher.gui.controller import Controller
-from switcher.gui.state import AccountView
+from switcher.gui.jobs import Job, JobKind
+from switcher.vault import Account, AccountStatus
 
 COLUMNS = ("Account", "Status", "Signed in", "Expires", "IP address", "Device")
 
@@ -34,12 +35,12 @@ def _device(user_agent: str | None) -> str:
     return user_agent if len(user_agent) <= 40 else user_agent[:39] + "…"
 
 
-def _status(account: AccountView) -> str:
-    if account.status == "revoked":
+def _status(account: Account, active: bool) -> str:
+    if account.status == AccountStatus.REVOKED:
         return "revoked elsewhere"
-    if account.status != "valid":
-        return account.status
-    return "active" if account.active else "signed in"
+    if account.status != AccountStatus.VALID:
+        return account.status.value
+    return "active" if active else "signed in"
 
 
 class AccountsWindow(QMainWindow):
@@ -118,10 +119,10 @@ class AccountsWindow(QMainWindow):
         selected = self.selected()
         self.table.clear()
         for account in snapshot.accounts:
-            status = _status(account)
-            if self.controller.is_pending(f"switch:{account.email}"):
+            status = _status(account, snapshot.is_active(account))
+            if self.controller.is_pending(Job(JobKind.SWITCH, account.email)):
                 status = "switching…"
-            elif self.controller.is_pending(f"revoke:{account.email}"):
+            elif self.controller.is_pending(Job(JobKind.REVOKE, account.email)):
                 status = "revoking…"
             item = QTreeWidgetItem(
                 [
@@ -142,7 +143,7 @@ class AccountsWindow(QMainWindow):
             self.table.resizeColumnToContents(column)
         self._selection_changed()
 
-    def selected(self) -> AccountView | None:
+    def selected(self) -> Account | None:
         items = self.table.selectedItems()
         if not items:
             return None
@@ -151,20 +152,25 @@ class AccountsWindow(QMainWindow):
 
     def _selection_changed(self) -> None:
         account = self.selected()
-        valid = account is not None and account.status == "valid"
-        self.switch_button.setEnabled(valid and not account.active)  # type: ignore[union-attr]
+        valid = account is not None and account.status == AccountStatus.VALID
+        active = account is not None and self.controller.snapshot.is_active(account)
+        self.switch_button.setEnabled(valid and not active)
         self.revoke_button.setEnabled(account is not None)
-        self.again_button.setEnabled(account is not None and account.status != "valid")
+        self.again_button.setEnabled(account is not None and account.status != AccountStatus.VALID)
         self.browser_button.setEnabled(valid)
 
     def _switch_selected(self) -> None:
         account = self.selected()
-        if account is not None and account.status == "valid" and not account.active:
+        if (
+            account is not None
+            and account.status == AccountStatus.VALID
+            and not self.controller.snapshot.is_active(account)
+        ):
             self.controller.switch(account.email)
 
     def _open_selected(self) -> None:
         account = self.selected()
-        if account is not None and account.status == "valid":
+        if account is not None and account.status == AccountStatus.VALID:
             self.controller.open_in_browser(account.email)
 
     def _sign_in_again(self) -> None:
@@ -178,6 +184,11 @@ class AccountsWindow(QMainWindow):
             self.revoke.emit(account.email)
 
     def _switch_nth(self, n: int) -> None:
-        accounts = self.controller.snapshot.accounts
-        if n <= len(accounts) and accounts[n - 1].status == "valid" and not accounts[n - 1].active:
+        snapshot = self.controller.snapshot
+        accounts = snapshot.accounts
+        if (
+            n <= len(accounts)
+            and accounts[n - 1].status == AccountStatus.VALID
+            and not snapshot.is_active(accounts[n - 1])
+        ):
             self.controller.switch(accounts[n - 1].email)

@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -28,9 +29,22 @@ from switcher.client import (
     SignedIn,
 )
 from switcher.client.client import session_cookie_names
+from switcher.client.errors import (
+    ConnectionRefusedByServerError,
+    ServerDisconnectedError,
+    ServerFailingError,
+    UnknownHostError,
+    UntrustedCertificateError,
+)
 from switcher.protocol.cookie import Cookie
 from tests.conftest import Serve
-from tests.support.fault_server import FaultServer, Request, http_response, refused_port
+from tests.support.fault_server import (
+    FaultServer,
+    Request,
+    http_response,
+    refused_port,
+    tls_pair,
+)
 from tests.support.targets import PASSWORD, Target, unique_email
 
 SESSION = "better-auth.session_token"
@@ -279,7 +293,7 @@ def test_a_refused_connection_is_server_unreachable() -> None:
         before = _snapshot(jar)
         with AuthClient(url, jar, timeout=0.5) as client:
             started = time.monotonic()
-            with pytest.raises(ServerUnreachableError) as caught:
+            with pytest.raises(ConnectionRefusedByServerError) as caught:
                 client.get_session()
             assert time.monotonic() - started < 1
     assert str(caught.value) == f"cannot connect to {url} (is the server running?)"
@@ -307,7 +321,7 @@ def test_a_server_that_hangs_up_without_answering_is_reported() -> None:
         before = _snapshot(jar)
         with (
             AuthClient(server.base_url, jar, timeout=0.5) as client,
-            pytest.raises(ServerUnreachableError) as caught,
+            pytest.raises(ServerDisconnectedError) as caught,
         ):
             client.get_session()
     assert str(caught.value) == f"{server.base_url} closed the connection without answering"
@@ -318,7 +332,31 @@ def test_a_non_http_answer_is_a_bad_response() -> None:
     with (
         FaultServer(b"SSH-2.0-OpenSSH_9.6\r\nhello\r\n\r\n") as server,
         AuthClient(server.base_url, timeout=0.5) as client,
-        pytest.raises(BadResponseError, match="not HTTP"),
+        pytest.raises(BadResponseError, match="not HTTP") as caught,
+    ):
+        client.get_session()
+    assert not isinstance(caught.value, ServerUnreachableError)  # up, but not a web server
+
+
+def test_an_untrusted_certificate_is_its_own_failure(tmp_path: Path) -> None:
+    context, ca_file = tls_pair(tmp_path)
+    with FaultServer(http_response(200, b"null"), tls=context) as server:
+        with (
+            AuthClient(server.base_url, timeout=2) as client,
+            pytest.raises(UntrustedCertificateError, match="not trusted"),
+        ):
+            client.get_session()
+        assert server.requests == []  # refused at the handshake, before any request
+        with AuthClient(server.base_url, timeout=2, ca_bundle=str(ca_file)) as trusting:
+            assert trusting.get_session() is None  # "null": no session, and TLS was accepted
+        assert len(server.requests) == 1
+
+
+def test_a_host_name_that_does_not_resolve_is_its_own_failure() -> None:
+    # .invalid never resolves (RFC 6761), with or without a network.
+    with (
+        AuthClient("http://switcher-test.invalid", timeout=5) as client,
+        pytest.raises(UnknownHostError, match="no such host"),
     ):
         client.get_session()
 
@@ -365,6 +403,7 @@ def test_a_server_error_with_a_json_body_is_a_bad_response(status: int) -> None:
     body = json.dumps({"message": "boom", "code": "INTERNAL"}).encode()
     server, error = _fault(http_response(status, body), call=_sign_in)
     assert not isinstance(error, AuthError)
+    assert isinstance(error, ServerFailingError)
     assert str(error) == f"{server.base_url} had an internal error (HTTP {status})"
 
 

@@ -22,6 +22,7 @@ from switcher.accounts import Accounts
 from switcher.app_channel import ask, parse_request
 from switcher.gui.app import SwitcherApp
 from switcher.gui.controller import Controller
+from switcher.gui.jobs import Job, JobKind
 from switcher.gui.settings import Settings
 from switcher.gui.single_instance import InstanceServer
 from switcher.secrets import KeyringSecrets
@@ -163,7 +164,7 @@ def test_a_job_acts_on_the_server_shown_when_the_person_acted(
     controller.service.add_server(other_server.base_url, name="other")
     release = threading.Event()
     # Something slow ahead of the sign-in on this server's lane.
-    busy = controller._submit("busy", lambda _server: release.wait(10))
+    busy = controller._submit(Job(JobKind.REFRESH), lambda _server: release.wait(10))
     dave = unique_email("dave")
     added = controller.add(dave, PASSWORD, sign_up=True, name="Dave", remember=True)
     ok, message = wait_job(qtbot, controller, controller.use_server("other"))

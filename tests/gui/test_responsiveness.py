@@ -10,6 +10,7 @@ from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
 from switcher.gui.controller import Controller
+from switcher.gui.jobs import Job, JobKind
 from switcher.gui.tray import Tray
 from switcher.protocol.cookie import Cookie
 from switcher.vault import Account
@@ -45,7 +46,7 @@ def test_the_event_loop_keeps_running_while_a_switch_hangs(
         assert entry is not None
         assert entry.text().endswith("(switching…)")
         qtbot.wait(1000)  # the request is still hanging (timeout 3 s)
-        assert controller.is_pending("switch:b@example.com")
+        assert controller.is_pending(Job(JobKind.SWITCH, "b@example.com"))
         timer.stop()
         gaps = [later - earlier for earlier, later in itertools.pairwise(ticks)]
         assert len(ticks) > 50
@@ -56,7 +57,7 @@ def test_the_event_loop_keeps_running_while_a_switch_hangs(
         # Quitting while a request hangs does not wait for it.
         controller.switch("b@example.com")
         qtbot.wait(200)
-        assert controller.is_pending("switch:b@example.com")
+        assert controller.is_pending(Job(JobKind.SWITCH, "b@example.com"))
         started = time.monotonic()
         controller.shutdown()
         assert time.monotonic() - started < 0.1

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from switcher.gui import tray as tray_module
 from switcher.gui.controller import Controller
+from switcher.gui.jobs import Job, JobKind
 from switcher.gui.tray import Tray
 from tests.gui.conftest import wait_job
 from tests.support.memory_keyring import MemoryKeyring
@@ -52,7 +53,7 @@ def test_accounts_are_checkable_entries_with_the_active_one_checked(
     reads = backend.reads
     tray.menu.aboutToShow.emit()
     assert backend.reads == reads
-    assert not controller.is_pending("refresh")
+    assert not controller.is_pending(Job(JobKind.REFRESH))
     browser_menu = next(a.menu() for a in tray.menu.actions() if a.text() == "Open in browser as")
     assert isinstance(browser_menu, QMenu)
     assert [a.text() for a in browser_menu.actions()] == [
@@ -65,7 +66,7 @@ def test_accounts_are_checkable_entries_with_the_active_one_checked(
     assert tray.icon.toolTip() == f"Bob — {emails[1]} — test"
     # Clicking the other account switches; the entry shows it is pending meanwhile.
     entries[0].trigger()  # type: ignore[union-attr]
-    assert controller.is_pending(f"switch:{emails[0]}")
+    assert controller.is_pending(Job(JobKind.SWITCH, emails[0]))
     tray.rebuild()
     pending = tray.action_for(emails[0])
     assert pending is not None

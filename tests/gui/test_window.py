@@ -9,7 +9,9 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from switcher.gui.controller import Controller
+from switcher.gui.jobs import Job, JobKind
 from switcher.gui.window import AccountsWindow
+from switcher.vault import AccountStatus
 from tests.gui.conftest import OFFSCREEN_NOTES, wait_job
 from tests.support.targets import PASSWORD, unique_email
 
@@ -41,7 +43,7 @@ def test_rows_statuses_and_the_shortcuts(
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert added == [True]
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
-    assert controller.is_pending(f"switch:{emails[0]}")
+    assert controller.is_pending(Job(JobKind.SWITCH, emails[0]))
     qtbot.waitUntil(lambda: not controller.pending, timeout=20000)
     assert window.table.topLevelItem(0).text(1) == "active"  # type: ignore[union-attr]
     window.table.topLevelItem(1).setSelected(True)  # type: ignore[union-attr]
@@ -62,7 +64,8 @@ def test_sign_in_again_names_the_account(
     )
     assert ok, message
     index = controller.service.vault.index
-    index.servers[index.current].accounts[0].status = "revoked"  # as a refresh would mark it
+    gone = index.servers[index.current].accounts[0]
+    gone.status = AccountStatus.REVOKED  # as a refresh would mark it
     controller.snapshot = Snapshot.of(index)
     window = AccountsWindow(controller)
     qtbot.addWidget(window)

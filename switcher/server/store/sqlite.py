@@ -176,7 +176,9 @@ class SQLiteStore:
         try:
             await self.owner.write(lambda db: _insert_user(db, user, account))
         except sqlite3.IntegrityError as error:
-            if "user.email" in str(error):
+            # SQLite names the column only in its message: ask the table instead.
+            unique = getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+            if unique and await self.find_user_by_email(user.email) is not None:
                 raise EmailTakenError(user.email) from error
             raise
 
