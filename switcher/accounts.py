@@ -39,7 +39,7 @@ from switcher.client.errors import (
 from switcher.client.jar import CookieJar
 from switcher.logs import REPORTED
 from switcher.protocol.cookie import Cookie
-from switcher.protocol.cookies import MULTI_MARKER, decode_value
+from switcher.protocol.cookies import MULTI_MARKER, decode_value, is_session_cookie
 from switcher.protocol.dates import to_iso, utc_now
 from switcher.secrets import SecretStoreError
 from switcher.vault import Account, AccountStatus, Index, PendingAdd, Server, Vault, VaultError
@@ -244,7 +244,7 @@ class Accounts:
     def _active_user(self, server: Server, jar: CookieJar) -> str | None:
         """Which account the jar's ``session_token`` names, after a server changed it."""
         for cookie in jar:
-            if cookie.name.endswith(".session_token"):
+            if is_session_cookie(cookie.name):
                 value = decode_value(cookie.value)
                 token = value.rpartition(".")[0]
                 for account in server.accounts:
@@ -412,7 +412,7 @@ class Accounts:
 
     def _drop_unlisted_session(self, client: AuthClient, jar: CookieJar) -> None:
         """Sign out the session the server would not list, and only that one."""
-        session_cookie = next((c for c in jar if c.name.endswith(".session_token")), None)
+        session_cookie = next((c for c in jar if is_session_cookie(c.name)), None)
         jar.clear()
         if session_cookie is not None:
             jar.set(session_cookie)
@@ -854,7 +854,7 @@ class Accounts:
             raise NoStoredSessionError(f"no stored session for {active.email}; sign in again")
         jar, _ = self._jar(server)
         names = {c.name for c in own}
-        session = [c for c in jar if c.name.endswith(".session_token")]
+        session = [c for c in jar if is_session_cookie(c.name)]
         return session + [c for c in jar if c.name in names]
 
 

@@ -29,14 +29,13 @@ from switcher.client.errors import (
 )
 from switcher.client.exchange import Answer, Exchange
 from switcher.client.jar import CookieJar
-from switcher.protocol.cookies import MULTI_MARKER
+from switcher.protocol.cookies import is_session_cookie
 
 if TYPE_CHECKING:
     import httpx
 
 log = logging.getLogger("switcher.client")
 
-SESSION_TOKEN_SUFFIX = ".session_token"  # noqa: S105 - a cookie name, not a secret
 # Seconds one request may take, all of it. Generous for a sign-in on a slow
 # server (password hashing is the slow part, well under a second), short
 # enough that a hung server shows as offline while someone still waits.
@@ -89,9 +88,7 @@ class SignedIn:
 
 def session_cookie_names(jar: CookieJar) -> list[str]:
     """Names of session-token cookies in the jar (prefix and ``__Secure-`` as the server chose)."""
-    return [
-        c.name for c in jar if c.name.endswith(SESSION_TOKEN_SUFFIX) and MULTI_MARKER not in c.name
-    ]
+    return [c.name for c in jar if is_session_cookie(c.name)]
 
 
 class AuthClient:

@@ -14,6 +14,7 @@ from switcher.display_text import NAME_LIMIT, one_line
 from switcher.gui.avatars import neutral_icon
 from switcher.gui.controller import Controller
 from switcher.gui.jobs import Job, JobKind
+from switcher.gui.labels import busy_state, ended_state
 from switcher.vault import Account, AccountStatus
 
 # Seconds before the browser profiles are looked up again when the menu opens.
@@ -100,15 +101,11 @@ class Tray(QObject):
     def _dress(self, action: QAction, account: Account) -> None:
         """Text, check mark, weight and state of an account's entry."""
         controller = self.controller
-        switching = controller.is_pending(Job(JobKind.SWITCH, account.email))
-        revoking = controller.is_pending(Job(JobKind.REVOKE, account.email))
+        busy = busy_state(set(controller.pending.values()), account)
+        aside = busy or ended_state(account)
         text = menu_text(account.label)
-        if switching:
-            text += "  (switching…)"
-        elif revoking:
-            text += "  (revoking…)"
-        elif account.status != AccountStatus.VALID:
-            text += f"  ({account.status})"
+        if aside:
+            text += f"  ({aside})"
         action.setText(text)
         active = controller.snapshot.is_active(account)
         action.setChecked(active)
@@ -116,7 +113,7 @@ class Tray(QObject):
         font = action.font()
         font.setBold(active)
         action.setFont(font)
-        action.setEnabled(account.status == AccountStatus.VALID and not (switching or revoking))
+        action.setEnabled(account.status == AccountStatus.VALID and busy is None)
 
     def _update_open_menu(self) -> None:
         actions = self.menu.actions()

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from switcher.gui.controller import Controller
-from switcher.gui.jobs import Job, JobKind
+from switcher.gui.labels import account_state
 from switcher.vault import Account, AccountStatus
 
 COLUMNS = ("Account", "Status", "Signed in", "Expires", "IP address", "Device")
@@ -33,14 +33,6 @@ def _device(user_agent: str | None) -> str:
     if not user_agent:
         return "—"
     return user_agent if len(user_agent) <= 40 else user_agent[:39] + "…"
-
-
-def _status(account: Account, active: bool) -> str:
-    if account.status == AccountStatus.REVOKED:
-        return "revoked elsewhere"
-    if account.status != AccountStatus.VALID:
-        return account.status.value
-    return "active" if active else "signed in"
 
 
 class AccountsWindow(QMainWindow):
@@ -118,12 +110,9 @@ class AccountsWindow(QMainWindow):
         self.header.setText(f"<b>{snapshot.server}</b> — {snapshot.url} — {online}")
         selected = self.selected()
         self.table.clear()
+        pending = set(self.controller.pending.values())
         for account in snapshot.accounts:
-            status = _status(account, snapshot.is_active(account))
-            if self.controller.is_pending(Job(JobKind.SWITCH, account.email)):
-                status = "switching…"
-            elif self.controller.is_pending(Job(JobKind.REVOKE, account.email)):
-                status = "revoking…"
+            status = account_state(snapshot, pending, account)
             item = QTreeWidgetItem(
                 [
                     account.label,

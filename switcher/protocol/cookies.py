@@ -19,6 +19,7 @@ from urllib.parse import unquote_to_bytes
 DEFAULT_COOKIE_PREFIX = "better-auth"
 SECURE_PREFIX = "__Secure-"
 MULTI_MARKER = "_multi-"
+SESSION_TOKEN_SUFFIX = ".session_token"  # noqa: S105 - a cookie name, not a secret
 
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _TOKEN_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
@@ -50,6 +51,11 @@ class CookieNames:
     def multi(self, token: str) -> str:
         """The device cookie for one session: the token lower-cased in the name."""
         return f"{self.session_token}{MULTI_MARKER}{token.lower()}"
+
+
+def is_session_cookie(name: str) -> bool:
+    """A deployment's ``session_token`` cookie, whatever its prefix (not a multi-session one)."""
+    return name.endswith(SESSION_TOKEN_SUFFIX) and MULTI_MARKER not in name
 
 
 def decode_uri_component(text: str) -> str | None:

@@ -1,0 +1,34 @@
+"""How an account's state reads, the same in the tray menu and the accounts window."""
+
+from __future__ import annotations
+
+from switcher.gui.jobs import Job, JobKind
+from switcher.gui.state import Snapshot
+from switcher.vault import Account, AccountStatus
+
+SWITCHING = "switching…"
+REVOKING = "revoking…"
+_ENDED = {AccountStatus.REVOKED: "revoked elsewhere", AccountStatus.EXPIRED: "expired"}
+
+
+def busy_state(pending: set[Job], account: Account) -> str | None:
+    """What is being done to the account right now, if anything."""
+    if Job(JobKind.SWITCH, account.email) in pending:
+        return SWITCHING
+    if Job(JobKind.REVOKE, account.email) in pending:
+        return REVOKING
+    return None
+
+
+def ended_state(account: Account) -> str | None:
+    """Why the account's session cannot be used, if it cannot."""
+    return _ENDED.get(account.status)
+
+
+def account_state(snapshot: Snapshot, pending: set[Job], account: Account) -> str:
+    """One word or two for the account's state column."""
+    return (
+        busy_state(pending, account)
+        or ended_state(account)
+        or ("active" if snapshot.is_active(account) else "signed in")
+    )
