@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from switcher.accounts import Accounts, AccountsError
-from switcher.browsers import FIREFOX, ExportError, Profile, launch
+from switcher.browsers import ExportError, Profile, launch
 from switcher.browsers.opener import write_profile, writer
+from switcher.browsers.registry import is_firefox
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def open_as(
     # An open window of this profile already holds the session; otherwise
     # write it first.
     if not writer(chosen).is_running(profile):
-        if chosen in FIREFOX:
+        if is_firefox(chosen):
             write_profile(chosen, profile, cookies)
         else:
             # The dedicated profile is a whole user-data dir; its profile is "Default".

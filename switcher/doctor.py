@@ -748,15 +748,6 @@ def check_tray(timeout: float) -> Check:
 
 # -- browsers ---------------------------------------------------------------------------
 
-BROWSER_NAMES = {
-    "firefox": "Firefox",
-    "chromium": "Chromium",
-    "chrome": "Google Chrome",
-    "brave": "Brave",
-    "edge": "Microsoft Edge",
-    "vivaldi": "Vivaldi",
-}
-
 
 def _running(browser: str, path: Path) -> bool | None:
     from switcher.browsers import chromium, firefox
@@ -776,7 +767,10 @@ def check_browsers() -> list[Check]:
 
     profiles = all_profiles()
     checks = []
-    for browser, label in BROWSER_NAMES.items():
+    from switcher.browsers.registry import BROWSERS
+
+    for entry in BROWSERS:
+        browser, label = entry.id, entry.label
         own = [p for p in profiles if p.browser == browser]
         executable = launch.find_executable(browser)
         if not own and executable is None:
@@ -804,7 +798,7 @@ def check_browsers() -> list[Check]:
         names = ", ".join(p.name + (" (default)" if p.is_default else "") for p in own)
         found = f"{len(own)} profile{'s' if len(own) != 1 else ''} ({names})" if own else ""
         if executable is None:
-            looked = ", ".join(launch.EXECUTABLES[browser])
+            looked = ", ".join(entry.executables)
             checks.append(
                 Check(
                     f"browser:{browser}",

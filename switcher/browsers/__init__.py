@@ -11,12 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from switcher.browser_names import CHROMIUM_ENCRYPTIONS, CHROMIUM_FAMILY, FIREFOX
-
 __all__ = [
-    "CHROMIUM_ENCRYPTIONS",
-    "CHROMIUM_FAMILY",
-    "FIREFOX",
     "ExportError",
     "Profile",
 ]

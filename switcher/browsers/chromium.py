@@ -22,12 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from switcher.app_identity import in_sandbox
-from switcher.browsers import (
-    CHROMIUM_ENCRYPTIONS,
-    BrowserRunningError,
-    ExportError,
-    Profile,
-)
+from switcher.browsers import BrowserRunningError, ExportError, Profile, registry
 from switcher.browsers.chromium_crypto import (
     MAC_ITERATIONS,
     V10,
@@ -45,6 +40,7 @@ from switcher.browsers.chromium_keys import (
     local_state_section,
     uses_app_bound_key,
 )
+from switcher.browsers.registry import CHROMIUM_ENCRYPTIONS, Family
 from switcher.browsers.safety import ensure_writable, guarded
 from switcher.paths import host_config_home
 from switcher.protocol.cookie import Cookie
@@ -105,50 +101,6 @@ _INSERT = (
     f"VALUES ({', '.join('?' for _ in _COLUMNS_24)})"
 )
 
-# (browser, Linux dirs under ~/.config or elsewhere in ~, macOS under
-# ~/Library/Application Support, Windows under %LOCALAPPDATA%)
-_BROWSERS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
-    (
-        "chromium",
-        (
-            "{config}/chromium",
-            "snap/chromium/common/chromium",
-            ".var/app/org.chromium.Chromium/config/chromium",
-        ),
-        "Chromium",
-        "Chromium/User Data",
-    ),
-    (
-        "chrome",
-        (
-            "{config}/google-chrome",
-            "{config}/google-chrome-beta",
-            "{config}/google-chrome-unstable",
-            ".var/app/com.google.Chrome/config/google-chrome",
-        ),
-        "Google/Chrome",
-        "Google/Chrome/User Data",
-    ),
-    (
-        "brave",
-        (
-            "{config}/BraveSoftware/Brave-Browser",
-            ".var/app/com.brave.Browser/config/BraveSoftware/Brave-Browser",
-            "snap/brave/current/.config/BraveSoftware/Brave-Browser",
-        ),
-        "BraveSoftware/Brave-Browser",
-        "BraveSoftware/Brave-Browser/User Data",
-    ),
-    (
-        "edge",
-        ("{config}/microsoft-edge", ".var/app/com.microsoft.Edge/config/microsoft-edge"),
-        "Microsoft Edge",
-        "Microsoft/Edge/User Data",
-    ),
-    ("vivaldi", ("{config}/vivaldi",), "Vivaldi", "Vivaldi/User Data"),
-)
-
-
 # -- finding profiles --------------------------------------------------------
 
 
@@ -161,16 +113,19 @@ def user_data_dirs(home: Path | None = None, platform: str | None = None) -> lis
     platform = platform or sys.platform
     base = home or Path.home()
     result: list[tuple[str, Path]] = []
-    for browser, linux, mac, windows in _BROWSERS:
+    for entry in registry.BROWSERS:  # read at each call: the registry is the one list
+        if entry.family != Family.CHROMIUM:
+            continue
+        browser = entry.id
         if platform == "darwin":
-            result.append((browser, base / "Library" / "Application Support" / mac))
+            result.append((browser, base / "Library" / "Application Support" / entry.mac_dir))
         elif platform == "win32":
             local = os.environ.get("LOCALAPPDATA") if home is None else None
             root = Path(local) if local else base / "AppData" / "Local"
-            result.append((browser, root / windows))
+            result.append((browser, root / entry.windows_dir))
         else:
             config = host_config_home() if home is None else base / ".config"
-            for pattern in linux:
+            for pattern in entry.linux_dirs:
                 if pattern.startswith("{config}/"):
                     result.append((browser, config / pattern.removeprefix("{config}/")))
                 else:

@@ -21,9 +21,11 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from switcher.browsers.registry import spec
 
 # -- Linux: the Secret Service ------------------------------------------------
 
@@ -32,16 +34,6 @@ from typing import Any
 # Edge builds use their own application names or share Chrome's or Chromium's
 # item, so the label is the fallback.
 _LIBSECRET_SCHEMA = "chrome_libsecret_os_crypt_password_v2"
-KEYRING_ITEMS: Mapping[str, tuple[tuple[str, str], ...]] = {
-    "chromium": (("chromium", "Chromium Safe Storage"),),
-    "chrome": (("chrome", "Chrome Safe Storage"),),
-    "brave": (("brave", "Brave Safe Storage"), ("chrome", "Chrome Safe Storage")),
-    "vivaldi": (("vivaldi", "Vivaldi Safe Storage"), ("chrome", "Chrome Safe Storage")),
-    "edge": (
-        ("microsoft-edge", "Microsoft Edge Safe Storage"),
-        ("chromium", "Chromium Safe Storage"),
-    ),
-}
 
 
 def keyring_password(browser: str = "chromium") -> bytes | None:
@@ -62,7 +54,8 @@ def keyring_password(browser: str = "chromium") -> bytes | None:
     except Exception:  # no session bus, or it refused us: treat as "no keyring"
         return None
     try:
-        for application, label in KEYRING_ITEMS.get(browser, ()):
+        entry = spec(browser)
+        for application, label in entry.keyring_items if entry is not None else ():
             for attributes in (
                 {"application": application, "xdg:schema": _LIBSECRET_SCHEMA},
                 {"application": application},
@@ -85,14 +78,6 @@ def keyring_password(browser: str = "chromium") -> bytes | None:
 
 # -- macOS: the login Keychain ------------------------------------------------
 
-# (service, account) of each browser's generic password.
-KEYCHAIN_ITEMS: Mapping[str, tuple[str, str]] = {
-    "chromium": ("Chromium Safe Storage", "Chromium"),
-    "chrome": ("Chrome Safe Storage", "Chrome"),
-    "brave": ("Brave Safe Storage", "Brave"),
-    "edge": ("Microsoft Edge Safe Storage", "Microsoft Edge"),
-    "vivaldi": ("Vivaldi Safe Storage", "Vivaldi"),
-}
 # Long enough for a person to read and answer macOS's access prompt.
 KEYCHAIN_TIMEOUT = 120.0
 
@@ -107,7 +92,8 @@ def keychain_password(browser: str = "chrome", timeout: float = KEYCHAIN_TIMEOUT
     if tool is None:
         return None
     # Never another browser's item: a wrong key makes Chromium delete the site's cookies.
-    item = KEYCHAIN_ITEMS.get(browser)
+    entry = spec(browser)
+    item = entry.keychain_item if entry is not None else None
     if item is None:
         return None
     service, account = item

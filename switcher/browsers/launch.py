@@ -14,16 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from switcher.browsers.registry import BrowserSpec, Family, ids, spec
 from switcher.paths import data_dir
-
-EXECUTABLES = {
-    "firefox": ("firefox", "firefox-esr"),
-    "chromium": ("chromium", "chromium-browser"),
-    "chrome": ("google-chrome", "google-chrome-stable"),
-    "brave": ("brave-browser", "brave"),
-    "edge": ("microsoft-edge", "microsoft-edge-stable"),
-    "vivaldi": ("vivaldi", "vivaldi-stable"),
-}
 
 # A new Firefox profile otherwise opens welcome and first-run pages.
 FIREFOX_PREFS = """\
@@ -35,23 +27,9 @@ user_pref("datareporting.policy.dataSubmissionEnabled", false);
 """
 
 
-# Where the installers put each browser when it is not on PATH (macOS, Windows).
-MAC_APPS = {
-    "firefox": ("Firefox.app/Contents/MacOS/firefox",),
-    "chromium": ("Chromium.app/Contents/MacOS/Chromium",),
-    "chrome": ("Google Chrome.app/Contents/MacOS/Google Chrome",),
-    "brave": ("Brave Browser.app/Contents/MacOS/Brave Browser",),
-    "edge": ("Microsoft Edge.app/Contents/MacOS/Microsoft Edge",),
-    "vivaldi": ("Vivaldi.app/Contents/MacOS/Vivaldi",),
-}
-WINDOWS_APPS = {
-    "firefox": ("Mozilla Firefox/firefox.exe",),
-    "chromium": ("Chromium/Application/chrome.exe",),
-    "chrome": ("Google/Chrome/Application/chrome.exe",),
-    "brave": ("BraveSoftware/Brave-Browser/Application/brave.exe",),
-    "edge": ("Microsoft/Edge/Application/msedge.exe",),
-    "vivaldi": ("Vivaldi/Application/vivaldi.exe",),
-}
+def _entry(browser: str) -> BrowserSpec:
+    found = spec(browser)
+    return found if found is not None else BrowserSpec(browser, browser, Family.CHROMIUM, ())
 
 
 def install_locations(
@@ -66,12 +44,12 @@ def install_locations(
     home = home or Path.home()
     if platform == "darwin":
         roots = [Path("/Applications"), home / "Applications"]
-        return [root / app for root in roots for app in MAC_APPS.get(browser, ())]
+        return [root / app for root in roots for app in _entry(browser).mac_apps]
     if platform == "win32":
         # Per-machine installs under Program Files, per-user ones under LocalAppData.
         names = ("ProgramFiles", "ProgramFiles(x86)", "LOCALAPPDATA")
         roots = [Path(environ[name]) for name in names if environ.get(name)]
-        return [root / exe for root in roots for exe in WINDOWS_APPS.get(browser, ())]
+        return [root / exe for root in roots for exe in _entry(browser).windows_apps]
     return []
 
 
@@ -82,7 +60,7 @@ def find_executable(
     home: Path | None = None,
 ) -> str | None:
     """``browser``'s executable: on PATH, else where its installer puts it."""
-    for name in EXECUTABLES.get(browser, ()):
+    for name in _entry(browser).executables:
         found = shutil.which(name)
         if found:
             return found
@@ -93,7 +71,7 @@ def find_executable(
 
 
 def installed_browsers() -> list[str]:
-    return [browser for browser in EXECUTABLES if find_executable(browser)]
+    return [browser for browser in ids() if find_executable(browser)]
 
 
 def dedicated_profile(browser: str, server_url: str, user_id: str) -> Path:

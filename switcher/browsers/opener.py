@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-from switcher.browsers import FIREFOX, Profile
+from switcher.browsers import ExportError, Profile
+from switcher.browsers.registry import Family, is_firefox, spec
 from switcher.paths import data_dir
 from switcher.private_files import private_dir
 from switcher.protocol.cookie import Cookie
@@ -17,17 +18,22 @@ log = logging.getLogger("switcher.browsers")
 
 
 def writer(browser: str) -> ModuleType:
-    """The export module for a browser (Firefox, or the Chromium family)."""
-    return importlib.import_module(
-        "switcher.browsers." + ("firefox" if browser in FIREFOX else "chromium")
-    )
+    """The code of ``browser``'s family (``firefox`` or ``chromium``), which reads and writes it."""
+    found = spec(browser)
+    if found is None:
+        raise ExportError(f"switcher does not know the browser {browser!r}")
+    return family_module(found.family)
+
+
+def family_module(family: Family) -> ModuleType:
+    return importlib.import_module(f"switcher.browsers.{family.value}")
 
 
 def all_profiles() -> list[Profile]:
-    """Every Firefox and Chromium-family profile found on this machine."""
+    """Every profile of every browser in the registry found on this machine."""
     found: list[Profile] = []
-    for family in ("firefox", "chromium"):
-        found += writer(family).find_profiles()
+    for family in Family:
+        found += family_module(family).find_profiles()
     return found
 
 
@@ -42,7 +48,7 @@ def write_profile(
     backups = data_dir() / "backups" / browser
     private_dir(backups)
     module = writer(browser)
-    if browser in FIREFOX:
+    if is_firefox(browser):
         module.export(path, cookies, container=container, backup_dir=backups)
     else:
         module.export(path, cookies, backup_dir=backups, browser=browser, encryption=encryption)

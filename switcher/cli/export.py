@@ -7,9 +7,10 @@ import logging
 from pathlib import Path
 
 from switcher.accounts import AccountsError
-from switcher.browsers import CHROMIUM_FAMILY, FIREFOX, ExportError, Profile
+from switcher.browsers import ExportError, Profile
 from switcher.browsers.cookies_txt import write as write_cookies_txt
 from switcher.browsers.opener import all_profiles, write_profile
+from switcher.browsers.registry import Family, ids, is_firefox
 from switcher.cli.accounts import build_service
 from switcher.cli.errors import CliError
 from switcher.secrets import SecretStoreError
@@ -61,9 +62,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.target is None:
         raise CliError("say where to export: a browser or cookies-txt (switcher export --help)")
-    if args.container and args.target not in FIREFOX:
+    if args.container and not is_firefox(args.target):
         raise CliError("--container is a Firefox feature")
-    if args.encryption != "auto" and args.target not in CHROMIUM_FAMILY:
+    if args.encryption != "auto" and args.target not in ids(Family.CHROMIUM):
         raise CliError("--encryption is for the Chromium family (chromium, chrome, brave, …)")
     service = build_service(args)
     try:

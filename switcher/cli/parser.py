@@ -13,12 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from switcher import __version__
-from switcher.browser_names import CHROMIUM_ENCRYPTIONS, CHROMIUM_FAMILY, FIREFOX
+from switcher.browsers.registry import CHROMIUM_ENCRYPTIONS, ids
 
 if TYPE_CHECKING:
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
-
-EXPORT_TARGETS = ("cookies-txt", *FIREFOX, *CHROMIUM_FAMILY)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,7 +152,9 @@ def _export(commands: Commands) -> None:
         description="Write the chosen account's session (and this device's other accounts, "
         "so the site's own switcher works) for the server's host only.",
     )
-    export.add_argument("target", nargs="?", choices=EXPORT_TARGETS, metavar="BROWSER|cookies-txt")
+    export.add_argument(
+        "target", nargs="?", choices=("cookies-txt", *ids()), metavar="BROWSER|cookies-txt"
+    )
     export.add_argument(
         "--profile", metavar="NAME|PATH", help="browser profile (default: its default)"
     )
@@ -183,9 +183,7 @@ def _open(commands: Commands) -> None:
     )
     opener.add_argument("url", nargs="?", help="the page (default: the server's home page)")
     opener.add_argument("--as", dest="account", required=True, metavar="EMAIL")
-    opener.add_argument(
-        "--browser", choices=(*FIREFOX, *CHROMIUM_FAMILY), help="default: the first one installed"
-    )
+    opener.add_argument("--browser", choices=ids(), help="default: the first one installed")
     opener.set_defaults(handler="switcher.cli.export:run_open")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
 
-from switcher.browsers import Profile
+from switcher.browsers import Profile, registry
 from switcher.gui.controller import Controller
 from switcher.gui.settings import Settings
 
@@ -51,9 +51,9 @@ class AutoExport(QObject):
             if not self.waiting:
                 self.waiting = True
                 self.timer.start()
+                browser = registry.label(profile.browser)
                 self.controller.notify.emit(
-                    "Export waits",
-                    f"{profile.browser.title()} is open; the switch reaches it when it closes",
+                    "Export waits", f"{browser} is open; the switch reaches it when it closes"
                 )
             return
         self.waiting = False

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from switcher.browsers import Profile
+from switcher.browsers import Profile, registry
 from switcher.gui.settings import Settings, set_start_at_login
 
 
@@ -44,13 +44,14 @@ class SettingsDialog(QDialog):
         self.export_to.addItem("Nowhere", None)
         for profile in profiles:
             self.export_to.addItem(
-                f"{profile.browser.title()} — {profile.name}", (profile.browser, str(profile.path))
+                f"{registry.label(profile.browser)} — {profile.name}",
+                (profile.browser, str(profile.path)),
             )
         current = (settings.auto_export_browser, settings.auto_export_path)
         if current[0] and current[1]:
             index = self.export_to.findData(current)
             if index < 0:
-                self.export_to.addItem(f"{current[0].title()} — {current[1]}", current)
+                self.export_to.addItem(f"{registry.label(current[0])} — {current[1]}", current)
                 index = self.export_to.count() - 1
             self.export_to.setCurrentIndex(index)
         self.error = QLabel()

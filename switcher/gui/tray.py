@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QPalette
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from switcher.browsers import Profile
+from switcher.browsers import Profile, registry
 from switcher.display_text import NAME_LIMIT, one_line
 from switcher.gui.avatars import neutral_icon
 from switcher.gui.controller import Controller
@@ -156,7 +156,7 @@ class Tray(QObject):
         export_menu = menu.addMenu("Export to browser")
         export_menu.setEnabled(snapshot.active is not None)
         for profile in self._profiles():
-            label = menu_text(f"{profile.browser.title()} — {profile.name}")
+            label = menu_text(f"{registry.label(profile.browser)} — {profile.name}")
             item = export_menu.addAction(label + ("  (default)" if profile.is_default else ""))
             item.triggered.connect(lambda _=False, p=profile: self.controller.export_to(p))
         if not export_menu.actions():

@@ -7,13 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from switcher.browsers.launch import EXECUTABLES, find_executable, install_locations
+from switcher.browsers.launch import find_executable, install_locations
+from switcher.browsers.registry import spec
 
 
 def test_on_linux_only_path_counts() -> None:
     assert install_locations("firefox", platform="linux", environ={}) == []
     found = find_executable("firefox", platform="linux", environ={})
-    assert found == next((shutil.which(n) for n in EXECUTABLES["firefox"] if shutil.which(n)), None)
+    firefox = spec("firefox")
+    assert firefox is not None
+    assert found == next((shutil.which(n) for n in firefox.executables if shutil.which(n)), None)
 
 
 def test_windows_per_machine_and_per_user_installs(
