@@ -57,15 +57,14 @@ def open_as(
         raise AccountsError(f"no account {email} on {server.name}")
     cookies = service.device_cookies(email, server_name)
     profile = launch.dedicated_profile(chosen, server.url, account.user_id)
+    # For the Chromium family the dedicated profile is a whole user-data dir,
+    # whose one profile is "Default".
+    inner = profile if is_firefox(chosen) else profile / "Default"
     # An open window of this profile already holds the session; otherwise
     # write it first.
-    if not writer(chosen).is_running(profile):
-        if is_firefox(chosen):
-            write_profile(chosen, profile, cookies)
-        else:
-            # The dedicated profile is a whole user-data dir; its profile is "Default".
-            (profile / "Default").mkdir(exist_ok=True)
-            write_profile(chosen, profile / "Default", cookies)
+    if not writer(chosen).is_running(inner):
+        inner.mkdir(exist_ok=True)
+        write_profile(chosen, inner, cookies)
     target = url or server.url + "/"
     pid = launch.launch(launch.command(chosen, executable, profile, target))
     return Opened(chosen, target, account.email, pid)

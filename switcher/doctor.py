@@ -750,13 +750,10 @@ def check_tray(timeout: float) -> Check:
 
 
 def _running(browser: str, path: Path) -> bool | None:
-    from switcher.browsers import chromium, firefox
+    from switcher.browsers.opener import writer
 
     try:
-        if browser == "firefox":
-            return firefox.is_running(path)
-        # A Chromium-family lock belongs to the user-data dir that holds the profile.
-        return chromium.is_running(path.parent)
+        return bool(writer(browser).is_running(path))
     except OSError:
         return None
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from switcher.app_identity import in_sandbox
 from switcher.browsers import BrowserRunningError, ExportError, Profile, registry
 from switcher.browsers.chromium_crypto import (
     MAC_ITERATIONS,
@@ -40,6 +39,7 @@ from switcher.browsers.chromium_keys import (
     local_state_section,
     uses_app_bound_key,
 )
+from switcher.browsers.lock_owner import owner_may_run
 from switcher.browsers.registry import CHROMIUM_ENCRYPTIONS, Family
 from switcher.browsers.safety import ensure_writable, guarded
 from switcher.paths import host_config_home
@@ -177,45 +177,30 @@ def find_profiles(home: Path | None = None) -> list[Profile]:
 # -- the running browser -----------------------------------------------------
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's live process
-    except OSError:
-        return True  # can't tell: assume the worst
-    return True
+def is_running(profile: Path) -> bool:
+    """Whether a browser has ``profile`` (e.g. ``User Data/Default``) open.
 
-
-def is_running(user_data_dir: Path) -> bool:
-    """Whether a browser owns ``user_data_dir``, from its ``SingletonLock``.
-
-    The lock is a symlink to ``hostname-pid``. A lock of this host whose pid
-    is dead is stale (left by a crash) and ignored, as Chromium itself does.
-    A lock from another host (a shared home), one we can't parse, or any lock
-    seen from inside a Flatpak sandbox counts as running: we can't check it,
-    and guessing wrong would lose the user's cookies. On Windows the sign is
-    ``lockfile``, which the browser keeps open without sharing.
+    Chromium keeps its lock in the user-data dir above the profile (Opera in
+    the profile itself): a ``SingletonLock`` symlink to ``hostname-pid``,
+    judged by ``lock_owner``'s one rule (stale only when proven stale, as
+    Chromium itself does after a crash). On Windows the sign is ``lockfile``,
+    which the browser keeps open without sharing.
     """
+    return any(_lock_held(directory) for directory in (profile.parent, profile))
+
+
+def _lock_held(directory: Path) -> bool:
     if sys.platform == "win32":
-        return _windows_lock_held(user_data_dir / "lockfile")
-    lock = user_data_dir / "SingletonLock"
+        return _windows_lock_held(directory / "lockfile")
+    lock = directory / "SingletonLock"
     try:
         target = os.readlink(lock)
     except FileNotFoundError:
         return False
     except OSError:
-        return lock.exists()  # exists but is no symlink (or unreadable): assume the worst
+        return lock.exists()  # exists but is no symlink (or unreadable): cannot tell
     host, _, pid_text = target.rpartition("-")
-    if not pid_text.isdigit() or host != socket.gethostname():
-        return True
-    if in_sandbox():
-        # A Flatpak sandbox has its own process ids: the host's pid in the lock
-        # can't be checked here (or names some other process), so a lock counts.
-        return True
-    return _pid_alive(int(pid_text))
+    return owner_may_run(host == socket.gethostname(), pid_text)
 
 
 def _windows_lock_held(lockfile: Path) -> bool:
@@ -541,8 +526,9 @@ def export(
     cookies: Sequence[Cookie],
     *,
     backup_dir: Path,
-    encryption: str = "auto",
     browser: str = "chromium",
+    container: str | None = None,
+    encryption: str = "auto",
     platform: str | None = None,
 ) -> None:
     """Write ``cookies`` into the Chromium-family profile at ``profile_dir``.
@@ -560,11 +546,12 @@ def export(
     Raises ``BrowserRunningError`` while the browser has the profile open and
     ``ExportError`` for everything else; the files are then as they were.
     """
+    if container is not None:
+        raise ExportError("containers are a Firefox feature")
     if not profile_dir.is_dir():
         raise ExportError(f"The Chromium profile {profile_dir} does not exist")
-    for owner in (profile_dir.parent, profile_dir):  # Opera keeps the lock in the profile
-        if is_running(owner):
-            raise BrowserRunningError(RUNNING_MESSAGE)
+    if is_running(profile_dir):
+        raise BrowserRunningError(RUNNING_MESSAGE)
     encode = _encoding(encryption, browser, profile_dir.parent, platform or sys.platform)
     db_path = cookie_db(profile_dir)
     ensure_writable(db_path.parent)

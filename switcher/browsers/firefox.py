@@ -22,6 +22,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 from switcher.browsers import BrowserRunningError, ExportError, Profile
+from switcher.browsers.lock_owner import owner_may_run
 from switcher.browsers.safety import ensure_writable, guarded
 from switcher.paths import host_config_home
 from switcher.protocol.cookie import Cookie
@@ -190,8 +191,10 @@ def _parentlock_held(profile: Path) -> bool:
     lock = profile / ".parentlock"
     try:
         fd = os.open(lock, os.O_RDWR)
+    except FileNotFoundError:
+        return False  # no lock file: nothing to probe
     except OSError:
-        return False  # no lock file (or unreadable): nothing to probe
+        return True  # there but unreadable: cannot tell, so it counts (lock_owner's rule)
     try:
         try:
             fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -219,17 +222,7 @@ def _lock_link_alive(profile: Path) -> bool:
     except OSError:
         return False
     address, _, pid_text = target.rpartition(":+")
-    if not pid_text.isdigit() or address not in _this_host_addresses():
-        return False
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    except OSError:
-        return False
-    return True
+    return owner_may_run(address in _this_host_addresses(), pid_text)
 
 
 def is_running(profile: Path) -> bool:
@@ -438,14 +431,20 @@ def export(
     profile: Path,
     cookies: Sequence[Cookie],
     *,
-    container: str | None = None,
     backup_dir: Path,
+    browser: str = "firefox",
+    container: str | None = None,
+    encryption: str = "auto",
 ) -> None:
     """Write ``cookies`` into ``profile``'s cookie store (in ``container`` if given).
 
-    Refuses while Firefox has the profile open. On any failure the profile's
-    cookie files are restored from ``backup_dir`` and ``ExportError`` is raised.
+    The family interface every browser family's module has (``chromium.export``
+    takes the same). Refuses while Firefox has the profile open. On any
+    failure the profile's cookie files are restored from ``backup_dir`` and
+    ``ExportError`` is raised.
     """
+    if encryption != "auto":
+        raise ExportError("Firefox stores cookie values as they are: --encryption is for Chromium")
     if not profile.is_dir():
         raise ExportError(f"The Firefox profile folder {profile} does not exist")
     if is_running(profile):

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import ModuleType
 
 from switcher.browsers import ExportError, Profile
-from switcher.browsers.registry import Family, is_firefox, spec
+from switcher.browsers.registry import Family, spec
 from switcher.paths import data_dir
 from switcher.private_files import private_dir
 from switcher.protocol.cookie import Cookie
@@ -47,11 +47,14 @@ def write_profile(
     """Write ``cookies`` into one profile of ``browser``, its backups in the data directory."""
     backups = data_dir() / "backups" / browser
     private_dir(backups)
-    module = writer(browser)
-    if is_firefox(browser):
-        module.export(path, cookies, container=container, backup_dir=backups)
-    else:
-        module.export(path, cookies, backup_dir=backups, browser=browser, encryption=encryption)
+    writer(browser).export(
+        path,
+        cookies,
+        backup_dir=backups,
+        browser=browser,
+        container=container,
+        encryption=encryption,
+    )
     # Hosts and counts only: cookie names carry session tokens (the multi-session ones).
     log.info(
         "exported %d cookies for %s to %s profile %s%s",

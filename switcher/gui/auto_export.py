@@ -38,10 +38,7 @@ class AutoExport(QObject):
     def _running(self, profile: Profile) -> bool:
         from switcher.browsers.opener import writer
 
-        module = writer(profile.browser)
-        # Chromium's lock lives in the user-data dir, one level above the profile.
-        where = profile.path if profile.browser == "firefox" else profile.path.parent
-        return bool(module.is_running(where))
+        return bool(writer(profile.browser).is_running(profile.path))
 
     def export_now(self) -> None:
         profile = self.profile()

@@ -171,7 +171,7 @@ def test_unknown_meta_version_is_refused_unchanged(profile: Path, tmp_path: Path
 def test_a_live_singleton_lock_refuses_unchanged(profile: Path, tmp_path: Path) -> None:
     lock = profile.parent / "SingletonLock"
     lock.symlink_to(f"{socket.gethostname()}-{os.getpid()}")
-    assert is_running(profile.parent)
+    assert is_running(profile)
     before = snapshot(profile.parent)
     with pytest.raises(BrowserRunningError, match="Chromium is running; close it and try again"):
         export(profile, [COOKIE], backup_dir=tmp_path / "b")
@@ -183,7 +183,7 @@ def test_a_stale_singleton_lock_is_ignored(profile: Path, tmp_path: Path) -> Non
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     (profile.parent / "SingletonLock").symlink_to(f"{socket.gethostname()}-{dead.pid}")
-    assert not is_running(profile.parent)
+    assert not is_running(profile)
     export(profile, [COOKIE], backup_dir=tmp_path / "b")
     assert len(rows(profile / "Cookies")) == 1
 
@@ -199,7 +199,7 @@ def test_inside_a_flatpak_sandbox_any_lock_counts_as_running(
     info = tmp_path / ".flatpak-info"
     info.write_text("[Application]\n")
     monkeypatch.setattr(app_identity, "FLATPAK_INFO", info)
-    assert is_running(profile.parent)
+    assert is_running(profile)
     before = snapshot(profile)
     with pytest.raises(BrowserRunningError):
         export(profile, [COOKIE], backup_dir=tmp_path / "b")
@@ -225,8 +225,8 @@ def test_profiles_are_found_in_the_hosts_config_from_a_sandbox(
 
 def test_a_lock_from_another_host_counts_as_running(tmp_path: Path) -> None:
     (tmp_path / "SingletonLock").symlink_to("some-other-host-1")
-    assert is_running(tmp_path)
-    assert not is_running(tmp_path / "nowhere")
+    assert is_running(tmp_path / "Default")
+    assert not is_running(tmp_path / "nowhere" / "Default")
 
 
 def test_a_read_only_cookie_db_is_refused_unchanged(profile: Path, tmp_path: Path) -> None:

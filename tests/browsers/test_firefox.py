@@ -421,6 +421,19 @@ def test_stale_lock_symlink_is_not_running(profile: Path) -> None:
     assert firefox.is_running(profile)
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="lock symlink")
+@pytest.mark.parametrize("target", ["10.9.8.7:+1234", "not a lock"])
+def test_a_lock_that_cannot_be_checked_counts_as_running_as_chromiums_does(
+    profile: Path, target: str
+) -> None:
+    # One rule for every family (lock_owner): another host's lock, or one that
+    # cannot be read, is not proven stale, so the profile is left alone.
+    (profile / "lock").symlink_to(target)
+    assert firefox.is_running(profile)
+    with pytest.raises(BrowserRunningError):
+        firefox.export(profile, [cookie()], backup_dir=profile.parent / "backup")
+
+
 # --- the real browser -------------------------------------------------------------------------
 
 
