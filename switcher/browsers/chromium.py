@@ -17,9 +17,8 @@ import sqlite3
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from switcher.browsers import BrowserRunningError, ExportError, Profile, registry
 from switcher.browsers.chromium_crypto import (
@@ -327,7 +326,7 @@ class _Row:
 
 def _rows(
     cookies: Sequence[Cookie],
-    encode: Mapping[str, Any],
+    encode: Encoding,
     meta_version: int,
     now: float,
 ) -> list[_Row]:
@@ -344,7 +343,7 @@ def _rows(
         # is stored persistent; the server's own session expiry still applies.
         expires = now + MAX_LIFETIME if cookie.expires is None else cookie.expires
         expires = min(expires, now + MAX_LIFETIME)
-        if encode["prefix"] is None:
+        if encode.prefix is None or encode.key is None:
             value, encrypted = cookie.value, b""
         else:
             value = ""
@@ -352,8 +351,8 @@ def _rows(
                 cookie.value,
                 host_key,
                 meta_version=meta_version,
-                key=encode["key"],
-                prefix=encode["prefix"],
+                key=encode.key,
+                prefix=encode.prefix,
             )
         scheme, port = (_SCHEME_HTTPS, 443) if cookie.secure else (_SCHEME_HTTP, _PORT_UNSPECIFIED)
         created = base + index  # distinct creation times keep the jar's order
@@ -384,15 +383,25 @@ def _rows(
     return list(by_key.values())
 
 
-_PLAINTEXT: dict[str, Any] = {"prefix": None, "key": None, "keys": {}}
-_V10: dict[str, Any] = {"prefix": V10, "key": V10_KEY, "keys": {}}
+@dataclass(frozen=True)
+class Encoding:
+    """How cookie values are written: encrypted with ``prefix`` and ``key``, or plain (None)."""
+
+    prefix: bytes | None
+    key: bytes | None
+    # The keys the read-back decrypts with, by prefix, beyond the fixed v10 key.
+    keys: Mapping[bytes, bytes] = field(default_factory=dict)
 
 
-def _with_key(prefix: bytes, key: bytes) -> dict[str, Any]:
-    return {"prefix": prefix, "key": key, "keys": {prefix: key}}
+_PLAINTEXT = Encoding(prefix=None, key=None)
+_V10 = Encoding(prefix=V10, key=V10_KEY)
 
 
-def _auto_encoding(browser: str, user_data_dir: Path, platform: str) -> dict[str, Any]:
+def _with_key(prefix: bytes, key: bytes) -> Encoding:
+    return Encoding(prefix=prefix, key=key, keys={prefix: key})
+
+
+def _auto_encoding(browser: str, user_data_dir: Path, platform: str) -> Encoding:
     """What the platform's browser reads, asking each key store at most once."""
     if platform == "darwin":
         # Reading the Keychain asks the person first; if they say no, the
@@ -413,7 +422,7 @@ def _auto_encoding(browser: str, user_data_dir: Path, platform: str) -> dict[str
     return _V10
 
 
-def _encoding(encryption: str, browser: str, user_data_dir: Path, platform: str) -> dict[str, Any]:
+def _encoding(encryption: str, browser: str, user_data_dir: Path, platform: str) -> Encoding:
     if encryption not in ENCRYPTIONS:
         raise ValueError(f"encryption must be one of {', '.join(ENCRYPTIONS)}")
     if encryption == "auto":
@@ -563,4 +572,4 @@ def export(
         rows = _rows(cookies, encode, meta_version, time.time())
         with guarded([db_path, journal], backup_dir):
             _write(db_path, rows)
-            _verify(db_path, rows, meta_version, encode["keys"])
+            _verify(db_path, rows, meta_version, encode.keys)
