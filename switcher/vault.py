@@ -237,6 +237,16 @@ def parse_index(raw: bytes) -> Index | None:
         return None
 
 
+def index_path(config_dir: Path) -> Path:
+    """Where the account index is kept in ``config_dir``."""
+    return config_dir / "accounts.json"
+
+
+def backup_path(config_dir: Path) -> Path:
+    """Where the account index's last good copy is kept in ``config_dir``."""
+    return config_dir / "accounts.json.bak"
+
+
 class _Missing:
     """The index file is not there."""
 
@@ -248,8 +258,8 @@ class _Corrupt:
 class Vault:
     def __init__(self, config_dir: Path, secrets: SecretStore) -> None:
         self.config_dir = config_dir
-        self.path = config_dir / "accounts.json"
-        self.backup = config_dir / "accounts.json.bak"
+        self.path = index_path(config_dir)
+        self.backup = backup_path(config_dir)
         self.lock_path = config_dir / "accounts.lock"
         self.secrets = secrets
         self.notices: list[str] = []  # things the person should be told (a recovered index)

@@ -15,10 +15,10 @@ from switcher.doctor import (
     BUG_HINT,
     Check,
     Report,
-    _bounded,
     check_path,
     no_tray_hint,
     read_index,
+    run_bounded,
 )
 from switcher.vault import Index, Server
 
@@ -38,7 +38,7 @@ def test_a_hung_or_crashing_check_is_a_failure_in_bounded_time() -> None:
 
     started = time.monotonic()
     try:
-        checks = _bounded([("hangs", hangs), ("crashes", crashes), ("works", works)], 0.5)
+        checks = run_bounded([("hangs", hangs), ("crashes", crashes), ("works", works)], 0.5)
     finally:
         release.set()
     assert time.monotonic() - started < 2

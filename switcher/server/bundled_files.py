@@ -14,8 +14,18 @@ class SecretFileError(Exception):
     """The local secret cannot be created or read safely."""
 
 
+def database_path() -> Path:
+    """The bundled server's SQLite database file."""
+    return bundled_server_dir() / "auth.db"
+
+
+def secret_path() -> Path:
+    """The bundled server's secret file."""
+    return bundled_server_dir() / "secret"
+
+
 def default_database_url() -> str:
-    return f"sqlite:///{bundled_server_dir() / 'auth.db'}"
+    return f"sqlite:///{database_path()}"
 
 
 def local_secret(path: Path | None = None) -> str:
@@ -23,7 +33,7 @@ def local_secret(path: Path | None = None) -> str:
 
     It is never printed: anyone holding it can forge every session cookie.
     """
-    path = path or bundled_server_dir() / "secret"
+    path = path or secret_path()
     try:
         return _read(path)
     except FileNotFoundError:
