@@ -124,11 +124,18 @@ def accounts_list(args: argparse.Namespace) -> int:
     for account in server.accounts:
         mark = "*" if account.user_id == server.active else " "
         shown = who(account.name, account.email)
-        detail = "active" if mark == "*" else account.status
-        if account.expires_at and account.status == AccountStatus.VALID:
-            detail += f", until {account.expires_at[:16].replace('T', ' ')} UTC"
+        if account.status != AccountStatus.VALID:
+            # Also when it is the active one: its session is of no use, say so.
+            detail = f"{_ENDED_WORDS.get(account.status, 'ended')}: sign in again"
+        else:
+            detail = "active" if mark == "*" else "signed in"
+            if account.expires_at:
+                detail += f", until {account.expires_at[:16].replace('T', ' ')} UTC"
         print(f"{mark} {shown}  ({detail})")
     return 0
+
+
+_ENDED_WORDS = {AccountStatus.REVOKED: "revoked elsewhere", AccountStatus.EXPIRED: "expired"}
 
 
 def _read_password(args: argparse.Namespace) -> str:

@@ -26,8 +26,8 @@ def test_the_whole_flow_on_the_bundled_server(cli: Cli) -> None:
     cli.add(bob, "--sign-up", "--name", "Bob")
     assert _emails(cli.listing()) == [(alice, False), (bob, True)]
     text = cli("accounts", "list").stdout
-    assert f"* Bob <{bob}>" in text
-    assert f"  Alice <{alice}>" in text
+    assert f"* Bob <{bob}>  (active, until " in text
+    assert f"  Alice <{alice}>  (signed in, until " in text
     assert cli("accounts", "use", alice).stdout.strip() == f"active: {alice}"
     assert _emails(cli.listing()) == [(alice, True), (bob, False)]
     header = cli("cookie").stdout.strip()
@@ -68,6 +68,17 @@ def test_a_remote_server_and_its_secrets_stay_out_of_files_and_output(
         for secret in secrets:
             assert secret not in output
     cli("accounts", "sign-out")
+
+
+def test_an_ended_session_reads_as_ended_even_when_it_is_the_active_one(cli: Cli) -> None:
+    alice = unique_email("alice")
+    cli.add(alice, "--sign-up", "--name", "Alice")
+    index_file = cli.root / "config" / "accounts.json"
+    data = json.loads(index_file.read_text())
+    data["servers"]["local"]["accounts"][0]["status"] = "revoked"  # as a refresh saves it
+    index_file.write_text(json.dumps(data))
+    text = cli("accounts", "list").stdout
+    assert f"* Alice <{alice}>  (revoked elsewhere: sign in again)" in text
 
 
 def test_bad_input_gets_one_clear_line_and_exit_status_1(cli: Cli) -> None:
