@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from switcher.logs import teardown_logging
+from tests.support.memory_keyring import MemoryKeyring, memory_keyring
 from tests.support.targets import BETTER_AUTH, KINDS, SWITCHER_POSTGRES, Options, Servers, Target
 
 Serve = Callable[..., Target]
@@ -25,6 +26,13 @@ def private_log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.setenv("SWITCHER_LOG_DIR", str(logs))
     yield logs
     teardown_logging()
+
+
+@pytest.fixture
+def backend() -> Iterator[MemoryKeyring]:
+    """keyring's default backend, in memory for the test (the real Secret Service is elsewhere)."""
+    with memory_keyring() as keyring_backend:
+        yield keyring_backend
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,14 +16,8 @@ from switcher.secrets import KeyringSecrets
 from switcher.vault import Server, Vault, VaultError
 from tests.conftest import Serve
 from tests.support.browser import Browser
-from tests.support.memory_keyring import MemoryKeyring, memory_keyring
+from tests.support.memory_keyring import MemoryKeyring
 from tests.support.targets import PASSWORD, Target, unique_email
-
-
-@pytest.fixture
-def backend() -> Iterator[MemoryKeyring]:
-    with memory_keyring() as keyring_backend:
-        yield keyring_backend
 
 
 class Harness:

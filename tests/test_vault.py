@@ -7,7 +7,6 @@ import multiprocessing
 import os
 import stat
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,7 @@ from switcher.bundled import LOCAL, LOCAL_URL
 from switcher.protocol.cookie import Cookie
 from switcher.secrets import FileSecrets, KeyringSecrets
 from switcher.vault import KEEP_CORRUPT_COPIES, Account, Vault, VaultError
-from tests.support.memory_keyring import MemoryKeyring, memory_keyring
-
-
-@pytest.fixture
-def backend() -> Iterator[MemoryKeyring]:
-    with memory_keyring() as keyring_backend:
-        yield keyring_backend
+from tests.support.memory_keyring import MemoryKeyring
 
 
 def _cookie(value: str) -> Cookie:

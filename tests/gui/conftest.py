@@ -24,7 +24,7 @@ from switcher.accounts import Accounts
 from switcher.gui.controller import Controller
 from switcher.secrets import KeyringSecrets
 from switcher.vault import Vault
-from tests.support.memory_keyring import MemoryKeyring, memory_keyring
+from tests.support.memory_keyring import MemoryKeyring
 from tests.support.targets import SWITCHER, Options, Servers, Target
 
 # The offscreen platform cannot do these; harmless, and only there.
@@ -51,12 +51,6 @@ def collect_on_this_thread() -> Iterator[None]:
         gc.collect()
         if was_enabled:
             gc.enable()
-
-
-@pytest.fixture
-def backend() -> Iterator[MemoryKeyring]:
-    with memory_keyring() as keyring_backend:
-        yield keyring_backend
 
 
 @pytest.fixture

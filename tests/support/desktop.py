@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import IO, Literal, TypeVar
 
 from tests.support.components import missing
-from tests.support.processes import terminate_group
+from tests.support.processes import tail_of, terminate_group
 
 COMPONENT = "X desktop (Xvfb + trayer + xdotool)"
 DESKTOP_PACKAGES = "xvfb x11-utils xdotool imagemagick trayer fonts-dejavu-core"
@@ -176,14 +176,6 @@ class WindowInfo:
     @property
     def geometry(self) -> Geometry:
         return (self.x, self.y, self.width, self.height)
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.splitlines()[-lines:])
 
 
 T = TypeVar("T")
@@ -465,7 +457,7 @@ class Desktop:
             timeout,
             lambda: (
                 f"{len(self.tray_icons())} tray icon(s) after {timeout}s, wanted {count}:\n"
-                f"{_tail(self.log_file)}"
+                f"{tail_of(self.log_file)}"
             ),
         )
 
@@ -569,7 +561,7 @@ class Desktop:
             missing(
                 COMPONENT,
                 f"Xvfb reported no display number within {START_TIMEOUT:.0f}s "
-                f"(exit code {code}):\n{_tail(self.log_file)}\n{INSTALL_HINT}",
+                f"(exit code {code}):\n{tail_of(self.log_file)}\n{INSTALL_HINT}",
             )
         self.display = f":{number}"
         self.env["DISPLAY"] = self.display
@@ -583,7 +575,7 @@ class Desktop:
             if code is not None:
                 missing(
                     COMPONENT,
-                    f"trayer exited with code {code}:\n{_tail(self.log_file)}\n{INSTALL_HINT}",
+                    f"trayer exited with code {code}:\n{tail_of(self.log_file)}\n{INSTALL_HINT}",
                 )
             try:
                 if not self.tray_available():
@@ -610,7 +602,7 @@ class Desktop:
                 missing(
                     COMPONENT,
                     f"tray not ready after {START_TIMEOUT:.0f}s ({last}):\n"
-                    f"{_tail(self.log_file)}\n{INSTALL_HINT}",
+                    f"{tail_of(self.log_file)}\n{INSTALL_HINT}",
                 )
             time.sleep(POLL_INTERVAL)
 

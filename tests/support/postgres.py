@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.components import missing
+from tests.support.processes import tail_of
 
 COMPONENT = "PostgreSQL server (initdb/pg_ctl/postgres)"
 INSTALL_HINT = "apt-get install postgresql (make test installs it)"
@@ -102,14 +103,6 @@ def _client_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     env["PGCONNECT_TIMEOUT"] = "10"
     return env
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.splitlines()[-lines:])
 
 
 @dataclass
@@ -230,7 +223,7 @@ class PostgresServer:
         proc = _start(_run_as_server_user(), self.bindir, self.base_dir)
         if proc.returncode != 0:
             raise PostgresError(
-                f"pg_ctl start failed:\n{proc.stdout}\n{proc.stderr}\n{_tail(self.log_file)}"
+                f"pg_ctl start failed:\n{proc.stdout}\n{proc.stderr}\n{tail_of(self.log_file, 40)}"
             )
         _wait_accepting(self)
 
@@ -370,7 +363,7 @@ def _wait_accepting(server: PostgresServer) -> None:
             if time.monotonic() > deadline:
                 missing(
                     COMPONENT,
-                    f"server did not accept connections: {err}\n{_tail(server.log_file)}",
+                    f"server did not accept connections: {err}\n{tail_of(server.log_file, 40)}",
                 )
             time.sleep(0.1)
 
@@ -404,7 +397,7 @@ def running_postgres() -> Iterator[PostgresServer]:
             if proc.returncode == 0:
                 started = True
                 break
-            last_error = f"{proc.stdout}\n{proc.stderr}\n{_tail(base / 'postgres.log')}"
+            last_error = f"{proc.stdout}\n{proc.stderr}\n{tail_of(base / 'postgres.log', 40)}"
             if "already in use" not in last_error:
                 break
         if not started:

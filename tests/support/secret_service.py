@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from tests.support.components import missing
-from tests.support.processes import terminate_group
+from tests.support.processes import tail_of, terminate_group
 
 if TYPE_CHECKING:
     import keyring.backend
@@ -114,14 +114,6 @@ _MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes
 
 class SecretServiceError(RuntimeError):
     """A D-Bus call of the harness itself failed."""
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.splitlines()[-lines:])
 
 
 def _make_base_dir() -> Path:
@@ -307,7 +299,7 @@ class SecretService:
             missing(
                 COMPONENT,
                 f"dbus-daemon did not print its address (exit code {proc.poll()}):\n"
-                f"{_tail(self.log_file)}\n{INSTALL_HINT}",
+                f"{tail_of(self.log_file)}\n{INSTALL_HINT}",
             )
         self.bus_address = address[0]
         self.env["DBUS_SESSION_BUS_ADDRESS"] = self.bus_address
@@ -336,7 +328,7 @@ class SecretService:
                 missing(
                     COMPONENT,
                     f"gnome-keyring-daemon exited with code {code}:\n"
-                    f"{_tail(self.log_file)}\n{INSTALL_HINT}",
+                    f"{tail_of(self.log_file)}\n{INSTALL_HINT}",
                 )
             try:
                 if not self.is_locked():
@@ -348,7 +340,7 @@ class SecretService:
                 missing(
                     COMPONENT,
                     f"{SECRETS_NAME} not ready after {START_TIMEOUT:.0f}s ({last}):\n"
-                    f"{_tail(self.log_file)}\n{INSTALL_HINT}",
+                    f"{tail_of(self.log_file)}\n{INSTALL_HINT}",
                 )
             time.sleep(0.02)
 
@@ -438,7 +430,7 @@ def hung_secret_service() -> Iterator[SecretService]:
         ready = squatter.stdout.readline()
         squatter.stdout.close()  # it prints nothing else
         if ready.strip() != b"owned":
-            missing(COMPONENT, f"the silent service did not start:\n{_tail(service.log_file)}")
+            missing(COMPONENT, f"the silent service did not start:\n{tail_of(service.log_file)}")
         yield service
 
 
