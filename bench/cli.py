@@ -169,8 +169,7 @@ def main() -> int:
 
             fresh = _service(env)
             secrets = fresh.vault.secrets
-            server = fresh.server()
-            fresh._jar(server)  # what a process loads before it can act on every account
+            fresh.device_cookies()  # what a process loads before it can act on every account
             start_calls = secrets.calls
             before = secrets.calls
             fresh.server()  # a list when the saved state is fresh reads the index only

@@ -52,7 +52,7 @@ def test_a_session_revoked_elsewhere_is_announced_and_the_next_becomes_active(
     alice, bob = add_account(qtbot, controller, "alice"), add_account(qtbot, controller, "bob")
     token = next(
         c.value
-        for c in controller.service._jar(controller.service.server())[0]
+        for c in controller.service.device_cookies()
         if c.name == "better-auth.session_token"
     )
     other = Browser(server.base_url)
