@@ -32,7 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
-from switcher.paths import log_dir
+from switcher.paths import log_dir, private_dir
 
 LOG_FILE = "switcher.log"
 MAX_BYTES = 1024 * 1024
@@ -256,10 +256,7 @@ _Installed = _Changes()
 
 
 def _open_file(directory: Path, max_bytes: int, backups: int) -> PrivateRotatingFileHandler:
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if os.name == "posix" and directory.stat().st_mode & 0o077:
-        # mkdir's mode is masked by the umask, and an older version left 0755.
-        os.chmod(directory, 0o700)
+    private_dir(directory)  # an older version left it 0755
     return PrivateRotatingFileHandler(directory / LOG_FILE, max_bytes, backups)
 
 

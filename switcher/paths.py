@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 from pathlib import Path
 
 import platformdirs
@@ -10,6 +12,25 @@ import platformdirs
 from switcher.app_identity import in_sandbox
 
 APP_NAME = "switcher"
+
+
+def private_dir(path: Path) -> None:
+    """Create ``path`` owner-only (0700), and any parent it must create too.
+
+    ``mkdir(parents=True, mode=...)`` gives the mode to the last directory
+    only: a first run would leave ``~/.local/share/switcher`` 0755 above the
+    0700 ``server`` in it. Parents that exist already are left as they are.
+    """
+    missing = []
+    at = path
+    while not at.exists() and at.parent != at:
+        missing.append(at)
+        at = at.parent
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            directory.mkdir(mode=0o700)
+    if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
+        os.chmod(path, 0o700)
 
 
 def data_dir() -> Path:

@@ -19,27 +19,7 @@ from pathlib import Path
 from typing import IO, Any, ClassVar
 
 PRIVATE_FILE = 0o600
-PRIVATE_DIR = 0o700
 _REPLACE_RETRY_S = 2.0  # Windows refuses to replace a file another process has open
-
-
-def private_dir(path: Path) -> None:
-    """Create ``path`` owner-only (0700), and any parent it must create too.
-
-    ``mkdir(parents=True, mode=...)`` gives the mode to the last directory
-    only: a first run would leave ``~/.local/share/switcher`` 0755 above the
-    0700 ``server`` in it. Parents that exist already are left as they are.
-    """
-    missing = []
-    at = path
-    while not at.exists() and at.parent != at:
-        missing.append(at)
-        at = at.parent
-    for directory in reversed(missing):
-        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
-            directory.mkdir(mode=PRIVATE_DIR)
-    if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
-        os.chmod(path, PRIVATE_DIR)
 
 
 def make_private(path: Path) -> None:

@@ -27,11 +27,11 @@ from typing import Any
 
 from switcher.bundled import LOCAL, LOCAL_URL
 from switcher.display_text import who
+from switcher.paths import private_dir
 from switcher.private_files import (
     FileLock,
     LockTimeoutError,
     make_private,
-    private_dir,
     replace,
     write_atomic,
 )

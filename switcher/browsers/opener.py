@@ -10,8 +10,7 @@ from types import ModuleType
 
 from switcher.browsers import ExportError, Profile
 from switcher.browsers.registry import Family, spec
-from switcher.paths import data_dir
-from switcher.private_files import private_dir
+from switcher.paths import data_dir, private_dir
 from switcher.protocol.cookie import Cookie
 
 log = logging.getLogger("switcher.browsers")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
-from switcher.private_files import private_dir
+from switcher.paths import private_dir
 
 SETTLE_MS = 30
 

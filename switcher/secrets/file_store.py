@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from switcher.private_files import private_dir
+from switcher.paths import private_dir
 from switcher.secrets.store import SecretStoreError
 
 

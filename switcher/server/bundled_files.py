@@ -6,8 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
-from switcher.paths import bundled_server_dir
-from switcher.private_files import private_dir
+from switcher.paths import bundled_server_dir, private_dir
 
 
 class SecretFileError(Exception):

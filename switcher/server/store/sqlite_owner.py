@@ -30,7 +30,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TypeVar
 
-from switcher.private_files import private_dir
+from switcher.paths import private_dir
 from switcher.server.store import (
     StoreBusyError,
     StoreError,

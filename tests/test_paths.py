@@ -1,4 +1,4 @@
-"""Owner-only directories: every directory switcher creates, not only the last one."""
+"""Owner-only directories (paths.private_dir): each one switcher creates, parents too."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from switcher.private_files import private_dir
+from switcher.paths import private_dir
 
 
 def _mode(path: Path) -> int:
