@@ -533,15 +533,7 @@ class Accounts:
         """Make an account the active one."""
         prepared = self._prepare(server_name)
         account = self._find(prepared, email)
-        if account.status != AccountStatus.VALID:
-            raise AccountsError(
-                f"{account.email}'s session {_ENDED.get(account.status, 'has ended')}; "
-                "sign in again"
-            )
-        cookies = self.vault.cookies(prepared, account)
-        token = token_of(cookies)
-        if token is None:
-            raise NoStoredSessionError(f"no stored session for {account.email}; sign in again")
+        cookies, token = self._usable_cookies(prepared, account)
         # set-active needs only this account's own cookie: one secret read,
         # not one per account, for a process that starts just to switch.
         with self._client(prepared, CookieJar(cookies)) as client:
@@ -576,6 +568,19 @@ class Accounts:
         if changed:
             self._emit(Event(EventKind.ACTIVE_CHANGED, prepared.name, current))
         return current
+
+    def _usable_cookies(self, server: Server, account: Account) -> tuple[list[Cookie], str]:
+        """The account's own cookies and session token; an error saying why they can't be used."""
+        if account.status != AccountStatus.VALID:
+            raise AccountsError(
+                f"{account.email}'s session {_ENDED.get(account.status, 'has ended')}; "
+                "sign in again"
+            )
+        cookies = self.vault.cookies(server, account)
+        token = token_of(cookies)
+        if token is None:
+            raise NoStoredSessionError(f"no stored session for {account.email}; sign in again")
+        return cookies, token
 
     def _mark_ended(self, prepared: Server, account: Account) -> bool:
         """Mark the session ended; True when it was the active account (now none is)."""
@@ -845,13 +850,7 @@ class Accounts:
         active = server.account(server.active) if server.active else None
         if active is None:
             raise AccountsError(f"no active account on {server.name}")
-        if active.status != AccountStatus.VALID:
-            raise AccountsError(
-                f"{active.email}'s session {_ENDED.get(active.status, 'has ended')}; sign in again"
-            )
-        own = self.vault.cookies(server, active)
-        if token_of(own) is None:
-            raise NoStoredSessionError(f"no stored session for {active.email}; sign in again")
+        own, _ = self._usable_cookies(server, active)
         jar, _ = self._jar(server)
         names = {c.name for c in own}
         session = [c for c in jar if is_session_cookie(c.name)]

@@ -64,6 +64,13 @@ class AccountStatus(StrEnum):
     EXPIRED = "expired"
     REVOKED = "revoked"
 
+    @property
+    def ended(self) -> str | None:
+        """How an ended session reads in a list (the tray, the window, the command line)."""
+        return {AccountStatus.REVOKED: "revoked elsewhere", AccountStatus.EXPIRED: "expired"}.get(
+            self
+        )
+
     @classmethod
     def parse(cls, value: object) -> AccountStatus:
         # A status a newer version invented is not a session to use.

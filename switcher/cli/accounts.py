@@ -126,16 +126,13 @@ def accounts_list(args: argparse.Namespace) -> int:
         shown = who(account.name, account.email)
         if account.status != AccountStatus.VALID:
             # Also when it is the active one: its session is of no use, say so.
-            detail = f"{_ENDED_WORDS.get(account.status, 'ended')}: sign in again"
+            detail = f"{account.status.ended or 'ended'}: sign in again"
         else:
             detail = "active" if mark == "*" else "signed in"
             if account.expires_at:
                 detail += f", until {account.expires_at[:16].replace('T', ' ')} UTC"
         print(f"{mark} {shown}  ({detail})")
     return 0
-
-
-_ENDED_WORDS = {AccountStatus.REVOKED: "revoked elsewhere", AccountStatus.EXPIRED: "expired"}
 
 
 def _read_password(args: argparse.Namespace) -> str:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from switcher.gui.jobs import Job, JobKind
 from switcher.gui.state import Snapshot
-from switcher.vault import Account, AccountStatus
+from switcher.vault import Account
 
 SWITCHING = "switching…"
 REVOKING = "revoking…"
-_ENDED = {AccountStatus.REVOKED: "revoked elsewhere", AccountStatus.EXPIRED: "expired"}
 
 
 def busy_state(pending: set[Job], account: Account) -> str | None:
@@ -22,7 +21,7 @@ def busy_state(pending: set[Job], account: Account) -> str | None:
 
 def ended_state(account: Account) -> str | None:
     """Why the account's session cannot be used, if it cannot."""
-    return _ENDED.get(account.status)
+    return account.status.ended
 
 
 def account_state(snapshot: Snapshot, pending: set[Job], account: Account) -> str:
