@@ -189,14 +189,7 @@ def check_keyring(timeout: float) -> Check:
             details=details,
             facts=facts,
         )
-    facts["round_trip_ms"] = round(elapsed * 1000)
-    return Check(
-        "keyring",
-        "ok",
-        f"{label} answers (set, get and delete of a test item in {elapsed * 1000:.0f} ms)",
-        details=chosen,
-        facts=facts,
-    )
+    return _answered(label, elapsed, facts, details=chosen)
 
 
 def check_secret_service(timeout: float) -> Check | None:
@@ -270,11 +263,19 @@ def check_secret_service(timeout: float) -> Check | None:
             hint=KEYRING_READBACK_HINT,
             facts=facts,
         )
+    return _answered(label, elapsed, facts)
+
+
+def _answered(
+    label: str, elapsed: float, facts: dict[str, Any], details: tuple[str, ...] = ()
+) -> Check:
+    """The keyring's round trip worked (through keyring, or the Secret Service directly)."""
     facts["round_trip_ms"] = round(elapsed * 1000)
     return Check(
         "keyring",
         "ok",
         f"{label} answers (set, get and delete of a test item in {elapsed * 1000:.0f} ms)",
+        details=details,
         facts=facts,
     )
 

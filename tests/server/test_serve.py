@@ -319,62 +319,48 @@ def test_the_page_on_the_real_server(tmp_path: Path) -> None:
         assert posted.status_code == 404
 
 
-def test_an_unusable_database_is_one_line_and_exit_1_even_with_workers(tmp_path: Path) -> None:
+def _serve_refused(tmp_path: Path, *args: str) -> str:
+    """``switcher serve ARGS`` that must refuse to start: exit 1, no traceback; its stderr."""
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
     env.update({"SWITCHER_DATA_DIR": str(tmp_path / "data"), "BETTER_AUTH_SECRET": ENV_SECRET})
+    result = subprocess.run(
+        [sys.executable, "-m", "switcher", "serve", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stderr
+
+
+def test_an_unusable_database_is_one_line_and_exit_1_even_with_workers(tmp_path: Path) -> None:
     refused = free_port()
     for database in (
         f"postgresql://postgres@127.0.0.1:{refused}/x",
         "sqlite:////proc/nope/auth.db",
     ):
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "switcher",
-                "serve",
-                "--port",
-                str(free_port()),
-                "--database",
-                database,
-                "--workers",
-                "2",
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=REPO,
-            timeout=60,
-            check=False,
+        stderr = _serve_refused(
+            tmp_path, "--port", str(free_port()), "--database", database, "--workers", "2"
         )
-        assert result.returncode == 1, result.stderr
-        last = result.stderr.strip().splitlines()[-1]
-        assert last.startswith("switcher: cannot "), result.stderr
-        assert "Traceback" not in result.stderr
+        last = stderr.strip().splitlines()[-1]
+        assert last.startswith("switcher: cannot "), stderr
 
 
 def test_a_port_in_use_is_one_line_and_exit_1(tmp_path: Path) -> None:
     import socket
 
-    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
-    env.update({"SWITCHER_DATA_DIR": str(tmp_path / "data"), "BETTER_AUTH_SECRET": ENV_SECRET})
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
     taken.listen()
     port = taken.getsockname()[1]
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "switcher", "serve", "--port", str(port)],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=REPO,
-            timeout=60,
-            check=False,
-        )
+        stderr = _serve_refused(tmp_path, "--port", str(port))
     finally:
         taken.close()
-    assert result.returncode == 1, result.stderr
-    (line,) = result.stderr.strip().splitlines()
+    (line,) = stderr.strip().splitlines()
     assert line.startswith(f"switcher: cannot listen on 127.0.0.1:{port}: Address already in use")
-    assert "Traceback" not in result.stderr and "ERROR" not in result.stderr
+    assert "ERROR" not in stderr
