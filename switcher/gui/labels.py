@@ -19,15 +19,10 @@ def busy_state(pending: set[Job], account: Account) -> str | None:
     return None
 
 
-def ended_state(account: Account) -> str | None:
-    """Why the account's session cannot be used, if it cannot."""
-    return account.status.ended
-
-
 def account_state(snapshot: Snapshot, pending: set[Job], account: Account) -> str:
     """One word or two for the account's state column."""
     return (
         busy_state(pending, account)
-        or ended_state(account)
+        or account.status.ended
         or ("active" if snapshot.is_active(account) else "signed in")
     )

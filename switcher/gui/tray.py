@@ -14,7 +14,7 @@ from switcher.display_text import NAME_LIMIT, one_line
 from switcher.gui.avatars import neutral_icon
 from switcher.gui.controller import Controller
 from switcher.gui.jobs import Job, JobKind
-from switcher.gui.labels import busy_state, ended_state
+from switcher.gui.labels import busy_state
 from switcher.vault import Account, AccountStatus
 
 # Seconds before the browser profiles are looked up again when the menu opens.
@@ -102,7 +102,7 @@ class Tray(QObject):
         """Text, check mark, weight and state of an account's entry."""
         controller = self.controller
         busy = busy_state(set(controller.pending.values()), account)
-        aside = busy or ended_state(account)
+        aside = busy or account.status.ended
         text = menu_text(account.label)
         if aside:
             text += f"  ({aside})"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from switcher.gui.jobs import Job, JobKind
-from switcher.gui.labels import account_state, busy_state, ended_state
+from switcher.gui.labels import account_state, busy_state
 from switcher.gui.state import Snapshot
 from switcher.vault import Account, AccountStatus
 
@@ -27,5 +27,5 @@ def test_what_is_being_done_comes_first_then_why_it_cannot_be_used() -> None:
     assert account_state(snapshot, revoking, bob) == "revoking…"
     assert busy_state(revoking, carol) == "switching…"
     assert busy_state(revoking, alice) is None
-    assert ended_state(alice) is None
+    assert alice.status.ended is None
     assert account_state(_snapshot(alice, active="u2"), nothing, alice) == "signed in"
