@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from switcher.browsers.registry import BrowserSpec, Family, ids, spec
+from switcher.browsers.registry import ids, spec
 from switcher.paths import data_dir
 
 # A new Firefox profile otherwise opens welcome and first-run pages.
@@ -27,11 +27,6 @@ user_pref("datareporting.policy.dataSubmissionEnabled", false);
 """
 
 
-def _entry(browser: str) -> BrowserSpec:
-    found = spec(browser)
-    return found if found is not None else BrowserSpec(browser, browser, Family.CHROMIUM, ())
-
-
 def install_locations(
     browser: str,
     platform: str | None = None,
@@ -39,17 +34,20 @@ def install_locations(
     home: Path | None = None,
 ) -> list[Path]:
     """Where ``browser``'s executable is installed on macOS and Windows (none on Linux)."""
+    entry = spec(browser)
+    if entry is None:
+        return []
     platform = platform or sys.platform
     environ = os.environ if environ is None else environ
     home = home or Path.home()
     if platform == "darwin":
         roots = [Path("/Applications"), home / "Applications"]
-        return [root / app for root in roots for app in _entry(browser).mac_apps]
+        return [root / app for root in roots for app in entry.mac_apps]
     if platform == "win32":
         # Per-machine installs under Program Files, per-user ones under LocalAppData.
         names = ("ProgramFiles", "ProgramFiles(x86)", "LOCALAPPDATA")
         roots = [Path(environ[name]) for name in names if environ.get(name)]
-        return [root / exe for root in roots for exe in _entry(browser).windows_apps]
+        return [root / exe for root in roots for exe in entry.windows_apps]
     return []
 
 
@@ -60,7 +58,8 @@ def find_executable(
     home: Path | None = None,
 ) -> str | None:
     """``browser``'s executable: on PATH, else where its installer puts it."""
-    for name in _entry(browser).executables:
+    entry = spec(browser)
+    for name in entry.executables if entry is not None else ():
         found = shutil.which(name)
         if found:
             return found
