@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test check lint typecheck pytest system-deps peer bench dist clean
+.PHONY: run test test-fast check lint typecheck pytest system-deps peer bench dist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,8 +55,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Both halves: tests/unit (in this process only) and tests/e2e (real components).
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest tests/unit tests/e2e
+
+# The unit tests alone, about a minute: no peer, database server, keyring, browser or display.
+test-fast: $(STAMP)
+	$(BIN)/pytest tests/unit
 
 check: lint typecheck pytest
 

@@ -20,7 +20,6 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -28,9 +27,9 @@ import httpx
 
 from tests.support.local_transport import InProcessTransport
 from tests.support.processes import open_files, terminate_group
+from tests.support.repo import REPO
 from tests.support.targets import PASSWORD
 
-REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20.0
 
 

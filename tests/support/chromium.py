@@ -9,11 +9,14 @@ cookie DB flushed).
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 import time
 from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.support.components import missing
 from tests.support.processes import terminate_group
@@ -112,3 +115,10 @@ def new_profile(
             f"chromium ran (exit {run.returncode}) but created no cookie DB:\n{run.stderr[-3000:]}",
         )
     return profile
+
+
+def cookie_rows(db: Path) -> list[dict[str, Any]]:
+    """Every row of a Chromium ``Cookies`` database, oldest first."""
+    with closing(sqlite3.connect(db)) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute("SELECT * FROM cookies ORDER BY creation_utc")]

@@ -21,6 +21,7 @@ import ipaddress
 import socket
 import ssl
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -348,3 +349,28 @@ def refused_port() -> Iterator[int]:
         yield holder.getsockname()[1]
     finally:
         holder.close()
+
+
+# Huge answers, produced as they are sent: never held in memory.
+
+GIB = 1024**3
+
+
+BLOCK = b" " * 65536
+
+
+def blocks(total: int) -> Iterator[bytes]:
+    """``total`` bytes of JSON whitespace, made as they are sent, never all at once."""
+    for _ in range(total // len(BLOCK)):
+        yield BLOCK
+
+
+def zeros_gzipped(total: int) -> Iterator[bytes]:
+    """A gzip stream of ``total`` zero bytes (about 1000:1), compressed as it is sent."""
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = bytes(1024 * 1024)
+    for _ in range(total // len(zeros)):
+        out = compressor.compress(zeros)
+        if out:
+            yield out
+    yield compressor.flush()

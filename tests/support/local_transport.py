@@ -9,11 +9,14 @@ raising ``httpx.ReadTimeout`` as a socket would.
 from __future__ import annotations
 
 from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
 
 import httpx
 
+from switcher.bundled import LOCAL_URL
 from switcher.bundled_server import InProcessExchange
-from switcher.server import AuthApp
+from switcher.server import AuthApp, ServerConfig
+from tests.support.targets import PASSWORD, SECRET
 
 
 class InProcessTransport(httpx.BaseTransport):
@@ -46,3 +49,22 @@ class InProcessTransport(httpx.BaseTransport):
     def shutdown(self) -> None:
         """Close the app's database and stop its loop (at process exit, or in tests)."""
         self._exchange.shutdown()
+
+
+def bundled_config(directory: Path) -> ServerConfig:
+    """The bundled server's settings on ``directory/auth.db``, without rate limits."""
+    return ServerConfig(
+        secret=SECRET,
+        base_url=LOCAL_URL,
+        database_url=f"sqlite:///{directory / 'auth.db'}",
+        rate_limit=None,
+    )
+
+
+def sign_up(client: httpx.Client, email: str) -> httpx.Response:
+    """``POST /sign-up/email`` on the bundled server, from its own origin."""
+    return client.post(
+        "/api/auth/sign-up/email",
+        json={"name": "L", "email": email, "password": PASSWORD},
+        headers={"origin": LOCAL_URL},
+    )

@@ -75,3 +75,12 @@ def tail_of(path: Path, lines: int = 30) -> str:
     except OSError:
         return ""
     return "\n".join(text.splitlines()[-lines:])
+
+
+def pid_of_no_process() -> int:
+    """A process id no process has or will have: one above the kernel's ``pid_max``.
+
+    What a stale lock names once its browser is gone, without starting and
+    reaping a process to get one.
+    """
+    return int(Path("/proc/sys/kernel/pid_max").read_text()) + 1

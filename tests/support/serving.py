@@ -23,8 +23,8 @@ from pathlib import Path
 import httpx
 
 from tests.support.browser import Browser
+from tests.support.repo import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20.0  # seconds for the server to answer GET /api/auth/ok
 STOP_TIMEOUT = 8.0  # seconds for SIGTERM to end the whole process group
 # Settings the child must not inherit from whoever runs the tests.

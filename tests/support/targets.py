@@ -58,6 +58,10 @@ class Target:
         return Signer(self.secret).sign(value)
 
 
+# ``serve(**options)``: the test's kind of server, started with those options.
+Serve = Callable[..., "Target"]
+
+
 def unique_email(label: str = "user") -> str:
     return f"{label}-{uuid.uuid4().hex[:10]}@example.com"
 

@@ -1,0 +1,55 @@
+"""Qt helpers for widget tests: the offscreen platform, and waiting for a controller's jobs."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from pytestqt.qtbot import QtBot
+
+from switcher.gui.controller import Controller
+from tests.support.targets import PASSWORD, unique_email
+
+# The offscreen platform cannot do these; harmless, and only there.
+OFFSCREEN_NOTES = (
+    "This plugin does not support propagateSizeHints()",
+    "This plugin does not support raise()",
+)
+
+
+def use_offscreen_platform() -> None:
+    """Before any QApplication exists: no display needed, and no warning about a
+    missing runtime directory (qt_log_level_fail turns warnings into failures)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        runtime = tempfile.mkdtemp(prefix="switcher-xdg-runtime-")
+        os.chmod(runtime, 0o700)
+        os.environ["XDG_RUNTIME_DIR"] = runtime
+
+
+def wait_job(
+    qtbot: QtBot, controller: Controller, job: int, timeout: int = 20000
+) -> tuple[bool, str]:
+    """Block (running the event loop) until ``job`` finishes; its (ok, message)."""
+    result: list[tuple[bool, str]] = []
+
+    def record(finished: int, ok: bool, message: str) -> None:
+        if finished == job:
+            result.append((ok, message))
+
+    controller.finished.connect(record)
+    qtbot.waitUntil(lambda: bool(result), timeout=timeout)
+    controller.finished.disconnect(record)
+    return result[0]
+
+
+def add_account(qtbot: QtBot, controller: Controller, label: str) -> str:
+    """Sign a new account up through the controller (as the dialog does); its email."""
+    email = unique_email(label)
+    ok, message = wait_job(
+        qtbot,
+        controller,
+        controller.add(email, PASSWORD, sign_up=True, name=label.title(), remember=True),
+    )
+    assert ok, message
+    return email

@@ -1,0 +1,115 @@
+"""The controller runs every intent off the UI thread and renders results from memory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from switcher.gui.controller import Controller
+from tests.support.browser import Browser
+from tests.support.memory_keyring import MemoryKeyring
+from tests.support.qt import add_account, wait_job
+from tests.support.targets import Target
+
+
+def test_add_switch_and_revoke_update_the_snapshot(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    controller = make_controller()
+    alice, bob = add_account(qtbot, controller, "alice"), add_account(qtbot, controller, "bob")
+    assert [a.email for a in controller.snapshot.accounts] == [alice, bob]
+    assert controller.snapshot.active is not None
+    assert controller.snapshot.active.email == bob
+    ok, _ = wait_job(qtbot, controller, controller.switch(alice))
+    assert ok
+    assert controller.snapshot.active.email == alice
+    assert controller.online is True
+    ok, _ = wait_job(qtbot, controller, controller.revoke(alice))
+    assert ok
+    assert [a.email for a in controller.snapshot.accounts] == [bob]
+    assert controller.snapshot.active.email == bob
+    assert controller.pending == {}
+
+
+def test_a_failure_is_a_notification_with_the_servers_message(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    controller = make_controller()
+    notes: list[tuple[str, str]] = []
+    controller.notify.connect(lambda title, message: notes.append((title, message)))
+    ok, message = wait_job(qtbot, controller, controller.switch("nobody@example.com"))
+    assert not ok
+    assert "no account nobody@example.com" in message
+    assert notes == [("switcher", message)]
+
+
+def test_a_session_revoked_elsewhere_is_announced_and_the_next_becomes_active(
+    qtbot: QtBot, make_controller: Callable[..., Controller], server: Target
+) -> None:
+    controller = make_controller()
+    alice, bob = add_account(qtbot, controller, "alice"), add_account(qtbot, controller, "bob")
+    token = next(
+        c.value
+        for c in controller.service.device_cookies()
+        if c.name == "better-auth.session_token"
+    )
+    other = Browser(server.base_url)
+    try:
+        assert (
+            other.post("/sign-out", {}, cookie=f"better-auth.session_token={token}").status_code
+            == 200
+        )
+    finally:
+        other.close()
+    notes: list[tuple[str, str]] = []
+    controller.notify.connect(lambda title, message: notes.append((title, message)))
+    ok, _ = wait_job(qtbot, controller, controller.refresh())
+    assert ok
+    assert controller.snapshot.active is not None
+    assert controller.snapshot.active.email == alice
+    titles = [title for title, _ in notes]
+    assert "Active account changed" in titles
+    assert "Session ended" in titles
+    assert any(bob in message for _, message in notes)
+
+
+def test_reading_state_costs_no_keyring_call(
+    qtbot: QtBot, make_controller: Callable[..., Controller], backend: MemoryKeyring
+) -> None:
+    controller = make_controller()
+    add_account(qtbot, controller, "alice")
+    reads = backend.reads
+    for _ in range(50):
+        assert controller.snapshot.accounts
+        controller.is_stale()
+    assert backend.reads == reads
+
+
+def test_export_to_a_browser_profile_runs_off_the_ui_thread_and_says_so(
+    qtbot: QtBot, make_controller: Callable[..., Controller], tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from switcher.browsers import Profile
+
+    controller = make_controller()
+    add_account(qtbot, controller, "alice")
+    profile = tmp_path / "fx"
+    profile.mkdir()
+    notes: list[tuple[str, str]] = []
+    controller.notify.connect(lambda title, message: notes.append((title, message)))
+    ok, message = wait_job(
+        qtbot, controller, controller.export_to(Profile("firefox", "fx", profile))
+    )
+    assert ok, message
+    with sqlite3.connect(profile / "cookies.sqlite") as db:
+        assert db.execute("select count(*) from moz_cookies").fetchone()[0] == 2
+    assert notes == [("Exported", f"the session is in {profile}")]
+    missing = tmp_path / "nope"
+    ok, message = wait_job(
+        qtbot, controller, controller.export_to(Profile("firefox", "nope", missing))
+    )
+    assert not ok
+    assert "nope" in message

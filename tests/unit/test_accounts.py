@@ -1,0 +1,53 @@
+"""The accounts service against every server kind, with an in-memory keyring."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from switcher.accounts import Accounts, AccountsError, Event, EventKind
+from switcher.secrets import KeyringSecrets
+from switcher.vault import Vault
+from tests.support.memory_keyring import MemoryKeyring
+from tests.support.targets import PASSWORD
+
+
+def test_an_unreachable_server_is_reported_and_nothing_changes(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    from tests.support.switcher_server import free_socket
+
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    service = Accounts(Vault(tmp_path / "config", KeyringSecrets()), timeout=2)
+    events: list[Event] = []
+    service.subscribe(events.append)
+    service.add_server(f"http://127.0.0.1:{port}", name="down")
+    with pytest.raises(AccountsError, match="cannot connect"):
+        service.add("a@example.com", PASSWORD, server_name="down")
+    assert service.server("down").accounts == []
+    assert [e.kind for e in events] == [EventKind.OFFLINE]
+
+
+def test_a_refresh_refused_with_a_better_auth_error_is_one_clear_line(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    from switcher.protocol.cookie import Cookie
+    from switcher.vault import Account
+    from tests.support.fault_server import FaultServer, http_response
+
+    body = json.dumps({"message": "Too many requests. Please try again later."}).encode()
+    with FaultServer(http_response(429, body)) as limited:
+        service = Accounts(Vault(tmp_path / "config", KeyringSecrets()), timeout=5)
+        service.add_server(limited.base_url, name="limited")
+        with service.vault.locked() as index:
+            server = index.servers["limited"]
+            account = Account(user_id="u1", email="a@example.com")
+            server.accounts.append(account)
+            cookie = Cookie("better-auth.session_token_multi-abc", "abc.sig", "127.0.0.1")
+            service.vault.store_cookies(server, account, [cookie])
+        with pytest.raises(AccountsError, match="Too many requests"):
+            service.refresh("limited")
