@@ -1,4 +1,4 @@
-"""How switcher asks to be started again (venv, bundle, Flatpak); where the host config is."""
+"""The launch command from a venv really starts switcher."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The bundled server in process: its transport's timeouts, and one store behind both faces."""
+"""The bundled server in process gives up at its read timeout while another process writes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The accounts service against every server kind, with an in-memory keyring."""
+"""The accounts service with an in-memory keyring, on switcher's own server."""
 
 from __future__ import annotations
 

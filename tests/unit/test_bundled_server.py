@@ -1,4 +1,4 @@
-"""The bundled server in process: its transport's timeouts, and one store behind both faces."""
+"""The bundled server in process: one store behind both of its faces."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Chromium-family export: the crypto, the safety rules, and the real browser signed in."""
+"""The real Chromium signed in by an exported profile (basic store and a real gnome-keyring)."""
 
 from __future__ import annotations
 

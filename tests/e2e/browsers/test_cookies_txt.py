@@ -1,4 +1,4 @@
-"""cookies.txt as curl and Python's MozillaCookieJar read it, with a real signed-in session."""
+"""cookies.txt as curl reads it: curl signs in to a real server with the exported file."""
 
 from __future__ import annotations
 

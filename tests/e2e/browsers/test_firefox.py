@@ -1,4 +1,4 @@
-"""Firefox cookie export: finding profiles, schema rules, the safety net, the real browser."""
+"""Firefox export where another process or the real browser is needed: a held lock, firefox-esr."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""An answer's size is capped: a huge one is refused early and never fills memory.
+"""A 1 GiB answer costs no more than the cap in memory, measured in a child process.
 
 better-auth's answers are small JSON; a server that sends 1 GB (by mistake, or
 by being the wrong server) must cost at most the cap in memory, and a

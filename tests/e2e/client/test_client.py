@@ -1,4 +1,4 @@
-"""``AuthClient`` against every server kind, and against servers that misbehave.
+"""``AuthClient`` against every server kind: switcher on SQLite and PostgreSQL, and better-auth.
 
 The behaviour tests take ``target`` and must give the same results on switcher
 (SQLite, PostgreSQL) and on the real better-auth 1.7.25. The fault tests use

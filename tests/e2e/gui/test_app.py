@@ -1,4 +1,4 @@
-"""The app object: without a system tray the accounts window is the app."""
+"""The real ``switcher`` process offscreen: its log file, SIGTERM and Ctrl+C."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Settings persist; start at login writes and removes the XDG autostart entry."""
+"""Start at login: the XDG autostart entry passes the real desktop-file-validate."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One app per user: a second launch asks the running app to show its window instead."""
+"""One app per user, as real processes: launches at one moment, an unusable runtime directory."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The sign-in/sign-up rate limiter, on a controlled clock, and end to end."""
+"""The sign-in rate limit end to end: the fourth sign-in in ten seconds, on every server kind."""
 
 from __future__ import annotations
 

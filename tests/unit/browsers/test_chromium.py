@@ -1,4 +1,4 @@
-"""Chromium-family export: the crypto, the safety rules, and the real browser signed in."""
+"""Chromium-family export: the crypto, the cookie rows, profiles, and the safety rules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""cookies.txt as curl and Python's MozillaCookieJar read it, with a real signed-in session."""
+"""cookies.txt: the Netscape format, as Python's MozillaCookieJar reads it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Firefox cookie export: finding profiles, schema rules, the safety net, the real browser."""
+"""Firefox cookie export: finding profiles, schema rules, containers and the safety net."""
 
 from __future__ import annotations
 

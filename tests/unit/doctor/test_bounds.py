@@ -1,4 +1,4 @@
-"""The doctor's pure parts: bounding the checks, paths, the index, hints and the text report."""
+"""A check that hangs or crashes is a failure, in bounded time."""
 
 from __future__ import annotations
 

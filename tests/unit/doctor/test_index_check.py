@@ -1,4 +1,4 @@
-"""The doctor's pure parts: bounding the checks, paths, the index, hints and the text report."""
+"""The doctor reads the account index as saved and never repairs it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The doctor's pure parts: bounding the checks, paths, the index, hints and the text report."""
+"""The tray check's hint for GNOME's AppIndicator extension."""
 
 from __future__ import annotations
 

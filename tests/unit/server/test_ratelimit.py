@@ -1,4 +1,4 @@
-"""The sign-in/sign-up rate limiter, on a controlled clock, and end to end."""
+"""The sign-in/sign-up rate limiter, on a controlled clock."""
 
 from __future__ import annotations
 
