@@ -24,6 +24,10 @@ from pathlib import Path
 from tests.support.targets import PASSWORD
 
 COMMAND_TIMEOUT = 60.0  # seconds a command may take before the test fails
+# How a person with switcher installed from this checkout starts it. Tests that
+# need the process itself (a pty, a closed pipe, the tray app, signals) start
+# this command with a ``Cli``'s ``env``.
+SWITCHER_COMMAND = (sys.executable, "-m", "switcher")
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ class Cli:
             ran = _run_here(list(args), stdin, environment)
         else:
             done = subprocess.run(
-                [sys.executable, "-m", "switcher", *args],
+                [*SWITCHER_COMMAND, *args],
                 input=stdin,
                 capture_output=True,
                 text=True,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.support.cli import Cli
+from tests.support.cli import SWITCHER_COMMAND, Cli
 from tests.support.secret_service import SecretService
 from tests.support.targets import PASSWORD, Target, unique_email
 
@@ -119,7 +118,7 @@ def _typed_at_a_terminal(cli: Cli, args: list[str], answers: list[str]) -> tuple
     pid, fd = pty.fork()
     if pid == 0:  # the child: the command, with the pty as its terminal
         try:
-            os.execve(sys.executable, [sys.executable, "-m", "switcher", *args], cli.env)
+            os.execve(SWITCHER_COMMAND[0], [*SWITCHER_COMMAND, *args], cli.env)
         finally:
             os._exit(127)  # never back into pytest
     seen = b""
@@ -321,7 +320,7 @@ def test_a_reader_that_goes_away_is_no_error_of_ours(cli: Cli) -> None:
     cli.add(unique_email("alice"), "--sign-up")
     for args in (("accounts", "list", "--json"), ("server", "list"), ("--help",)):
         process = subprocess.Popen(
-            [sys.executable, "-m", "switcher", *args],
+            [*SWITCHER_COMMAND, *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=cli.env,

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.cli import Cli
+from tests.support.cli import SWITCHER_COMMAND, Cli
 from tests.support.targets import unique_email
 
 ROUNDS = 100
@@ -54,7 +54,7 @@ def test_two_switches_at_once_never_hide_the_index_from_a_reader(cli: Cli, tmp_p
         text=True,
         env=cli.env,
     )
-    command = [sys.executable, "-m", "switcher", "--insecure-storage", "accounts", "use"]
+    command = [*SWITCHER_COMMAND, "--insecure-storage", "accounts", "use"]
     try:
         for round_ in range(ROUNDS):
             first, second = (alice, bob) if round_ % 2 else (bob, alice)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ from switcher.gui.app import SwitcherApp
 from switcher.gui.controller import Controller
 from switcher.gui.settings import Settings
 from switcher.logs import LOG_FILE
+from tests.support.cli import SWITCHER_COMMAND
 from tests.support.qt import OFFSCREEN_NOTES
 
 
@@ -52,7 +52,7 @@ def _start_app(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
     env["SWITCHER_DATA_DIR"] = str(tmp_path / "data")
     log_file = Path(env["SWITCHER_LOG_DIR"]) / LOG_FILE
     app = subprocess.Popen(
-        [sys.executable, "-m", "switcher"],
+        list(SWITCHER_COMMAND),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

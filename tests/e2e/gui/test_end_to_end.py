@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.cli import Cli
+from tests.support.cli import SWITCHER_COMMAND, Cli
 from tests.support.desktop import Desktop, running_desktop
 from tests.support.secret_service import SecretService
 from tests.support.targets import PASSWORD, unique_email
@@ -92,7 +91,7 @@ def test_switching_from_the_tray_menu(
 
     log = (tmp_path / "app.log").open("wb")
     app = subprocess.Popen(
-        [sys.executable, "-m", "switcher"],
+        list(SWITCHER_COMMAND),
         env=cli.env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -117,7 +116,7 @@ def test_switching_from_the_tray_menu(
         assert _server_says(cli) == alice
         # Launching again shows the running app's window instead of a second icon.
         again = subprocess.run(
-            [sys.executable, "-m", "switcher"],
+            list(SWITCHER_COMMAND),
             env=cli.env,
             capture_output=True,
             timeout=TIMEOUT,
@@ -157,7 +156,7 @@ def test_quitting_while_a_request_hangs_exits_promptly(
         (tmp_path / "config").mkdir()
         (tmp_path / "config" / "accounts.json").write_text(json.dumps(index.to_json()))
         app = subprocess.Popen(
-            [sys.executable, "-m", "switcher"],
+            list(SWITCHER_COMMAND),
             env=cli.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -194,7 +193,7 @@ def test_a_switch_in_either_front_end_shows_in_the_other_within_a_second(
     cli = _private_cli(desktop, own_secret_service, tmp_path)
     alice, bob = _two_accounts(cli)
     app = subprocess.Popen(
-        [sys.executable, "-m", "switcher"],
+        list(SWITCHER_COMMAND),
         env=cli.env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

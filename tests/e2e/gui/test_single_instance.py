@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from switcher.logs import LOG_FILE
+from tests.support.cli import SWITCHER_COMMAND
 
 
 def test_two_launches_at_the_same_moment_end_as_one_app(tmp_path: Path) -> None:
@@ -19,7 +19,7 @@ def test_two_launches_at_the_same_moment_end_as_one_app(tmp_path: Path) -> None:
     env["SWITCHER_LOG_DIR"] = str(tmp_path / "logs")
     launches = [
         subprocess.Popen(
-            [sys.executable, "-m", "switcher"],
+            list(SWITCHER_COMMAND),
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -58,7 +58,7 @@ def test_an_unusable_runtime_directory_is_one_clear_line(tmp_path: Path) -> None
         SWITCHER_LOG_DIR=str(tmp_path / "logs"),
     )
     done = subprocess.run(
-        [sys.executable, "-m", "switcher"],
+        list(SWITCHER_COMMAND),
         env=env,
         capture_output=True,
         text=True,

@@ -23,6 +23,7 @@ import pytest
 
 from switcher.protocol.signing import Signer
 from tests.support.browser import set_cookies
+from tests.support.cli import SWITCHER_COMMAND
 from tests.support.repo import REPO
 from tests.support.serving import SCRUBBED, STOP_TIMEOUT, Served, free_port, serving
 from tests.support.targets import PASSWORD, sign_up, unique_email
@@ -329,7 +330,7 @@ def _serve_refused(tmp_path: Path, *args: str) -> str:
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
     env.update({"SWITCHER_DATA_DIR": str(tmp_path / "data"), "BETTER_AUTH_SECRET": ENV_SECRET})
     result = subprocess.run(
-        [sys.executable, "-m", "switcher", "serve", *args],
+        [*SWITCHER_COMMAND, "serve", *args],
         capture_output=True,
         text=True,
         env=env,
