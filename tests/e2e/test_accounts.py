@@ -55,7 +55,7 @@ class Harness:
         """Who the server thinks this device is signed in as (get-session with our cookies)."""
         browser = Browser(self.target.base_url)
         try:
-            # The saved state, as a new process reads it.
+            # The saved state, as a new process reads it (its own keyring reads).
             cookies = self.open().device_cookies()
             browser.jar.update({c.name: c.value for c in cookies})
             session = browser.get("/get-session").json()
@@ -112,9 +112,9 @@ def test_use_switches_on_the_server_without_touching_the_keyring(
     writes, reads = backend.writes, backend.reads
     harness.service.use(alice)
     assert harness.active_email() == alice
-    assert harness.server_side_active() == alice
     assert backend.writes == writes
     assert backend.reads == reads  # cookies were already in memory
+    assert harness.server_side_active() == alice  # a new process: reads of its own
     assert harness.events[-1].kind == EventKind.ACTIVE_CHANGED
 
 
