@@ -36,6 +36,7 @@ from switcher.private_files import (
     write_atomic,
 )
 from switcher.protocol.cookie import Cookie
+from switcher.protocol.dates import parse_iso
 from switcher.secrets import SecretStore
 
 log = logging.getLogger("switcher.vault")
@@ -174,21 +175,14 @@ class Index:
             raise ValueError("not a switcher index of a known version")
         servers = {}
         for name, raw in data["servers"].items():
-            known = Account.__dataclass_fields__
-            # Fields a newer version added are dropped, not a reason to distrust the file.
-            accounts = [
-                Account(
-                    **{k: v for k, v in a.items() if k in known and k != "status"},
-                    status=AccountStatus.parse(a.get("status", AccountStatus.VALID)),
-                )
-                for a in raw.get("accounts", [])
-            ]
+            if not isinstance(raw, dict) or not isinstance(raw.get("accounts", []), list):
+                raise ValueError("a server is not an object with a list of accounts")
             servers[name] = Server(
                 name=name,
-                url=str(raw["url"]),
-                ca_bundle=raw.get("ca_bundle"),
-                accounts=accounts,
-                active=raw.get("active"),
+                url=_text(raw["url"]),
+                ca_bundle=_optional_text(raw.get("ca_bundle")),
+                accounts=[_account_from_json(a) for a in raw.get("accounts", [])],
+                active=_optional_text(raw.get("active")),
                 refreshed_at=float(raw.get("refreshed_at", 0.0)),
             )
         servers.setdefault(LOCAL, Server(LOCAL, LOCAL_URL))
@@ -212,6 +206,41 @@ class Index:
             pending=pending,
             needs_reconcile=bool(data.get("needs_reconcile", False)),
         )
+
+
+# Account fields by kind: what a hand edit or a damaged disk may have changed
+# into something else, which would surface later as a crash far from the file.
+_ACCOUNT_DATES = ("expires_at", "last_seen", "signed_in_at")
+_ACCOUNT_OPTIONAL_TEXT = ("image", "ip_address", "user_agent", "cookie_stamp")
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("expected text")
+    return value
+
+
+def _optional_text(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError("expected text or nothing")
+    return value
+
+
+def _account_from_json(raw: object) -> Account:
+    if not isinstance(raw, dict):
+        raise ValueError("an account is not an object")
+    # Fields a newer version added are dropped, not a reason to distrust the file.
+    known = {k: v for k, v in raw.items() if k in Account.__dataclass_fields__ and k != "status"}
+    _text(known.get("user_id"))
+    _text(known.get("email"))
+    if not isinstance(known.get("name", ""), str):
+        raise ValueError("an account's name is not text")
+    for key in _ACCOUNT_OPTIONAL_TEXT:
+        _optional_text(known.get(key))
+    for key in _ACCOUNT_DATES:
+        if known.get(key) is not None:
+            parse_iso(_text(known[key]))  # ValueError when it is not a date
+    return Account(**known, status=AccountStatus.parse(raw.get("status", AccountStatus.VALID)))
 
 
 def _process_alive(pid: int) -> bool:

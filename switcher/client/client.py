@@ -30,6 +30,7 @@ from switcher.client.errors import (
 from switcher.client.exchange import Answer, Exchange
 from switcher.client.jar import CookieJar
 from switcher.protocol.cookies import is_session_cookie
+from switcher.protocol.dates import parse_iso
 
 if TYPE_CHECKING:
     import httpx
@@ -61,20 +62,26 @@ class DeviceSession:
     def from_json(cls, data: Any) -> DeviceSession:
         try:
             session, user = data["session"], data["user"]
-            return cls(
+            found = cls(
                 token=str(session["token"]),
                 session_id=str(session["id"]),
                 expires_at=str(session["expiresAt"]),
                 created_at=str(session["createdAt"]),
-                ip_address=session.get("ipAddress"),
-                user_agent=session.get("userAgent"),
+                ip_address=_text_or_none(session.get("ipAddress")),
+                user_agent=_text_or_none(session.get("userAgent")),
                 user_id=str(user["id"]),
                 name=str(user.get("name") or ""),
                 email=str(user["email"]),
-                image=user.get("image"),
+                image=_text_or_none(user.get("image")),
             )
-        except (KeyError, TypeError) as error:
+            # What is kept in the account index must read back as valid there.
+            parse_iso(found.expires_at)
+            parse_iso(found.created_at)
+        except (KeyError, TypeError, ValueError) as error:
             raise BadResponseError("the server's session answer is missing fields") from error
+        if not (found.token and found.user_id and found.email):
+            raise BadResponseError("the server's session answer has an empty id, token or email")
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,3 +255,9 @@ def _signed_in(data: Any) -> SignedIn:
         )
     except (KeyError, TypeError) as error:
         raise BadResponseError("the server's sign-in answer is missing fields") from error
+
+
+def _text_or_none(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError("expected text or null")
+    return value

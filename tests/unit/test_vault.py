@@ -82,6 +82,18 @@ def test_index_backup_lock_and_corrupt_copies_are_owner_only(
     assert not list(config.glob(".*.tmp"))  # no temporary file is left behind
 
 
+def _edit_server(text: str, **changes: object) -> str:
+    data = json.loads(text)
+    data["servers"][LOCAL].update(changes)
+    return json.dumps(data)
+
+
+def _edit_account(text: str, **changes: object) -> str:
+    data = json.loads(text)
+    data["servers"][LOCAL]["accounts"][-1].update(changes)
+    return json.dumps(data)
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -89,6 +101,15 @@ def test_index_backup_lock_and_corrupt_copies_are_owner_only(
         pytest.param(lambda text: "", id="empty"),
         pytest.param(lambda text: "\x00\xff not json at all", id="garbage"),
         pytest.param(lambda text: json.dumps({"name": "not switcher's"}), id="foreign"),
+        # JSON of the right shape whose values are of the wrong kind.
+        pytest.param(lambda text: _edit_account(text, email=None), id="email-null"),
+        pytest.param(lambda text: _edit_account(text, user_id=7), id="user-id-number"),
+        pytest.param(lambda text: _edit_account(text, name=["x"]), id="name-list"),
+        pytest.param(lambda text: _edit_account(text, expires_at="not a date"), id="bad-date"),
+        pytest.param(lambda text: _edit_server(text, accounts="u1"), id="accounts-text"),
+        pytest.param(lambda text: _edit_server(text, url=5), id="url-number"),
+        pytest.param(lambda text: _edit_server(text, active=["u1"]), id="active-list"),
+        pytest.param(lambda text: _edit_server(text, accounts=["u1"]), id="account-text"),
     ],
 )
 def test_a_damaged_index_is_recovered_once_and_the_recovery_is_saved(

@@ -233,6 +233,40 @@ def test_json_missing_the_expected_fields_is_a_bad_response() -> None:
     assert "missing fields" in str(list_error)
 
 
+def _session_answer(**session: object) -> bytes:
+    fields: dict[str, object] = {
+        "token": "t",
+        "id": "s1",
+        "expiresAt": "2026-12-07T20:46:00.000Z",
+        "createdAt": "2026-11-30T20:46:00.000Z",
+        "ipAddress": "",
+        "userAgent": None,
+        **session,
+    }
+    user = {"id": "u1", "email": "a@example.com", "name": "A", "image": None}
+    return json.dumps({"session": fields, "user": user}).encode()
+
+
+def test_a_session_answer_the_index_could_not_read_back_is_a_bad_response() -> None:
+    """A date that is not one, or an address that is not text, is refused at the door:
+    stored, it would make the saved account index unreadable."""
+    with (
+        FaultServer(http_response(200, _session_answer())) as server,
+        AuthClient(server.base_url, timeout=0.5) as client,
+    ):
+        good = client.get_session()
+    assert good is not None and good.ip_address == "" and good.email == "a@example.com"
+    for bad in (
+        {"expiresAt": "next tuesday"},
+        {"createdAt": 12},
+        {"ipAddress": ["127.0.0.1"]},
+        {"userAgent": {"name": "x"}},
+        {"token": ""},
+    ):
+        _, error = _fault(http_response(200, _session_answer(**bad)))
+        assert "session answer" in str(error), bad
+
+
 def test_a_device_session_list_that_is_not_a_list_is_a_bad_response() -> None:
     with (
         FaultServer(http_response(200, b'{"sessions": []}')) as server,
