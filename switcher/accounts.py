@@ -149,8 +149,9 @@ class Accounts:
         with self.vault.locked() as index:
             if chosen in index.servers:
                 raise AccountsError(f"a server named {chosen!r} already exists")
-            if any(s.url == base for s in index.servers.values()):
-                raise AccountsError(f"{base} is already configured")
+            same = next((s for s in index.servers.values() if s.url == base), None)
+            if same is not None:
+                raise AccountsError(f"{base} is already configured, as {same.name!r}")
             server = index.servers[chosen] = Server(chosen, base, ca_bundle=ca_bundle)
             if self.vault.directory(server):
                 # The keyring still lists accounts of this URL (an index rebuilt
@@ -521,12 +522,18 @@ class Accounts:
     def is_stale(self, server: Server) -> bool:
         return time.time() - server.refreshed_at > STALE_AFTER
 
+    def find(self, email: str, server_name: str | None = None) -> Account:
+        """The account ``email`` on the server (default: the current one), or AccountsError."""
+        return self._find(self.server(server_name), email)
+
     def _find(self, server: Server, email: str) -> Account:
         account = server.find(email)
         if account is None:
             if not email.strip():
                 raise AccountsError("give the account's email address")
-            raise AccountsError(f"no account {email} on {server.name}")
+            raise AccountsError(
+                f"no account {email} on {server.name} (give its email; see switcher accounts list)"
+            )
         return account
 
     def use(self, email: str, server_name: str | None = None) -> Account:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from switcher.accounts import Accounts, AccountsError
+from switcher.accounts import Accounts
 from switcher.browsers import ExportError, Profile, launch
 from switcher.browsers.opener import write_profile, writer
-from switcher.browsers.registry import is_firefox
+from switcher.browsers.registry import is_firefox, labels
 
 
 @dataclass(frozen=True)
@@ -45,16 +45,12 @@ def open_as(
     """Raises ``AccountsError`` or ``ExportError`` with a one-line message."""
     chosen = browser or next(iter(launch.installed_browsers()), None)
     if chosen is None:
-        raise ExportError(
-            "no supported browser found (Firefox, Chromium, Chrome, Brave, Edge, Vivaldi)"
-        )
+        raise ExportError(f"no supported browser found ({labels()})")
     executable = launch.find_executable(chosen)
     if executable is None:
         raise ExportError(f"{chosen} is not installed")
     server = service.server(server_name)
-    account = server.find(email)
-    if account is None:
-        raise AccountsError(f"no account {email} on {server.name}")
+    account = service.find(email, server_name)
     cookies = service.device_cookies(email, server_name)
     profile = launch.dedicated_profile(chosen, server.url, account.user_id)
     # For the Chromium family the dedicated profile is a whole user-data dir,

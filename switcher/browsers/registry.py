@@ -153,6 +153,12 @@ def label(browser: str) -> str:
     return found.label if found is not None else browser
 
 
+def labels() -> str:
+    """Every browser switcher knows, for a sentence: "Firefox, …, Edge and Vivaldi"."""
+    names = [s.label for s in BROWSERS]
+    return f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else "".join(names)
+
+
 def is_firefox(browser: str) -> bool:
     found = spec(browser)
     return found is not None and found.family == Family.FIREFOX

@@ -10,7 +10,7 @@ from switcher.accounts import AccountsError
 from switcher.browsers import ExportError, Profile
 from switcher.browsers.cookies_txt import write as write_cookies_txt
 from switcher.browsers.opener import all_profiles, write_profile
-from switcher.browsers.registry import Family, ids, is_firefox
+from switcher.browsers.registry import Family, ids, is_firefox, label
 from switcher.cli.accounts import build_service
 from switcher.cli.errors import CliError
 from switcher.secrets import SecretStoreError
@@ -89,5 +89,5 @@ def run(args: argparse.Namespace) -> int:
         )
     except ExportError as error:
         raise CliError(str(error)) from None
-    print(f"exported {len(cookies)} cookies to {args.target} profile {profile.name}")
+    print(f"exported {len(cookies)} cookies to {label(args.target)} profile {profile.name}")
     return 0

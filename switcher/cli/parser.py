@@ -112,7 +112,9 @@ def _accounts_and_servers(commands: Commands) -> None:
     remove.add_argument("name")
     remove.set_defaults(handler="switcher.cli.accounts:server_remove")
 
-    accounts = commands.add_parser("accounts", help="signed-in accounts: list, add, use, revoke")
+    accounts = commands.add_parser(
+        "accounts", help="signed-in accounts: list, add, use, revoke, sign-out"
+    )
     acc = accounts.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = acc.add_parser("list", help="the accounts on this device, active one marked")
     listing.add_argument("--json", action="store_true", help="stable machine-readable output")
@@ -153,7 +155,11 @@ def _export(commands: Commands) -> None:
         "so the site's own switcher works) for the server's host only.",
     )
     export.add_argument(
-        "target", nargs="?", choices=("cookies-txt", *ids()), metavar="BROWSER|cookies-txt"
+        "target",
+        nargs="?",
+        choices=("cookies-txt", *ids()),
+        metavar="BROWSER|cookies-txt",
+        help=f"one of: {', '.join(ids())}; or cookies-txt for a file",
     )
     export.add_argument(
         "--profile", metavar="NAME|PATH", help="browser profile (default: its default)"

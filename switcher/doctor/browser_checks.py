@@ -24,7 +24,7 @@ def check_browsers() -> list[Check]:
 
     profiles = all_profiles()
     checks = []
-    from switcher.browsers.registry import BROWSERS
+    from switcher.browsers.registry import BROWSERS, labels
 
     for entry in BROWSERS:
         browser, label = entry.id, entry.label
@@ -80,9 +80,8 @@ def check_browsers() -> list[Check]:
                 "browsers",
                 "info",
                 "no Firefox or Chromium-family browser found (no profiles, none on PATH)",
-                hint="switcher export and switcher open work with Firefox, Chromium, Chrome, "
-                "Brave, Edge and Vivaldi; without one, switcher export cookies-txt writes a "
-                "cookies.txt file for curl and other tools",
+                hint=f"switcher export and switcher open work with {labels()}; without one, "
+                "switcher export cookies-txt writes a cookies.txt file for curl and other tools",
             )
         )
     return checks

@@ -91,7 +91,7 @@ def test_export_into_a_firefox_profile_by_path(cli: Cli, servers: Servers) -> No
     profile = cli.root / "firefox-profile"
     profile.mkdir()
     out = cli("export", "firefox", "--profile", str(profile)).stdout
-    assert out.startswith("exported 2 cookies to firefox profile")
+    assert out.startswith("exported 2 cookies to Firefox profile")
     with sqlite3.connect(profile / "cookies.sqlite") as db:
         names = sorted(n for (n,) in db.execute("select name from moz_cookies"))
     assert names[0] == "better-auth.session_token"
@@ -164,7 +164,7 @@ def test_export_into_a_chromium_profile_by_path(cli: Cli, servers: Servers) -> N
     profile = cli.root / "chromium" / "Default"
     profile.mkdir(parents=True)
     out = cli("export", "chromium", "--profile", str(profile)).stdout
-    assert out.startswith("exported 2 cookies to chromium profile")
+    assert out.startswith("exported 2 cookies to Chromium profile")
     with sqlite3.connect(profile / "Cookies") as db:
         rows = db.execute("select name, value, encrypted_value from cookies").fetchall()
     assert sorted(name for name, _, _ in rows)[0] == "better-auth.session_token"

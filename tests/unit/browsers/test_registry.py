@@ -11,6 +11,7 @@ import pytest
 from switcher.browsers import registry
 from switcher.browsers.registry import BrowserSpec, Family
 from switcher.protocol.cookie import Cookie
+from tests.support.cli import Cli
 
 # A Chromium fork switcher does not ship: only this entry tells switcher about it.
 OPERA = BrowserSpec(
@@ -40,7 +41,7 @@ def with_opera(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_every_table_derives_from_the_one_entry(with_opera: Path) -> None:
+def test_every_table_derives_from_the_one_entry(with_opera: Path, cli_here: Cli) -> None:
     from switcher.browsers import chromium, launch, opener
     from switcher.cli.parser import build_parser
 
@@ -63,6 +64,9 @@ def test_every_table_derives_from_the_one_entry(with_opera: Path) -> None:
     assert args.target == "opera"
     args = build_parser().parse_args(["open", "--as", "a@example.com", "--browser", "opera"])
     assert args.browser == "opera"
+    # And names it wherever it lists the browsers it works with.
+    assert registry.labels().endswith("Vivaldi and Opera")
+    assert "opera" in cli_here("export", "--help").stdout
 
 
 def test_the_new_browser_is_written_like_any_chromium(with_opera: Path) -> None:

@@ -1,0 +1,20 @@
+"""The accounts and server commands in this process: messages that say what to do next."""
+
+from __future__ import annotations
+
+from tests.support.cli import Cli
+
+
+def test_an_account_named_by_anything_but_its_email_points_to_the_list(cli_here: Cli) -> None:
+    ran = cli_here("accounts", "use", "Alice", check=False)
+    assert ran.returncode == 1
+    assert ran.stderr.startswith("switcher: no account Alice on local")
+    assert "give its email; see switcher accounts list" in ran.stderr
+
+
+def test_a_server_added_twice_names_the_one_already_there(cli_here: Cli) -> None:
+    cli_here("server", "add", "http://127.0.0.1:4321", "--name", "work")
+    ran = cli_here("server", "add", "http://127.0.0.1:4321/", "--name", "again", check=False)
+    assert ran.returncode == 1
+    assert ran.stderr == ("switcher: http://127.0.0.1:4321 is already configured, as 'work'\n")
+    assert "again" not in cli_here("server", "list").stdout
