@@ -69,6 +69,14 @@ class NoStoredSessionError(AccountsError):
     """The secret store has no session for the account (another store may have it)."""
 
 
+class SignInRefusedError(AccountsError):
+    """The server refused a sign-in or sign-up; ``code`` is better-auth's error code."""
+
+    def __init__(self, message: str, code: str | None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class EventKind(Enum):
     ADDED = "added"
     REMOVED = "removed"
@@ -299,7 +307,7 @@ class Accounts:
                         result = client.sign_in(email, password, remember)
                 except AuthError as error:
                     log.info("%s %s on %s refused: %s", verb, email, prepared.name, error.message)
-                    raise AccountsError(error.message) from None
+                    raise SignInRefusedError(error.message, error.code) from None
                 failpoints.reach("add.answered")
                 multi = _multi_cookie(jar, result.token)
                 if multi is None:

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from switcher import bootstrap
-from switcher.accounts import Accounts, AccountsError, NoStoredSessionError
+from switcher.accounts import Accounts, AccountsError, NoStoredSessionError, SignInRefusedError
 from switcher.bootstrap import ServiceUnavailableError
 from switcher.cli.errors import CliError
 from switcher.display_text import who
 from switcher.paths import insecure_secrets_path
 from switcher.protocol.email import is_email
+from switcher.protocol.errors import ErrorCode
 from switcher.secrets import SecretStoreError
 from switcher.vault import AccountStatus, Server, VaultError
 
@@ -159,8 +160,8 @@ def accounts_add(args: argparse.Namespace) -> int:
         raise CliError("--name is only used with --sign-up")
     password = _read_password(args)
     service = build_service(args)
-    account = _guard_value(
-        lambda: service.add(
+    try:
+        account = service.add(
             args.email,
             password,
             sign_up=args.sign_up,
@@ -168,7 +169,12 @@ def accounts_add(args: argparse.Namespace) -> int:
             remember=not args.no_remember,
             server_name=args.server,
         )
-    )
+    except SignInRefusedError as error:
+        if args.sign_up and error.code == ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL.name:
+            raise CliError(f"{error} To sign in to it, leave out --sign-up.") from None
+        raise CliError(str(error)) from None
+    except (AccountsError, SecretStoreError, VaultError) as error:
+        raise CliError(str(error)) from None
     print(f"signed in as {account.email} (active)")
     return 0
 

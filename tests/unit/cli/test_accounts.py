@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.support.cli import Cli
+from tests.support.targets import unique_email
 
 
 def test_an_account_named_by_anything_but_its_email_points_to_the_list(cli_here: Cli) -> None:
@@ -18,3 +19,15 @@ def test_a_server_added_twice_names_the_one_already_there(cli_here: Cli) -> None
     assert ran.returncode == 1
     assert ran.stderr == ("switcher: http://127.0.0.1:4321 is already configured, as 'work'\n")
     assert "again" not in cli_here("server", "list").stdout
+
+
+def test_signing_up_an_existing_user_says_how_to_sign_in(cli_here: Cli) -> None:
+    email = unique_email("taken")
+    cli_here.add(email, "--sign-up")
+    ran = cli_here.add(email, "--sign-up", check=False)
+    assert ran.returncode == 1
+    assert ran.stderr == (
+        "switcher: User already exists. Use another email. "
+        "To sign in to it, leave out --sign-up.\n"
+    )
+    assert cli_here.add(email).stdout == f"signed in as {email} (active)\n"
