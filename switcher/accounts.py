@@ -33,10 +33,11 @@ from switcher.bundled import LOCAL
 from switcher.client.errors import (
     AuthError,
     ClientError,
+    NoSessionError,
     ServerTimeoutError,
     ServerUnreachableError,
 )
-from switcher.client.jar import CookieJar
+from switcher.client.jar import CookieJar, Refusal, Refused
 from switcher.logs import REPORTED
 from switcher.protocol.cookie import Cookie
 from switcher.protocol.cookies import MULTI_MARKER, decode_value, is_session_cookie
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
     # of fresh saved state needs neither.
     import httpx
 
-    from switcher.client.client import AuthClient, DeviceSession, SignedIn
+    from switcher.client.client import AuthClient, DeviceSession, RejectedCookie, SignedIn
     from switcher.client.exchange import Exchange
 
 log = logging.getLogger("switcher.accounts")
@@ -67,6 +68,10 @@ class AccountsError(Exception):
 
 class NoStoredSessionError(AccountsError):
     """The secret store has no session for the account (another store may have it)."""
+
+
+class VerificationPendingError(AccountsError):
+    """The account was created; the site starts its session once the email is verified."""
 
 
 class SignInRefusedError(AccountsError):
@@ -99,10 +104,47 @@ def token_of(cookies: list[Cookie]) -> str | None:
     """The session token inside an account's signed multi-session cookie."""
     for cookie in cookies:
         if MULTI_MARKER in cookie.name:
-            value = decode_value(cookie.value)
-            token, dot, _ = value.rpartition(".")
-            return token if dot else None
+            return _token_in(cookie.value)
     return None
+
+
+def _token_in(value: str) -> str | None:
+    """The token in a signed session cookie's value (``token.signature``)."""
+    token, dot, _ = decode_value(value).rpartition(".")
+    return token if dot else None
+
+
+def _refusal(error: AuthError, email: str) -> str:
+    """A refused sign-in as one line, saying what to do where the code tells."""
+    if error.code == "EMAIL_NOT_VERIFIED":
+        return (
+            f"{email} is not verified yet: open the verification link the site sent to it, "
+            "then sign in again"
+        )
+    return str(error)
+
+
+def _no_multi_cookie(server: Server, refused: list[RejectedCookie]) -> str:
+    """Why a sign-in left no multi-session cookie for the new session."""
+    for cookie in refused:
+        if is_session_cookie(cookie.name) or MULTI_MARKER in cookie.name:
+            return (
+                f"{server.url} set its session cookie {cookie.name}, which switcher cannot "
+                f"keep: {cookie.reason}; {_refused_hint(cookie.reason)}"
+            )
+    return (
+        f"{server.url} allows no more accounts on one device; revoke one first, then add this one"
+    )
+
+
+def _refused_hint(reason: Refused) -> str:
+    if reason.refusal == Refusal.OTHER_DOMAIN:
+        return (
+            f"add the server by a URL on {reason.detail.lstrip('.')}, the host its cookies are for"
+        )
+    if reason.refusal == Refusal.INSECURE_ORIGIN:
+        return "add the server by its https URL"
+    return "the site's cookie settings do not fit this URL"
 
 
 def _multi_cookie(jar: CookieJar, token: str) -> Cookie | None:
@@ -305,17 +347,25 @@ class Accounts:
                         )
                     else:
                         result = client.sign_in(email, password, remember)
+                except NoSessionError:
+                    log.info(
+                        "%s %s on %s: no session until the email is verified",
+                        verb,
+                        email,
+                        prepared.name,
+                    )
+                    raise VerificationPendingError(
+                        f"{email} was created: open the verification link the site sent to it, "
+                        "then sign in"
+                    ) from None
                 except AuthError as error:
                     log.info("%s %s on %s refused: %s", verb, email, prepared.name, error.message)
-                    raise SignInRefusedError(error.message, error.code) from None
+                    raise SignInRefusedError(_refusal(error, email), error.code) from None
                 failpoints.reach("add.answered")
                 multi = _multi_cookie(jar, result.token)
                 if multi is None:
-                    self._drop_unlisted_session(client, jar)
-                    raise AccountsError(
-                        f"{prepared.url} allows no more accounts on one device; "
-                        "revoke one first, then add this one"
-                    )
+                    self._sign_out_new_session(client, jar, result.token)
+                    raise AccountsError(_no_multi_cookie(prepared, client.rejected))
                 cookies = [multi]
                 if not remember:
                     cookies += [c for c in jar if c.name.endswith(".dont_remember")]
@@ -329,7 +379,7 @@ class Accounts:
                 except (AccountsError, SecretStoreError, VaultError):
                     if not keeping.stored:
                         # Nowhere here holds the session: it must not outlive this attempt.
-                        self._drop_unlisted_session(client, jar)
+                        self._sign_out_new_session(client, jar, result.token)
                     # Otherwise its cookie is in the keyring (and signing in again
                     # ended the account's previous session on the server): keep it.
                     # A new account's named marker stays, and the next accounts list
@@ -419,16 +469,37 @@ class Accounts:
         except Exception:  # the failure being reported matters more; reconciliation cleans up
             log.warning("could not clear the sign-in marker for %s", marker.email, exc_info=True)
 
-    def _drop_unlisted_session(self, client: AuthClient, jar: CookieJar) -> None:
-        """Sign out the session the server would not list, and only that one."""
-        session_cookie = next((c for c in jar if is_session_cookie(c.name)), None)
+    def _sign_out_new_session(self, client: AuthClient, jar: CookieJar, token: str) -> None:
+        """Sign out the session this attempt created, found by its token, and no other.
+
+        The jar also holds the device's other sessions (the active account's
+        among them): whatever cookie is not the new session's must not be sent.
+        A session cookie the jar refused (another domain, Secure over http) is
+        sent back as the server set it, so that session ends too.
+        """
+        mine = next(
+            (c for c in jar if is_session_cookie(c.name) and _token_in(c.value) == token), None
+        )
+        if mine is None:
+            refused = next(
+                (
+                    r
+                    for r in client.rejected
+                    if is_session_cookie(r.name) and _token_in(r.value) == token
+                ),
+                None,
+            )
+            host = urlsplit(client.origin).hostname or ""
+            mine = Cookie(refused.name, refused.value, host) if refused else None
         jar.clear()
-        if session_cookie is not None:
-            jar.set(session_cookie)
-            try:
-                client.sign_out()
-            except ClientError:
-                log.warning("could not sign out a session beyond the server's maximum")
+        if mine is None:
+            log.warning("the new session's cookie is not there to sign it out with")
+            return
+        jar.set(mine)
+        try:
+            client.sign_out()
+        except ClientError:
+            log.warning("could not sign out the session this attempt created")
 
     def _update_from_list(
         self, server: Server, sessions: list[DeviceSession], asked: Asked

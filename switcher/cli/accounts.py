@@ -11,7 +11,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from switcher import bootstrap
-from switcher.accounts import Accounts, AccountsError, NoStoredSessionError, SignInRefusedError
+from switcher.accounts import (
+    Accounts,
+    AccountsError,
+    NoStoredSessionError,
+    SignInRefusedError,
+    VerificationPendingError,
+)
 from switcher.bootstrap import ServiceUnavailableError
 from switcher.cli.errors import CliError
 from switcher.display_text import who
@@ -169,6 +175,8 @@ def accounts_add(args: argparse.Namespace) -> int:
             remember=not args.no_remember,
             server_name=args.server,
         )
+    except VerificationPendingError as error:
+        raise CliError(f"{error}: switcher accounts add {args.email}") from None
     except SignInRefusedError as error:
         if args.sign_up and error.code == ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL.name:
             raise CliError(f"{error} To sign in to it, leave out --sign-up.") from None

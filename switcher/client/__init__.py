@@ -10,11 +10,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from switcher.client.client import AuthClient, DeviceSession, SignedIn
+    from switcher.client.client import AuthClient, DeviceSession, RejectedCookie, SignedIn
     from switcher.client.errors import (
         AuthError,
         BadResponseError,
         ClientError,
+        NoSessionError,
         ResponseTooLargeError,
         ServerBusyError,
         ServerTimeoutError,
@@ -26,9 +27,11 @@ _WHERE = {
     "AuthClient": "client",
     "DeviceSession": "client",
     "SignedIn": "client",
+    "RejectedCookie": "client",
     "AuthError": "errors",
     "BadResponseError": "errors",
     "ClientError": "errors",
+    "NoSessionError": "errors",
     "ResponseTooLargeError": "errors",
     "ServerBusyError": "errors",
     "ServerTimeoutError": "errors",
@@ -43,6 +46,8 @@ __all__ = [
     "ClientError",
     "CookieJar",
     "DeviceSession",
+    "NoSessionError",
+    "RejectedCookie",
     "ResponseTooLargeError",
     "ServerBusyError",
     "ServerTimeoutError",

@@ -23,14 +23,16 @@ from switcher.client.body import ACCEPT_ENCODING, MAX_ANSWER_BYTES
 from switcher.client.errors import (
     AuthError,
     BadResponseError,
+    NoSessionError,
     ResponseTooLargeError,
     ServerBusyError,
     ServerFailingError,
 )
 from switcher.client.exchange import Answer, Exchange
-from switcher.client.jar import CookieJar
+from switcher.client.jar import CookieJar, Refused
 from switcher.protocol.cookies import is_session_cookie
 from switcher.protocol.dates import parse_iso
+from switcher.protocol.setcookie import parse_set_cookie
 
 if TYPE_CHECKING:
     import httpx
@@ -85,6 +87,15 @@ class DeviceSession:
 
 
 @dataclass(frozen=True, slots=True)
+class RejectedCookie:
+    """A cookie the server set that the jar refused, and why (kept to explain, or to undo)."""
+
+    name: str
+    value: str
+    reason: Refused
+
+
+@dataclass(frozen=True, slots=True)
 class SignedIn:
     token: str
     user_id: str
@@ -125,6 +136,8 @@ class AuthClient:
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.api = self.base_url + base_path
         self.jar = jar if jar is not None else CookieJar()
+        # The cookies the last answer set that the jar refused.
+        self.rejected: list[RejectedCookie] = []
         self.timeout = timeout
         self.max_answer_bytes = max_answer_bytes
         self.user_agent = user_agent
@@ -170,10 +183,14 @@ class AuthClient:
         answer = self._exchange.exchange(method, url, headers, payload, self.timeout)
         if len(answer.body) > self.max_answer_bytes:  # an exchange that read it whole
             raise ResponseTooLargeError(self.origin, self.max_answer_bytes)
+        self.rejected = []
         for line in answer.header_list("set-cookie"):
             reason = self.jar.store(url, line)
             if reason:
                 log.warning("ignored a cookie from %s: %s", self.origin, reason)
+                parsed = parse_set_cookie(line)
+                if parsed is not None:
+                    self.rejected.append(RejectedCookie(parsed.name, parsed.value, reason))
         return self._decode(answer, path)
 
     def _decode(self, answer: Answer, path: str) -> Any:
@@ -201,7 +218,8 @@ class AuthClient:
         if status >= 400:
             message = data.get("message") if isinstance(data, dict) else None
             code = data.get("code") if isinstance(data, dict) else None
-            raise AuthError(status, code, str(message or f"HTTP {status}"))
+            wait = _seconds(answer.header("x-retry-after") or answer.header("retry-after"))
+            raise AuthError(status, code, str(message or f"HTTP {status}"), wait)
         return data
 
     # -- better-auth calls -------------------------------------------------------
@@ -209,7 +227,11 @@ class AuthClient:
         body: dict[str, Any] = {"email": email, "password": password, "name": name}
         if not remember:
             body["rememberMe"] = False
-        return _signed_in(self._request("POST", "/sign-up/email", body))
+        data = self._request("POST", "/sign-up/email", body)
+        if isinstance(data, dict) and "token" in data and data["token"] is None:
+            # requireEmailVerification: the user exists, the session waits for the link.
+            raise NoSessionError(f"{email} was created, but the site starts no session yet")
+        return _signed_in(data)
 
     def sign_in(self, email: str, password: str, remember: bool = True) -> SignedIn:
         body: dict[str, Any] = {"email": email, "password": password}
@@ -255,6 +277,13 @@ def _signed_in(data: Any) -> SignedIn:
         )
     except (KeyError, TypeError) as error:
         raise BadResponseError("the server's sign-in answer is missing fields") from error
+
+
+def _seconds(value: str | None) -> int | None:
+    """A wait in whole seconds (``Retry-After`` may also be an HTTP date: not used here)."""
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value.strip())
 
 
 def _text_or_none(value: object) -> str | None:

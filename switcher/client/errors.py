@@ -8,13 +8,27 @@ class ClientError(Exception):
 
 
 class AuthError(ClientError):
-    """The server answered with better-auth's ``{"message", "code"}`` error body."""
+    """The server answered with better-auth's ``{"message", "code"}`` error body.
 
-    def __init__(self, status: int, code: str | None, message: str) -> None:
+    ``retry_after``: the seconds a rate-limited server (429) asked to wait,
+    from better-auth's ``X-Retry-After`` or the standard ``Retry-After``.
+    """
+
+    def __init__(
+        self, status: int, code: str | None, message: str, retry_after: int | None = None
+    ) -> None:
         self.status = status
         self.code = code
         self.message = message
+        self.retry_after = retry_after
+        if retry_after is not None:
+            # better-auth says "Too many requests. Please try again later."
+            message = f"{message.rstrip('.')} (in {retry_after} s)"
         super().__init__(message)
+
+
+class NoSessionError(ClientError):
+    """The server created the account but started no session (it wants the email verified)."""
 
 
 class ServerUnreachableError(ClientError):

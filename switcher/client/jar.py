@@ -11,12 +11,34 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from enum import Enum
 from urllib.parse import urlsplit
 
 from switcher.protocol.cookie import Cookie
 from switcher.protocol.cookies import SECURE_PREFIX
 from switcher.protocol.hosts import is_loopback
 from switcher.protocol.setcookie import SetCookie, parse_set_cookie
+
+
+class Refusal(Enum):
+    """Why the jar did not keep a cookie a server set."""
+
+    MALFORMED = "malformed Set-Cookie"
+    OTHER_DOMAIN = "cookie for another domain"
+    INSECURE_ORIGIN = "Secure cookie from an insecure origin"
+    SECURE_PREFIX_WITHOUT_SECURE = "__Secure- cookie without Secure"
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A refusal and what it is about (the other domain, for OTHER_DOMAIN)."""
+
+    refusal: Refusal
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.refusal.value} ({self.detail})" if self.detail else self.refusal.value
 
 
 def _is_loopback(host: str) -> bool:
@@ -85,30 +107,30 @@ class CookieJar:
     def clear(self) -> None:
         self._cookies.clear()
 
-    def store(self, url: str, line: str) -> str | None:
+    def store(self, url: str, line: str) -> Refused | None:
         """Apply one ``Set-Cookie`` line received from ``url``.
 
         Returns why it was ignored, or ``None`` when it was stored or deleted.
         """
         parsed = parse_set_cookie(line)
         if parsed is None:
-            return "malformed Set-Cookie"
+            return Refused(Refusal.MALFORMED)
         return self.store_parsed(url, parsed)
 
-    def store_parsed(self, url: str, parsed: SetCookie) -> str | None:
+    def store_parsed(self, url: str, parsed: SetCookie) -> Refused | None:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         secure_origin = parts.scheme == "https" or _is_loopback(host)
         if parsed.domain:
             if not _domain_matches(host, parsed.domain):
-                return f"cookie for another domain ({parsed.domain})"
+                return Refused(Refusal.OTHER_DOMAIN, parsed.domain)
             domain, host_only = parsed.domain, False
         else:
             domain, host_only = host, True
         if parsed.secure and not secure_origin:
-            return "Secure cookie from an insecure origin"
+            return Refused(Refusal.INSECURE_ORIGIN)
         if parsed.name.startswith(SECURE_PREFIX) and not parsed.secure:
-            return "__Secure- cookie without Secure"
+            return Refused(Refusal.SECURE_PREFIX_WITHOUT_SECURE)
         path = parsed.path or _default_path(parts.path or "/")
         now = self._clock()
         if parsed.max_age is not None:

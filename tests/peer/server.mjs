@@ -5,7 +5,12 @@
 //                        [--max-sessions N] [--update-age S] [--expires-in S]
 //                        [--secure-cookies] [--cookie-prefix NAME]
 //                        [--trusted-origin O]... [--rate-limit]
+//                        [--require-email-verification] [--mail-log PATH]
+//                        [--cookie-domain DOMAIN]
 //                        [--migrate] [--print-migrations] [--parent-pid PID]
+//
+// --mail-log: every email better-auth would send (verification links) is
+// appended to PATH as one JSON line {"kind", "to", "url", "token"}.
 //
 // Prints exactly one line "READY http://127.0.0.1:<port>" on stdout once it
 // accepts requests; every log line of better-auth goes to stderr.  With
@@ -49,6 +54,9 @@ function parseOptions(argv) {
         "cookie-prefix": { type: "string" },
         "trusted-origin": { type: "string", multiple: true, default: [] },
         "rate-limit": { type: "boolean", default: false },
+        "require-email-verification": { type: "boolean", default: false },
+        "mail-log": { type: "string" },
+        "cookie-domain": { type: "string" },
         migrate: { type: "boolean", default: false },
         "print-migrations": { type: "boolean", default: false },
         "parent-pid": { type: "string" },
@@ -87,6 +95,9 @@ function parseOptions(argv) {
     cookiePrefix,
     trustedOrigins: v["trusted-origin"],
     rateLimit: v["rate-limit"],
+    requireEmailVerification: v["require-email-verification"],
+    mailLog: v["mail-log"],
+    cookieDomain: v["cookie-domain"],
     migrate: v.migrate,
     printMigrations: v["print-migrations"],
     parentPid: integer("parent-pid", v["parent-pid"], 1),
@@ -146,7 +157,15 @@ function buildOptions(opts, database, baseURL, plugins) {
     secret: opts.secret,
     database,
     plugins,
-    emailAndPassword: { enabled: true },
+    emailAndPassword: {
+      enabled: true,
+      requireEmailVerification: Boolean(opts.requireEmailVerification),
+    },
+    emailVerification: {
+      sendOnSignUp: Boolean(opts.requireEmailVerification),
+      sendVerificationEmail: async ({ user, url, token }) =>
+        mail(opts, { kind: "verify", to: user.email, url, token }),
+    },
     session,
     telemetry: { enabled: false },
     logger: {
@@ -162,9 +181,19 @@ function buildOptions(opts, database, baseURL, plugins) {
   // better-auth's default prefix is "better-auth" when cookiePrefix is absent.
   if (opts.cookiePrefix !== undefined) options.advanced.cookiePrefix = opts.cookiePrefix;
   if (opts.trustedOrigins.length > 0) options.trustedOrigins = opts.trustedOrigins;
+  if (opts.cookieDomain !== undefined) {
+    options.advanced.crossSubDomainCookies = { enabled: true, domain: opts.cookieDomain };
+  }
   // Explicit either way: production mode would otherwise turn it on.
   options.rateLimit = { enabled: Boolean(opts.rateLimit) };
   return options;
+}
+
+// What would go out by email, for the tests to read (one JSON line each).
+async function mail(opts, message) {
+  if (opts.mailLog === undefined) return;
+  const { appendFile } = await import("node:fs/promises");
+  await appendFile(opts.mailLog, `${JSON.stringify(message)}\n`);
 }
 
 function listen(server, port) {

@@ -261,6 +261,9 @@ class PeerFlags(TypedDict, total=False):
     rate_limit: bool
     migrate: bool
     cookie_prefix: str | None
+    require_email_verification: bool
+    mail_log: str | None
+    cookie_domain: str | None
 
 
 def peer_args(**flags: Unpack[PeerFlags]) -> list[str]:
@@ -273,6 +276,8 @@ def peer_args(**flags: Unpack[PeerFlags]) -> list[str]:
         ("update_age", "--update-age"),
         ("expires_in", "--expires-in"),
         ("cookie_prefix", "--cookie-prefix"),
+        ("mail_log", "--mail-log"),
+        ("cookie_domain", "--cookie-domain"),
     ):
         value = flags.get(name)
         if value is not None:
@@ -280,6 +285,7 @@ def peer_args(**flags: Unpack[PeerFlags]) -> list[str]:
     for name, flag in (
         ("secure_cookies", "--secure-cookies"),
         ("rate_limit", "--rate-limit"),
+        ("require_email_verification", "--require-email-verification"),
         ("migrate", "--migrate"),
     ):
         if flags.get(name):

@@ -27,7 +27,6 @@ def test_signing_up_an_existing_user_says_how_to_sign_in(cli_here: Cli) -> None:
     ran = cli_here.add(email, "--sign-up", check=False)
     assert ran.returncode == 1
     assert ran.stderr == (
-        "switcher: User already exists. Use another email. "
-        "To sign in to it, leave out --sign-up.\n"
+        "switcher: User already exists. Use another email. To sign in to it, leave out --sign-up.\n"
     )
     assert cli_here.add(email).stdout == f"signed in as {email} (active)\n"

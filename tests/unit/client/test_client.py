@@ -28,11 +28,13 @@ from switcher.client import (
 )
 from switcher.client.errors import (
     ConnectionRefusedByServerError,
+    NoSessionError,
     ServerDisconnectedError,
     ServerFailingError,
     UnknownHostError,
     UntrustedCertificateError,
 )
+from switcher.client.jar import Refusal
 from tests.support.fault_server import (
     FaultServer,
     Request,
@@ -430,3 +432,48 @@ def test_a_base_path_and_a_bad_url() -> None:
 def test_every_client_error_is_a_client_error() -> None:
     for error in (AuthError, BadResponseError, ServerTimeoutError, ServerUnreachableError):
         assert issubclass(error, ClientError)
+
+
+@pytest.mark.parametrize("header", ["X-Retry-After", "Retry-After"])
+def test_a_rate_limited_answer_says_how_long_to_wait(header: str) -> None:
+    body = b'{"message": "Too many requests. Please try again later."}'
+    answer = http_response(429, body, headers=[(header, "7")])
+    with (
+        FaultServer(answer) as server,
+        AuthClient(server.base_url, timeout=0.5) as client,
+        pytest.raises(AuthError) as caught,
+    ):
+        client.sign_in("a@example.com", PASSWORD)
+    assert caught.value.retry_after == 7
+    assert str(caught.value) == "Too many requests. Please try again later (in 7 s)"
+
+
+def test_a_sign_up_that_starts_no_session_is_told_apart() -> None:
+    """requireEmailVerification: 200 with a null token and no cookie."""
+    user = {"id": "u1", "email": "a@example.com", "name": "A", "image": None}
+    answer = http_response(200, json.dumps({"token": None, "user": user}).encode())
+    with (
+        FaultServer(answer) as server,
+        AuthClient(server.base_url, timeout=0.5) as client,
+        pytest.raises(NoSessionError, match=r"a@example\.com was created"),
+    ):
+        client.sign_up("a@example.com", PASSWORD, "A")
+
+
+def test_cookies_the_jar_refuses_are_kept_aside_with_the_reason() -> None:
+    user = {"id": "u1", "email": "a@example.com", "name": "A", "image": None}
+    answer = http_response(
+        200,
+        json.dumps({"token": "tok1", "user": user}).encode(),
+        headers=[
+            ("Set-Cookie", "better-auth.session_token=tok1.sig; Domain=localhost; Path=/"),
+            ("Set-Cookie", "kept=1; Path=/"),
+        ],
+    )
+    with FaultServer(answer) as server, AuthClient(server.base_url, timeout=0.5) as client:
+        client.sign_in("a@example.com", PASSWORD)
+        assert [c.name for c in client.jar] == ["kept"]
+        (refused,) = client.rejected
+    assert (refused.name, refused.value) == ("better-auth.session_token", "tok1.sig")
+    assert refused.reason.refusal == Refusal.OTHER_DOMAIN
+    assert refused.reason.detail == "localhost"

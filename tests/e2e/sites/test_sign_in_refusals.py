@@ -1,0 +1,172 @@
+"""Sites that verify emails, rate-limit sign-ins or set cookies switcher cannot keep.
+
+Against the real better-auth 1.7.25, configured as such sites configure it.
+Whatever the refusal, the device's other sessions stay signed in: the only
+session switcher may end is the one its own failed attempt created.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from switcher.accounts import Accounts, AccountsError, SignInRefusedError, VerificationPendingError
+from switcher.secrets import KeyringSecrets
+from switcher.vault import Vault
+from tests.support.browser import Browser
+from tests.support.memory_keyring import MemoryKeyring
+from tests.support.peer import PeerFlags, PeerServer
+from tests.support.targets import PASSWORD, SECRET, unique_email
+
+pytestmark = pytest.mark.peer
+
+
+@pytest.fixture(scope="module")
+def mail_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("mail") / "sent.jsonl"
+
+
+def _peer(**flags: object) -> Iterator[PeerServer]:
+    typed: PeerFlags = {"secret": SECRET, **flags}  # type: ignore[typeddict-item]
+    with PeerServer(**typed) as peer:
+        yield peer
+
+
+@pytest.fixture(scope="module")
+def verifying(mail_log: Path) -> Iterator[PeerServer]:
+    """A site that starts no session until the email is verified (its links go to mail_log)."""
+    yield from _peer(require_email_verification=True, mail_log=str(mail_log))
+
+
+@pytest.fixture(scope="module")
+def limited() -> Iterator[PeerServer]:
+    """A site with better-auth's rate limit on (3 sign-ins per 10 s per address)."""
+    yield from _peer(rate_limit=True)
+
+
+@pytest.fixture(scope="module")
+def localhost_cookies() -> Iterator[PeerServer]:
+    """A site whose cookies say Domain=localhost, reached here as 127.0.0.1."""
+    yield from _peer(cookie_domain="localhost")
+
+
+def _service(tmp_path: Path, url: str) -> Accounts:
+    service = Accounts(Vault(tmp_path / "config", KeyringSecrets()), timeout=10)
+    service.add_server(url, name="site")
+    service.use_server("site")
+    return service
+
+
+def _link_for(mail_log: Path, email: str) -> str:
+    for line in reversed(mail_log.read_text().splitlines()):
+        message = json.loads(line)
+        if message["to"] == email and message["kind"] == "verify":
+            return str(message["url"])
+    raise AssertionError(f"no verification email to {email}")
+
+
+def _sessions_of(url: str, email: str) -> int:
+    """How many sessions the server holds for ``email`` (signing in once more to ask)."""
+    browser = Browser(url)
+    try:
+        signed = browser.post("/sign-in/email", {"email": email, "password": PASSWORD})
+        assert signed.status_code == 200, signed.text
+        listed = browser.get("/list-sessions")
+        assert listed.status_code == 200, listed.text
+        assert browser.post("/sign-out", {}).status_code == 200
+        return len(listed.json()) - 1  # all but the one just made to ask
+    finally:
+        browser.close()
+
+
+def _verified_user(url: str, mail_log: Path) -> str:
+    """A user who signed up in a browser and opened the link: one who can sign in."""
+    email = unique_email("verified")
+    browser = Browser(url)
+    try:
+        made = browser.post("/sign-up/email", {"email": email, "password": PASSWORD, "name": "V"})
+        assert made.status_code == 200, made.text
+        opened = browser.client.get(_link_for(mail_log, email), follow_redirects=False)
+        assert opened.status_code in (200, 302), opened.text
+    finally:
+        browser.close()
+    return email
+
+
+def test_a_sign_up_the_site_must_verify_first_says_so_and_signs_out_nobody(
+    tmp_path: Path, backend: MemoryKeyring, verifying: PeerServer, mail_log: Path
+) -> None:
+    service = _service(tmp_path, verifying.base_url)
+    active = _verified_user(verifying.base_url, mail_log)
+    service.add(active, PASSWORD)
+    newcomer = unique_email("newcomer")
+    with pytest.raises(VerificationPendingError) as caught:
+        service.add(newcomer, PASSWORD, sign_up=True, name="New")
+    assert str(caught.value) == (
+        f"{newcomer} was created: open the verification link the site sent to it, then sign in"
+    )
+    # The active account is still signed in, here and on the server.
+    server = service.server()
+    assert [a.email for a in server.accounts] == [active]
+    service.refresh()
+    assert service.server().accounts[0].status == "valid"
+    assert service.active_cookies()
+    # Before the link is opened a sign-in is refused, and says why.
+    with pytest.raises(SignInRefusedError) as refused:
+        service.add(newcomer, PASSWORD)
+    assert refused.value.code == "EMAIL_NOT_VERIFIED"
+    assert str(refused.value).startswith(f"{newcomer} is not verified yet: open the verification")
+    # Once it is, the account signs in like any other.
+    opened = Browser(verifying.base_url)
+    try:
+        assert opened.client.get(_link_for(mail_log, newcomer)).status_code in (200, 302)
+    finally:
+        opened.close()
+    service.add(newcomer, PASSWORD)
+    assert [a.email for a in service.server().accounts] == [active, newcomer]
+
+
+def test_a_rate_limited_sign_in_says_how_long_to_wait(
+    tmp_path: Path, backend: MemoryKeyring, limited: PeerServer
+) -> None:
+    service = _service(tmp_path, limited.base_url)
+    email = unique_email("limited")
+    service.add(email, PASSWORD, sign_up=True, name="L")
+    refusals = []
+    for _ in range(4):
+        with pytest.raises(SignInRefusedError) as caught:
+            service.add(email, "wrong-password")
+        refusals.append(caught.value)
+    assert [r.code for r in refusals[:3]] == ["INVALID_EMAIL_OR_PASSWORD"] * 3
+    message = str(refusals[3])
+    assert message.startswith("Too many requests"), message
+    assert message.endswith(" s)"), message
+    wait = int(message.rsplit("(in ", 1)[1].removesuffix(" s)"))
+    assert 0 < wait <= 10
+
+
+def test_a_session_cookie_for_another_host_is_named_and_its_session_ended(
+    tmp_path: Path, backend: MemoryKeyring, localhost_cookies: PeerServer
+) -> None:
+    url = localhost_cookies.base_url  # 127.0.0.1: the cookies say Domain=localhost
+    email = unique_email("domain")
+    browser = Browser(url)
+    try:
+        made = browser.post("/sign-up/email", {"email": email, "password": PASSWORD, "name": "D"})
+        assert made.status_code == 200, made.text
+    finally:
+        browser.close()
+    before = _sessions_of(url, email)
+    service = _service(tmp_path, url)
+    with pytest.raises(AccountsError) as caught:
+        service.add(email, PASSWORD)
+    message = str(caught.value)
+    assert "set its session cookie better-auth.session_token" in message, message
+    assert "cookie for another domain (localhost)" in message
+    assert "add the server by a URL on localhost" in message
+    assert service.server().accounts == []
+    # The session the refused attempt created was ended on the server.
+    assert _sessions_of(url, email) == before
