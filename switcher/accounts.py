@@ -42,6 +42,8 @@ from switcher.logs import REPORTED
 from switcher.protocol.cookie import Cookie
 from switcher.protocol.cookies import MULTI_MARKER, decode_value, is_session_cookie
 from switcher.protocol.dates import to_iso, utc_now
+from switcher.protocol.endpoints import DEFAULT_BASE_PATH
+from switcher.protocol.hosts import is_loopback
 from switcher.secrets import SecretStoreError
 from switcher.vault import Account, AccountStatus, Index, PendingAdd, Server, Vault, VaultError
 
@@ -193,8 +195,18 @@ class Accounts:
     def add_server(self, url: str, name: str | None = None, ca_bundle: str | None = None) -> Server:
         parts = urlsplit(url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
+            if "://" not in url and url.strip():
+                host = url.strip().split("/")[0].split(":")[0]
+                scheme = "http" if is_loopback(host) else "https"
+                raise AccountsError(
+                    f"not an http(s) URL: {url!r} (did you mean {scheme}://{url.strip()}?)"
+                )
             raise AccountsError(f"not an http(s) URL: {url!r}")
-        base = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+        path = parts.path.rstrip("/")
+        # The site's URL is what is stored: given the auth URL (better-auth's
+        # default base path), requests would go to /api/auth/api/auth/….
+        path = path.removesuffix(DEFAULT_BASE_PATH)
+        base = f"{parts.scheme}://{parts.netloc}{path}"
         chosen = name or parts.hostname
         with self.vault.locked() as index:
             if chosen in index.servers:

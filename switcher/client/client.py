@@ -32,6 +32,7 @@ from switcher.client.exchange import Answer, Exchange
 from switcher.client.jar import CookieJar, Refused
 from switcher.protocol.cookies import is_session_cookie
 from switcher.protocol.dates import parse_iso
+from switcher.protocol.endpoints import DEFAULT_BASE_PATH
 from switcher.protocol.setcookie import parse_set_cookie
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ class AuthClient:
         base_url: str,
         jar: CookieJar | None = None,
         *,
-        base_path: str = "/api/auth",
+        base_path: str = DEFAULT_BASE_PATH,
         timeout: float = DEFAULT_TIMEOUT,
         ca_bundle: str | None = None,
         transport: httpx.BaseTransport | None = None,

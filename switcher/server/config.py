@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from switcher.protocol.cookies import DEFAULT_COOKIE_PREFIX, CookieAttributes, CookieNames
+from switcher.protocol.endpoints import DEFAULT_BASE_PATH
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +24,7 @@ class ServerConfig:
     secret: str
     base_url: str
     database_url: str = "sqlite:///switcher-auth.db"
-    base_path: str = "/api/auth"
+    base_path: str = DEFAULT_BASE_PATH
     trusted_origins: tuple[str, ...] = ()
     cookie_prefix: str = DEFAULT_COOKIE_PREFIX
     use_secure_cookies: bool | None = None  # None: secure iff base_url is https

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.cli import Cli
 from tests.support.targets import unique_email
 
@@ -30,3 +32,23 @@ def test_signing_up_an_existing_user_says_how_to_sign_in(cli_here: Cli) -> None:
         "switcher: User already exists. Use another email. To sign in to it, leave out --sign-up.\n"
     )
     assert cli_here.add(email).stdout == f"signed in as {email} (active)\n"
+
+
+def test_a_site_given_by_its_auth_url_is_stored_as_the_site(cli_here: Cli) -> None:
+    cli_here("server", "add", "https://app.example.com/api/auth/", "--name", "app")
+    listed = cli_here("server", "list").stdout
+    assert "  app\thttps://app.example.com\t0 signed in\n" in listed
+    assert "/api/auth" not in listed
+    # A site mounted below a path keeps it: only the auth part goes.
+    cli_here("server", "add", "https://example.org/shop/api/auth", "--name", "shop")
+    assert "  shop\thttps://example.org/shop\t0 signed in\n" in cli_here("server", "list").stdout
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("app.example.com", "https://app.example.com"), ("localhost:3000", "http://localhost:3000")],
+)
+def test_a_url_without_its_scheme_gets_a_suggestion(cli_here: Cli, typed: str, meant: str) -> None:
+    ran = cli_here("server", "add", typed, check=False)
+    assert ran.returncode == 1
+    assert ran.stderr == f"switcher: not an http(s) URL: {typed!r} (did you mean {meant}?)\n"
