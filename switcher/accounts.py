@@ -116,8 +116,15 @@ def _token_in(value: str) -> str | None:
     return token if dot else None
 
 
-def _refusal(error: AuthError, email: str) -> str:
+def _refusal(error: AuthError, email: str, origin: str) -> str:
     """A refused sign-in as one line, saying what to do where the code tells."""
+    if error.code == "INVALID_ORIGIN":
+        # The site's trustedOrigins (and its own baseURL) do not include the
+        # address switcher reaches it at, e.g. 127.0.0.1 for a site at localhost.
+        return (
+            f"the site refused requests from {origin} (Invalid origin): add the server by "
+            "the address the site itself is served at"
+        )
     if error.code == "EMAIL_NOT_VERIFIED":
         return (
             f"{email} is not verified yet: open the verification link the site sent to it, "
@@ -372,7 +379,9 @@ class Accounts:
                     ) from None
                 except AuthError as error:
                     log.info("%s %s on %s refused: %s", verb, email, prepared.name, error.message)
-                    raise SignInRefusedError(_refusal(error, email), error.code) from None
+                    raise SignInRefusedError(
+                        _refusal(error, email, client.origin), error.code
+                    ) from None
                 failpoints.reach("add.answered")
                 multi = _multi_cookie(jar, result.token)
                 if multi is None:

@@ -19,6 +19,7 @@ from switcher.vault import Vault
 from tests.support.browser import Browser
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.peer import PeerFlags, PeerServer
+from tests.support.serving import free_port
 from tests.support.targets import PASSWORD, SECRET, unique_email
 
 pytestmark = pytest.mark.peer
@@ -170,3 +171,24 @@ def test_a_session_cookie_for_another_host_is_named_and_its_session_ended(
     assert service.server().accounts == []
     # The session the refused attempt created was ended on the server.
     assert _sessions_of(url, email) == before
+
+
+def test_a_site_that_trusts_only_its_own_address_says_which_to_use(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    port = free_port()
+    # The site says it is http://localhost:PORT; switcher is pointed at 127.0.0.1.
+    with PeerServer(secret=SECRET, port=port, base_url=f"http://localhost:{port}") as peer:
+        service = _service(tmp_path, peer.base_url)
+        with pytest.raises(SignInRefusedError) as caught:
+            service.add(unique_email("origin"), PASSWORD, sign_up=True, name="O")
+        assert caught.value.code == "INVALID_ORIGIN"
+        assert str(caught.value) == (
+            f"the site refused requests from http://127.0.0.1:{port} (Invalid origin): "
+            "add the server by the address the site itself is served at"
+        )
+        # Added by that address, the same account signs up.
+        service.add_server(f"http://localhost:{port}", name="by-name")
+        email = unique_email("origin")
+        service.add(email, PASSWORD, sign_up=True, name="O", server_name="by-name")
+        assert [a.email for a in service.server("by-name").accounts] == [email]
