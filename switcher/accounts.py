@@ -33,6 +33,7 @@ from switcher.bundled import LOCAL
 from switcher.client.errors import (
     AuthError,
     ClientError,
+    EndpointMissingError,
     NoSessionError,
     ServerTimeoutError,
     ServerUnreachableError,
@@ -42,6 +43,7 @@ from switcher.logs import REPORTED
 from switcher.protocol.cookie import Cookie
 from switcher.protocol.cookies import MULTI_MARKER, decode_value, is_session_cookie
 from switcher.protocol.dates import to_iso, utc_now
+from switcher.protocol.email import is_username
 from switcher.protocol.endpoints import DEFAULT_BASE_PATH
 from switcher.protocol.hosts import is_loopback
 from switcher.secrets import SecretStoreError
@@ -333,7 +335,10 @@ class Accounts:
         remember: bool = True,
         server_name: str | None = None,
     ) -> Account:
-        """Sign an account in (or up) on this device and make it active."""
+        """Sign an account in (or up) on this device and make it active.
+
+        ``email`` may be a username (no ``@``) on a site with the username plugin.
+        """
         verb = "sign-up" if sign_up else "sign-in"
         prepared = self._prepare(server_name)
         # Left in the index if this process dies before the account is saved:
@@ -364,6 +369,15 @@ class Accounts:
                         result = client.sign_up(
                             email, password, name or email.split("@")[0], remember
                         )
+                    elif is_username(email):
+                        try:
+                            result = client.sign_in_username(email, password, remember)
+                        except EndpointMissingError:
+                            raise SignInRefusedError(
+                                f"{prepared.url} does not sign in by username: give the "
+                                "account's email address",
+                                None,
+                            ) from None
                     else:
                         result = client.sign_in(email, password, remember)
                 except NoSessionError:

@@ -22,7 +22,7 @@ from switcher.bootstrap import ServiceUnavailableError
 from switcher.cli.errors import CliError
 from switcher.display_text import who
 from switcher.paths import insecure_secrets_path
-from switcher.protocol.email import is_email
+from switcher.protocol.email import is_email, is_username
 from switcher.protocol.errors import ErrorCode
 from switcher.secrets import SecretStoreError
 from switcher.vault import AccountStatus, Server, VaultError
@@ -160,8 +160,11 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def accounts_add(args: argparse.Namespace) -> int:
-    if not is_email(args.email.strip()):
+    typed = args.email.strip()
+    if args.sign_up and not is_email(typed):
         raise CliError(f"{args.email!r} is not an email address")
+    if not (is_email(typed) or is_username(typed)):
+        raise CliError(f"{args.email!r} is neither an email address nor a username")
     if args.name and not args.sign_up:
         raise CliError("--name is only used with --sign-up")
     password = _read_password(args)

@@ -120,7 +120,11 @@ def _accounts_and_servers(commands: Commands) -> None:
     listing.add_argument("--json", action="store_true", help="stable machine-readable output")
     listing.set_defaults(handler="switcher.cli.accounts:accounts_list")
     sign_in = acc.add_parser("add", help="sign an account in (or up) and make it active")
-    sign_in.add_argument("email")
+    sign_in.add_argument(
+        "email",
+        metavar="EMAIL|USERNAME",
+        help="a username signs in on sites with better-auth's username plugin",
+    )
     sign_in.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin"
     )

@@ -23,6 +23,7 @@ from switcher.client.body import ACCEPT_ENCODING, MAX_ANSWER_BYTES
 from switcher.client.errors import (
     AuthError,
     BadResponseError,
+    EndpointMissingError,
     NoSessionError,
     ResponseTooLargeError,
     ServerBusyError,
@@ -198,7 +199,7 @@ class AuthClient:
         status = answer.status
         kind = (answer.header("content-type") or "").split(";")[0].strip()
         if status == 404 and not answer.body:
-            raise BadResponseError(
+            raise EndpointMissingError(
                 f"{self.origin} has no better-auth endpoint at {urlsplit(self.api + path).path}"
             )
         if kind != "application/json":
@@ -239,6 +240,13 @@ class AuthClient:
         if not remember:
             body["rememberMe"] = False
         return _signed_in(self._request("POST", "/sign-in/email", body))
+
+    def sign_in_username(self, username: str, password: str, remember: bool = True) -> SignedIn:
+        """The username plugin's sign-in (``POST /sign-in/username``)."""
+        body: dict[str, Any] = {"username": username, "password": password}
+        if not remember:
+            body["rememberMe"] = False
+        return _signed_in(self._request("POST", "/sign-in/username", body))
 
     def get_session(self) -> DeviceSession | None:
         data = self._request("GET", "/get-session")

@@ -84,3 +84,7 @@ def _size(count: int) -> str:
         if count >= size and count % size == 0:
             return f"{count // size} {unit}"
     return f"{count} bytes"
+
+
+class EndpointMissingError(BadResponseError):
+    """An empty 404: the site has no such endpoint (its plugin is not enabled, or a wrong URL)."""

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from switcher.gui.controller import Controller
-from switcher.protocol.email import is_email
+from switcher.protocol.email import is_email, is_username
 
 MIN_PASSWORD = 8
 
@@ -30,7 +30,7 @@ class SignInDialog(QDialog):
 
         self.email = QLineEdit()
         self.email.setPlaceholderText("you@example.com")
-        self.email.setAccessibleName("Email")
+        self.email.setAccessibleName("Email or username")
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName("Password")
@@ -51,8 +51,17 @@ class SignInDialog(QDialog):
         self.server = QLabel(f"Server: {controller.snapshot.server} ({controller.snapshot.url})")
         self.server.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
+        # Room for a long address without scrolling the text: about 30
+        # characters of the dialog's font, at any scale.
+        wide = self.fontMetrics().averageCharWidth() * 30
+        for field in (self.email, self.password, self.name):
+            field.setMinimumWidth(wide)
         form = QFormLayout()
-        form.addRow("&Email", self.email)
+        # A site with better-auth's username plugin also signs in by name;
+        # a new account always needs an email.
+        self.email_label = QLabel("&Email or username")
+        self.email_label.setBuddy(self.email)
+        form.addRow(self.email_label, self.email)
         form.addRow("&Password", self.password)
         form.addRow("", self.create_account)
         self.name_label = QLabel("&Name")
@@ -88,6 +97,8 @@ class SignInDialog(QDialog):
 
     def _mode_changed(self, creating: bool) -> None:
         self._clear_error()  # an answer to signing in says nothing about signing up
+        self.email_label.setText("&Email" if creating else "&Email or username")
+        self.email.setAccessibleName("Email" if creating else "Email or username")
         self.name.setVisible(creating)
         self.name_label.setVisible(creating)
         self.ok.setText("Create account" if creating else "Sign in")
@@ -101,10 +112,13 @@ class SignInDialog(QDialog):
 
     def validate(self) -> str | None:
         email = self.email.text().strip()
+        creating = self.create_account.isChecked()
         if not email:
-            return "Enter your email address."
-        if not is_email(email):
-            return "That is not an email address."
+            return "Enter your email address." if creating else "Enter your email or username."
+        if creating and not is_email(email):
+            return "A new account needs an email address."
+        if not (is_email(email) or is_username(email)):
+            return "That is neither an email address nor a username."
         if not self.password.text():
             return "Enter your password."
         if self.create_account.isChecked() and len(self.password.text()) < MIN_PASSWORD:

@@ -12,3 +12,11 @@ _EMAIL = re.compile(
 
 def is_email(text: str) -> bool:
     return bool(_EMAIL.match(text))
+
+
+def is_username(text: str) -> bool:
+    """What may be a name for the username plugin's sign-in: no ``@``, no spaces.
+
+    The site checks the rest (its length and characters are its own settings).
+    """
+    return bool(text) and "@" not in text and not any(c.isspace() for c in text)

@@ -6,7 +6,7 @@
 //                        [--secure-cookies] [--cookie-prefix NAME]
 //                        [--trusted-origin O]... [--rate-limit]
 //                        [--require-email-verification] [--mail-log PATH]
-//                        [--cookie-domain DOMAIN]
+//                        [--cookie-domain DOMAIN] [--username]
 //                        [--migrate] [--print-migrations] [--parent-pid PID]
 //
 // --mail-log: every email better-auth would send (verification links) is
@@ -57,6 +57,7 @@ function parseOptions(argv) {
         "require-email-verification": { type: "boolean", default: false },
         "mail-log": { type: "string" },
         "cookie-domain": { type: "string" },
+        username: { type: "boolean", default: false },
         migrate: { type: "boolean", default: false },
         "print-migrations": { type: "boolean", default: false },
         "parent-pid": { type: "string" },
@@ -98,6 +99,7 @@ function parseOptions(argv) {
     requireEmailVerification: v["require-email-verification"],
     mailLog: v["mail-log"],
     cookieDomain: v["cookie-domain"],
+    username: v.username,
     migrate: v.migrate,
     printMigrations: v["print-migrations"],
     parentPid: integer("parent-pid", v["parent-pid"], 1),
@@ -234,7 +236,12 @@ async function main() {
   const { betterAuth } = await import("better-auth");
   const { multiSession } = await import("better-auth/plugins/multi-session");
   const { toNodeHandler } = await import("better-auth/node");
-  const plugins = () => [multiSession({ maximumSessions: opts.maxSessions })];
+  const extra = [];
+  if (opts.username) {
+    const { username } = await import("better-auth/plugins/username");
+    extra.push(username());
+  }
+  const plugins = () => [multiSession({ maximumSessions: opts.maxSessions }), ...extra];
 
   if (opts.printMigrations) {
     if (db.kind === "memory") fail("--print-migrations needs an SQL database", USAGE_EXIT);

@@ -264,6 +264,7 @@ class PeerFlags(TypedDict, total=False):
     require_email_verification: bool
     mail_log: str | None
     cookie_domain: str | None
+    username: bool
 
 
 def peer_args(**flags: Unpack[PeerFlags]) -> list[str]:
@@ -286,6 +287,7 @@ def peer_args(**flags: Unpack[PeerFlags]) -> list[str]:
         ("secure_cookies", "--secure-cookies"),
         ("rate_limit", "--rate-limit"),
         ("require_email_verification", "--require-email-verification"),
+        ("username", "--username"),
         ("migrate", "--migrate"),
     ):
         if flags.get(name):

@@ -52,3 +52,12 @@ def test_a_url_without_its_scheme_gets_a_suggestion(cli_here: Cli, typed: str, m
     ran = cli_here("server", "add", typed, check=False)
     assert ran.returncode == 1
     assert ran.stderr == f"switcher: not an http(s) URL: {typed!r} (did you mean {meant}?)\n"
+
+
+def test_a_username_on_a_site_without_usernames_asks_for_the_email(cli_here: Cli) -> None:
+    ran = cli_here.add("alice", check=False)
+    assert ran.returncode == 1
+    assert ran.stderr == (
+        "switcher: http://127.0.0.1:3000 does not sign in by username: "
+        "give the account's email address\n"
+    )

@@ -46,8 +46,11 @@ def test_bad_input_is_explained_inline_without_a_request(
     controller = make_controller()
     dialog = _dialog(qtbot, controller)
     cases = [
-        ("", "", False, "Enter your email address."),
-        ("not-an-email", "x", False, "That is not an email address."),
+        ("", "", False, "Enter your email or username."),
+        ("", "", True, "Enter your email address."),
+        ("not@an-email", "x", False, "That is neither an email address nor a username."),
+        ("two words", "x", False, "That is neither an email address nor a username."),
+        ("alice", "password123", True, "A new account needs an email address."),
         ("a@example.com", "", False, "Enter your password."),
         ("a@example.com", "short", True, "A new password needs at least 8 characters."),
     ]
