@@ -42,7 +42,7 @@ from switcher.client.jar import CookieJar, Refusal, Refused
 from switcher.logs import REPORTED
 from switcher.protocol.cookie import Cookie
 from switcher.protocol.cookies import MULTI_MARKER, decode_value, is_session_cookie
-from switcher.protocol.dates import to_iso, utc_now
+from switcher.protocol.dates import parse_iso, to_iso, utc_now
 from switcher.protocol.email import is_username
 from switcher.protocol.endpoints import DEFAULT_BASE_PATH
 from switcher.protocol.hosts import is_loopback
@@ -158,6 +158,17 @@ def _refused_hint(reason: Refused) -> str:
     return "the site's cookie settings do not fit this URL"
 
 
+def _server_expiry(account: Account) -> float | None:
+    """When the server last said the account's session ends (Unix time), if still ahead."""
+    if account.expires_at is None:
+        return None
+    try:
+        ends = parse_iso(account.expires_at).timestamp()
+    except ValueError:
+        return None
+    return ends if ends > time.time() else None
+
+
 def _multi_cookie(jar: CookieJar, token: str) -> Cookie | None:
     suffix = MULTI_MARKER + token.lower()
     return next((c for c in jar if c.name.endswith(suffix)), None)
@@ -264,7 +275,12 @@ class Accounts:
         for account in server.accounts:
             if account.status != AccountStatus.VALID:
                 continue
-            cookies = self.vault.cookies(server, account)
+            # A site that keeps sessions alive (better-auth's updateAge) moves
+            # a session's end past the Max-Age its cookie came with: the end
+            # is the server's last word (expiresAt), or none known. Only the
+            # server's answer ends a session here, never a local clock.
+            lasts = _server_expiry(account)
+            cookies = [replace(c, expires=lasts) for c in self.vault.cookies(server, account)]
             if account.user_id == chosen:
                 active_cookies = cookies
             multi = [c for c in cookies if MULTI_MARKER in c.name]

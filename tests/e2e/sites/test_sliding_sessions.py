@@ -1,0 +1,68 @@
+"""Sites that keep sessions alive (better-auth's expiresIn and updateAge).
+
+A session in use moves its end forward on the server; the cookie switcher
+stored at sign-in still carries the first Max-Age. Only the server's answer
+may end an account here: never the stored cookie's own clock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from switcher.accounts import Accounts
+from switcher.protocol.cookies import is_session_cookie
+from switcher.protocol.dates import parse_iso
+from switcher.secrets import KeyringSecrets
+from switcher.vault import AccountStatus, Vault
+from tests.support.browser import Browser
+from tests.support.memory_keyring import MemoryKeyring
+from tests.support.peer import PeerServer
+from tests.support.targets import PASSWORD, SECRET, unique_email
+
+pytestmark = pytest.mark.peer
+
+LIFETIME = 6  # seconds a session lasts without use (expiresIn)
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[PeerServer]:
+    with PeerServer(secret=SECRET, expires_in=LIFETIME, update_age=1) as peer:
+        yield peer
+
+
+def test_a_session_the_site_kept_alive_outlives_its_first_cookie(
+    tmp_path: Path, backend: MemoryKeyring, site: PeerServer
+) -> None:
+    service = Accounts(Vault(tmp_path / "config", KeyringSecrets()), timeout=10)
+    service.add_server(site.base_url, name="site")
+    service.use_server("site")
+    alice, bob = unique_email("alice"), unique_email("bob")
+    started = time.monotonic()
+    service.add(alice, PASSWORD, sign_up=True, name="Alice")
+    service.add(bob, PASSWORD, sign_up=True, name="Bob")  # active; nobody uses it again
+    first_end = parse_iso(str(service.server().find(alice).expires_at))  # type: ignore[union-attr]
+
+    # Alice's session is used in a browser (it was exported there): the site
+    # moves its end forward, as it does once updateAge has passed.
+    time.sleep(2)
+    session = next(c for c in service.device_cookies(alice) if is_session_cookie(c.name))
+    browser = Browser(site.base_url)
+    try:
+        used = browser.get("/get-session", cookie=f"{session.name}={session.value}")
+        assert used.status_code == 200 and used.json()["user"]["email"] == alice
+    finally:
+        browser.close()
+
+    # Past the first end of both sessions: Alice's still stands, Bob's does not.
+    time.sleep(max(0.0, LIFETIME + 1.5 - (time.monotonic() - started)))
+    server = service.refresh()
+    by_email = {a.email: a for a in server.accounts}
+    assert by_email[alice].status == AccountStatus.VALID
+    assert parse_iso(str(by_email[alice].expires_at)) > first_end
+    assert by_email[bob].status == AccountStatus.EXPIRED
+    assert server.active == by_email[alice].user_id
+    assert service.active_cookies()  # its cookie is kept, and usable
