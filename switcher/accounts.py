@@ -158,6 +158,16 @@ def _refused_hint(reason: Refused) -> str:
     return "the site's cookie settings do not fit this URL"
 
 
+def _clean_base_path(given: str | None) -> str:
+    """``/auth`` from ``auth``, ``/auth/`` or ``/auth``; the default when none is given."""
+    if given is None:
+        return DEFAULT_BASE_PATH
+    path = "/" + given.strip().strip("/")
+    if path == "/" or any(c.isspace() or c in "?#" for c in path):
+        raise AccountsError(f"not a base path: {given!r} (better-auth's default is /api/auth)")
+    return path
+
+
 def _server_expiry(account: Account) -> float | None:
     """When the server last said the account's session ends (Unix time), if still ahead."""
     if account.expires_at is None:
@@ -212,7 +222,15 @@ class Accounts:
         """The server as saved right now: what a request is prepared from."""
         return _server_in(self.vault.load(), name)
 
-    def add_server(self, url: str, name: str | None = None, ca_bundle: str | None = None) -> Server:
+    def add_server(
+        self,
+        url: str,
+        name: str | None = None,
+        ca_bundle: str | None = None,
+        base_path: str | None = None,
+    ) -> Server:
+        """Remember a site; ``base_path`` where it mounts better-auth (default /api/auth)."""
+        mounted = _clean_base_path(base_path)
         parts = urlsplit(url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
             if "://" not in url and url.strip():
@@ -223,9 +241,9 @@ class Accounts:
                 )
             raise AccountsError(f"not an http(s) URL: {url!r}")
         path = parts.path.rstrip("/")
-        # The site's URL is what is stored: given the auth URL (better-auth's
-        # default base path), requests would go to /api/auth/api/auth/….
-        path = path.removesuffix(DEFAULT_BASE_PATH)
+        # The site's URL is what is stored: given the auth URL (ending in the
+        # base path), requests would go to /api/auth/api/auth/….
+        path = path.removesuffix(mounted)
         base = f"{parts.scheme}://{parts.netloc}{path}"
         chosen = name or parts.hostname
         with self.vault.locked() as index:
@@ -234,7 +252,9 @@ class Accounts:
             same = next((s for s in index.servers.values() if s.url == base), None)
             if same is not None:
                 raise AccountsError(f"{base} is already configured, as {same.name!r}")
-            server = index.servers[chosen] = Server(chosen, base, ca_bundle=ca_bundle)
+            server = index.servers[chosen] = Server(
+                chosen, base, ca_bundle=ca_bundle, base_path=mounted
+            )
             if self.vault.directory(server):
                 # The keyring still lists accounts of this URL (an index rebuilt
                 # from scratch lost the server): the next list or app start
@@ -309,6 +329,7 @@ class Accounts:
         client = AuthClient(
             server.url,
             jar,
+            base_path=server.base_path,
             timeout=self.timeout,
             ca_bundle=server.ca_bundle,
             exchange=link if isinstance(link, Exchange) else None,
@@ -324,8 +345,14 @@ class Accounts:
             raise
         except ClientError as error:
             log.warning("server %s answered badly: %s", server.name, error, extra=REPORTED)
-            self._emit(Event(EventKind.ERROR, server.name, message=str(error)))
-            raise AccountsError(str(error)) from None
+            message = str(error)
+            if isinstance(error, EndpointMissingError):
+                message += (
+                    f" (does the site mount better-auth at {server.base_path}? "
+                    "switcher doctor looks for it)"
+                )
+            self._emit(Event(EventKind.ERROR, server.name, message=message))
+            raise AccountsError(message) from None
         finally:
             client.close()
 

@@ -37,6 +37,7 @@ from switcher.private_files import (
 )
 from switcher.protocol.cookie import Cookie
 from switcher.protocol.dates import parse_iso
+from switcher.protocol.endpoints import DEFAULT_BASE_PATH
 from switcher.secrets import SecretStore
 
 log = logging.getLogger("switcher.vault")
@@ -103,11 +104,21 @@ class Account:
 @dataclass
 class Server:
     name: str
-    url: str
+    url: str  # the site, e.g. https://app.example.com
     ca_bundle: str | None = None
     accounts: list[Account] = field(default_factory=list)
     active: str | None = None  # user id
     refreshed_at: float = 0.0
+    base_path: str = DEFAULT_BASE_PATH  # where the site mounts better-auth
+
+    @property
+    def auth_url(self) -> str:
+        return self.url + self.base_path
+
+    @property
+    def shown_url(self) -> str:
+        """The site's URL, with its base path where that is not the default."""
+        return self.url if self.base_path == DEFAULT_BASE_PATH else self.auth_url
 
     def account(self, user_id: str) -> Account | None:
         return next((a for a in self.accounts if a.user_id == user_id), None)
@@ -184,6 +195,7 @@ class Index:
                 accounts=[_account_from_json(a) for a in raw.get("accounts", [])],
                 active=_optional_text(raw.get("active")),
                 refreshed_at=float(raw.get("refreshed_at", 0.0)),
+                base_path=_base_path(raw.get("base_path", DEFAULT_BASE_PATH)),
             )
         servers.setdefault(LOCAL, Server(LOCAL, LOCAL_URL))
         current = str(data.get("current", LOCAL))
@@ -218,6 +230,13 @@ def _text(value: object) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError("expected text")
     return value
+
+
+def _base_path(value: object) -> str:
+    text = _text(value)
+    if not text.startswith("/"):
+        raise ValueError("a base path starts with /")
+    return text
 
 
 def _optional_text(value: object) -> str | None:

@@ -51,14 +51,16 @@ def server_list(args: argparse.Namespace) -> int:
         count = sum(1 for a in server.accounts if a.status == AccountStatus.VALID)
         ended = len(server.accounts) - count
         detail = f"{count} signed in" + (f", {ended} ended" if ended else "")
-        print(f"{mark} {name}\t{server.url}\t{detail}")
+        print(f"{mark} {name}\t{server.shown_url}\t{detail}")
     return 0
 
 
 def server_add(args: argparse.Namespace) -> int:
     service = build_service(args)
-    server = _guard_value(lambda: service.add_server(args.url, args.name, args.ca_bundle))
-    print(f"added {server.name} ({server.url})")
+    server = _guard_value(
+        lambda: service.add_server(args.url, args.name, args.ca_bundle, args.base_path)
+    )
+    print(f"added {server.name} ({server.shown_url})")
     return 0
 
 

@@ -102,6 +102,11 @@ def _accounts_and_servers(commands: Commands) -> None:
     add.add_argument("url")
     add.add_argument("--name", help="a short name (default: the host name)")
     add.add_argument(
+        "--base-path",
+        metavar="PATH",
+        help="where the site mounts better-auth (its basePath; default /api/auth)",
+    )
+    add.add_argument(
         "--ca-bundle", metavar="PATH", help="trust this CA bundle for the server's TLS"
     )
     add.set_defaults(handler="switcher.cli.accounts:server_add")

@@ -48,8 +48,15 @@ def _server_group(server: Server, timeout: float) -> Callable[[], list[Check]]:
     return lambda: [check_server(server, timeout)]
 
 
-def _ask_ok(server: Server, timeout: float, exchange: Any = None) -> float | None:
-    """Seconds ``GET /api/auth/ok`` took; None when it answered but not ``{"ok": true}``.
+# Where sites mount better-auth besides its default: tried when the server's
+# own base path has no endpoint, to say which one to add it with.
+OTHER_BASE_PATHS = ("/api/auth", "/auth", "/api/v1/auth")
+
+
+def _ask_ok(
+    server: Server, timeout: float, exchange: Any = None, base_path: str | None = None
+) -> float | None:
+    """Seconds ``GET {base path}/ok`` took; None when it answered but not ``{"ok": true}``.
 
     Raises the client's errors (``ClientError`` subclasses) and ``OSError``
     for an unreadable CA bundle.
@@ -58,16 +65,36 @@ def _ask_ok(server: Server, timeout: float, exchange: Any = None) -> float | Non
 
     started = time.monotonic()
     with AuthClient(
-        server.url, timeout=timeout, ca_bundle=server.ca_bundle, exchange=exchange
+        server.url,
+        base_path=base_path or server.base_path,
+        timeout=timeout,
+        ca_bundle=server.ca_bundle,
+        exchange=exchange,
     ) as client:
         answered = client.ok()
     return time.monotonic() - started if answered else None
+
+
+def _found_elsewhere(server: Server, timeout: float) -> str | None:
+    """The base path another common mount answers ``{"ok": true}`` at, if one does."""
+    from switcher.client.errors import ClientError
+
+    for path in OTHER_BASE_PATHS:
+        if path == server.base_path:
+            continue
+        try:
+            if _ask_ok(server, timeout, base_path=path) is not None:
+                return path
+        except (ClientError, OSError):
+            continue
+    return None
 
 
 def check_server(server: Server, timeout: float) -> Check:
     from switcher.client.errors import (
         AuthError,
         BadResponseError,
+        EndpointMissingError,
         ServerBusyError,
         ServerFailingError,
         ServerTimeoutError,
@@ -114,20 +141,36 @@ def check_server(server: Server, timeout: float) -> Check:
             "logs or ask its admin",
             facts=facts,
         )
+    except EndpointMissingError as error:
+        elsewhere = _found_elsewhere(server, timeout)
+        again = f"{remove}, then switcher server add {server.url} --name {server.name}"
+        if elsewhere is not None:
+            hint = (
+                f"better-auth answers at {server.url}{elsewhere}, not {server.auth_url}: "
+                f"{again} --base-path {elsewhere}"
+            )
+        else:
+            hint = (
+                f"nothing answers at {server.auth_url}/ok: check the site's URL and where it "
+                f"mounts better-auth (its basePath; the default is /api/auth); {again} "
+                "--base-path PATH"
+            )
+        return Check(name, "fail", str(error), hint=hint, facts=facts)
     except BadResponseError as error:
         hint = (
             "the server is up but failing: check its logs, or ask its admin"
             if isinstance(error, ServerFailingError)
-            else "check that the URL is the site's base URL, with better-auth under /api/auth "
-            f"(switcher server list; {remove} and add it again if not)"
+            else f"check that the URL is the site's base URL, with better-auth under "
+            f"{server.base_path} (switcher server list; {remove} and add it again if not)"
         )
         return Check(name, "fail", str(error), hint=hint, facts=facts)
     except AuthError as error:
         return Check(
             name,
             "fail",
-            f"{server.url}/api/auth/ok answered HTTP {error.status}: {error.message}",
-            hint="check that the URL is the site's base URL, with better-auth under /api/auth",
+            f"{server.auth_url}/ok answered HTTP {error.status}: {error.message}",
+            hint="check that the URL is the site's base URL, with better-auth under "
+            f"{server.base_path}",
             facts=facts,
         )
     except OSError as error:

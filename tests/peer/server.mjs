@@ -6,7 +6,7 @@
 //                        [--secure-cookies] [--cookie-prefix NAME]
 //                        [--trusted-origin O]... [--rate-limit]
 //                        [--require-email-verification] [--mail-log PATH]
-//                        [--cookie-domain DOMAIN] [--username]
+//                        [--cookie-domain DOMAIN] [--username] [--base-path PATH]
 //                        [--migrate] [--print-migrations] [--parent-pid PID]
 //
 // --mail-log: every email better-auth would send (verification links) is
@@ -58,6 +58,7 @@ function parseOptions(argv) {
         "mail-log": { type: "string" },
         "cookie-domain": { type: "string" },
         username: { type: "boolean", default: false },
+        "base-path": { type: "string" },
         migrate: { type: "boolean", default: false },
         "print-migrations": { type: "boolean", default: false },
         "parent-pid": { type: "string" },
@@ -100,6 +101,7 @@ function parseOptions(argv) {
     mailLog: v["mail-log"],
     cookieDomain: v["cookie-domain"],
     username: v.username,
+    basePath: v["base-path"],
     migrate: v.migrate,
     printMigrations: v["print-migrations"],
     parentPid: integer("parent-pid", v["parent-pid"], 1),
@@ -183,6 +185,7 @@ function buildOptions(opts, database, baseURL, plugins) {
   // better-auth's default prefix is "better-auth" when cookiePrefix is absent.
   if (opts.cookiePrefix !== undefined) options.advanced.cookiePrefix = opts.cookiePrefix;
   if (opts.trustedOrigins.length > 0) options.trustedOrigins = opts.trustedOrigins;
+  if (opts.basePath !== undefined) options.basePath = opts.basePath;
   if (opts.cookieDomain !== undefined) {
     options.advanced.crossSubDomainCookies = { enabled: true, domain: opts.cookieDomain };
   }

@@ -265,6 +265,7 @@ class PeerFlags(TypedDict, total=False):
     mail_log: str | None
     cookie_domain: str | None
     username: bool
+    base_path: str | None
 
 
 def peer_args(**flags: Unpack[PeerFlags]) -> list[str]:
@@ -279,6 +280,7 @@ def peer_args(**flags: Unpack[PeerFlags]) -> list[str]:
         ("cookie_prefix", "--cookie-prefix"),
         ("mail_log", "--mail-log"),
         ("cookie_domain", "--cookie-domain"),
+        ("base_path", "--base-path"),
     ):
         value = flags.get(name)
         if value is not None:
