@@ -128,8 +128,9 @@ def _refusal(error: AuthError, email: str, origin: str) -> str:
             "the address the site itself is served at"
         )
     if error.code == "EMAIL_NOT_VERIFIED":
+        whose = f"{email}'s email address" if is_username(email) else email
         return (
-            f"{email} is not verified yet: open the verification link the site sent to it, "
+            f"{whose} is not verified yet: open the verification link the site sent, "
             "then sign in again"
         )
     return str(error)
@@ -168,15 +169,36 @@ def _clean_base_path(given: str | None) -> str:
     return path
 
 
-def _server_expiry(account: Account) -> float | None:
-    """When the server last said the account's session ends (Unix time), if still ahead."""
+def _server_end(account: Account) -> float | None:
+    """When the server last said the account's session ends (Unix time), if it said."""
     if account.expires_at is None:
         return None
     try:
-        ends = parse_iso(account.expires_at).timestamp()
+        return parse_iso(account.expires_at).timestamp()
     except ValueError:
         return None
-    return ends if ends > time.time() else None
+
+
+def _for_request(cookie: Cookie, account: Account) -> Cookie:
+    """A stored cookie as a request sends it: with no end of its own.
+
+    A site that keeps sessions alive (better-auth's updateAge) moves a
+    session's end past the Max-Age its cookie came with: only the server's
+    answer ends an account here, never the stored cookie's clock.
+    """
+    return replace(cookie, expires=None)
+
+
+def _for_export(cookie: Cookie, account: Account) -> Cookie:
+    """A stored cookie as a browser gets it: ending when the server last said, if later.
+
+    A cookie stored without an end (``--no-remember``: a browser-session
+    cookie) keeps none.
+    """
+    if cookie.expires is None:
+        return cookie
+    ends = _server_end(account)
+    return replace(cookie, expires=max(cookie.expires, ends)) if ends else cookie
 
 
 def _multi_cookie(jar: CookieJar, token: str) -> Cookie | None:
@@ -286,8 +308,14 @@ class Accounts:
             return index.servers[name]
 
     # -- the device's cookies ---------------------------------------------------
-    def _jar(self, server: Server, active: str | None = None) -> tuple[CookieJar, Asked]:
-        """The device's cookies with ``active`` (default: the server's) as the session."""
+    def _jar(
+        self, server: Server, active: str | None = None, *, exported: bool = False
+    ) -> tuple[CookieJar, Asked]:
+        """The device's cookies with ``active`` (default: the server's) as the session.
+
+        ``exported``: for a browser, each cookie ending when the server last
+        said its session does; otherwise for a request (see ``_for_request``).
+        """
         chosen = active if active is not None else server.active
         jar = CookieJar()
         asked: Asked = {}
@@ -295,12 +323,8 @@ class Accounts:
         for account in server.accounts:
             if account.status != AccountStatus.VALID:
                 continue
-            # A site that keeps sessions alive (better-auth's updateAge) moves
-            # a session's end past the Max-Age its cookie came with: the end
-            # is the server's last word (expiresAt), or none known. Only the
-            # server's answer ends a session here, never a local clock.
-            lasts = _server_expiry(account)
-            cookies = [replace(c, expires=lasts) for c in self.vault.cookies(server, account)]
+            timed = _for_export if exported else _for_request
+            cookies = [timed(c, account) for c in self.vault.cookies(server, account)]
             if account.user_id == chosen:
                 active_cookies = cookies
             multi = [c for c in cookies if MULTI_MARKER in c.name]
@@ -382,6 +406,7 @@ class Accounts:
 
         ``email`` may be a username (no ``@``) on a site with the username plugin.
         """
+        email = email.strip()
         verb = "sign-up" if sign_up else "sign-in"
         prepared = self._prepare(server_name)
         # Left in the index if this process dies before the account is saved:
@@ -430,9 +455,11 @@ class Accounts:
                         email,
                         prepared.name,
                     )
+                    # Also what a site that verifies emails answers for an address
+                    # that already has an account (it does not tell which).
                     raise VerificationPendingError(
-                        f"{email} was created: open the verification link the site sent to it, "
-                        "then sign in"
+                        f"the site started no session for {email}: open the verification link "
+                        "it sent, if any, then sign in"
                     ) from None
                 except AuthError as error:
                     log.info("%s %s on %s refused: %s", verb, email, prepared.name, error.message)
@@ -700,7 +727,9 @@ class Accounts:
         cookies, token = self._usable_cookies(prepared, account)
         # set-active needs only this account's own cookie: one secret read,
         # not one per account, for a process that starts just to switch.
-        with self._client(prepared, CookieJar(cookies)) as client:
+        with self._client(
+            prepared, CookieJar([_for_request(c, account) for c in cookies])
+        ) as client:
             try:
                 session = client.set_active(token)
             except AuthError as error:
@@ -917,7 +946,7 @@ class Accounts:
             for cookies in verifiable.values():
                 for cookie in cookies:
                     if MULTI_MARKER in cookie.name:
-                        jar.set(cookie)
+                        jar.set(replace(cookie, expires=None))  # the server decides
             try:
                 with self._client(prepared, jar) as client:
                     listed = {s.user_id: s for s in client.list_device_sessions()}
@@ -1005,7 +1034,7 @@ class Accounts:
             raise AccountsError(
                 f"{email or 'the active account'} has no valid session; sign in again"
             )
-        jar, _ = self._jar(server, active=chosen.user_id)
+        jar, _ = self._jar(server, active=chosen.user_id, exported=True)
         return list(jar)
 
     def active_cookies(self, server_name: str | None = None) -> list[Cookie]:
@@ -1015,7 +1044,7 @@ class Accounts:
         if active is None:
             raise AccountsError(f"no active account on {server.name}")
         own, _ = self._usable_cookies(server, active)
-        jar, _ = self._jar(server)
+        jar, _ = self._jar(server, exported=True)
         names = {c.name for c in own}
         session = [c for c in jar if is_session_cookie(c.name)]
         return session + [c for c in jar if c.name in names]

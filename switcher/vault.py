@@ -42,7 +42,12 @@ from switcher.secrets import SecretStore
 
 log = logging.getLogger("switcher.vault")
 
-INDEX_VERSION = 1
+# Version 2 is version 1 plus servers' base_path. It is written only when a
+# server has a base path other than the default, so that an older switcher
+# (one still running after an upgrade) stops with "written by a newer
+# switcher" instead of saving the index back without it.
+INDEX_VERSION = 2
+_PLAIN_INDEX_VERSION = 1
 # Seconds to wait for the index lock. Its holders never wait on the network,
 # but may on the keyring (up to its own timeout per call, an unlock prompt).
 LOCK_TIMEOUT = 60.0
@@ -167,7 +172,11 @@ class Index:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "version": INDEX_VERSION,
+            "version": (
+                INDEX_VERSION
+                if any(s.base_path != DEFAULT_BASE_PATH for s in self.servers.values())
+                else _PLAIN_INDEX_VERSION
+            ),
             "generation": self.generation,
             "current": self.current,
             "servers": {name: asdict(server) for name, server in self.servers.items()},
@@ -182,7 +191,7 @@ class Index:
         version = data.get("version")
         if isinstance(version, int) and version > INDEX_VERSION:
             raise NewerIndexError(version)
-        if version != INDEX_VERSION:
+        if version not in (_PLAIN_INDEX_VERSION, INDEX_VERSION):
             raise ValueError("not a switcher index of a known version")
         servers = {}
         for name, raw in data["servers"].items():

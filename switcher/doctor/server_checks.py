@@ -144,6 +144,8 @@ def check_server(server: Server, timeout: float) -> Check:
     except EndpointMissingError as error:
         elsewhere = _found_elsewhere(server, timeout)
         again = f"{remove}, then switcher server add {server.url} --name {server.name}"
+        if server.ca_bundle:
+            again += f" --ca-bundle {server.ca_bundle}"
         if elsewhere is not None:
             hint = (
                 f"better-auth answers at {server.url}{elsewhere}, not {server.auth_url}: "
@@ -189,8 +191,9 @@ def check_server(server: Server, timeout: float) -> Check:
         return Check(
             name,
             "warn",
-            f'{server.url}/api/auth/ok answered, but not with better-auth\'s {{"ok": true}}',
-            hint="check that the URL is the site's base URL, with better-auth under /api/auth",
+            f'{server.auth_url}/ok answered, but not with better-auth\'s {{"ok": true}}',
+            hint="check that the URL is the site's base URL, with better-auth under "
+            f"{server.base_path}",
             facts=facts,
         )
     facts["latency_ms"] = round(took * 1000)

@@ -14,7 +14,7 @@ import pytest
 from switcher.bundled import LOCAL, LOCAL_URL
 from switcher.protocol.cookie import Cookie
 from switcher.secrets import FileSecrets, KeyringSecrets
-from switcher.vault import KEEP_CORRUPT_COPIES, Account, Vault, VaultError
+from switcher.vault import KEEP_CORRUPT_COPIES, Account, Server, Vault, VaultError
 from tests.support.memory_keyring import MemoryKeyring
 
 
@@ -395,7 +395,7 @@ def test_an_index_from_a_newer_switcher_is_left_alone_with_a_clear_error(
     tmp_path: Path, backend: MemoryKeyring
 ) -> None:
     _with_account(Vault(tmp_path, KeyringSecrets()), "u1")
-    newer = json.dumps({"version": 2, "servers": {}, "something": "new"}).encode()
+    newer = json.dumps({"version": 3, "servers": {}, "something": "new"}).encode()
     (tmp_path / "accounts.json").write_bytes(newer)
     for _ in range(2):
         with pytest.raises(VaultError, match="written by a newer switcher"):
@@ -428,3 +428,19 @@ def test_an_index_held_too_long_by_another_process_is_a_clear_error(
         holder.close()
     with vault.locked() as index:  # free again
         assert [a.user_id for a in index.servers[LOCAL].accounts] == ["u1"]
+
+
+def test_a_base_path_other_than_the_default_makes_the_index_one_older_switchers_leave_alone(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    vault = Vault(tmp_path, KeyringSecrets())
+    with vault.locked() as index:
+        index.servers["plain"] = Server("plain", "https://plain.example")
+    assert json.loads((tmp_path / "accounts.json").read_text())["version"] == 1
+    with vault.locked() as index:
+        index.servers["mounted"] = Server("mounted", "https://m.example", base_path="/auth")
+    saved = json.loads((tmp_path / "accounts.json").read_text())
+    assert saved["version"] == 2  # a version-1 reader stops instead of dropping base_path
+    assert saved["servers"]["mounted"]["base_path"] == "/auth"
+    again = Vault(tmp_path, KeyringSecrets()).index.servers
+    assert (again["mounted"].base_path, again["plain"].base_path) == ("/auth", "/api/auth")

@@ -107,7 +107,8 @@ def test_a_sign_up_the_site_must_verify_first_says_so_and_signs_out_nobody(
     with pytest.raises(VerificationPendingError) as caught:
         service.add(newcomer, PASSWORD, sign_up=True, name="New")
     assert str(caught.value) == (
-        f"{newcomer} was created: open the verification link the site sent to it, then sign in"
+        f"the site started no session for {newcomer}: open the verification link it sent, "
+        "if any, then sign in"
     )
     # The active account is still signed in, here and on the server.
     server = service.server()

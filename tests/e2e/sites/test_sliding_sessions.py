@@ -66,3 +66,32 @@ def test_a_session_the_site_kept_alive_outlives_its_first_cookie(
     assert by_email[bob].status == AccountStatus.EXPIRED
     assert server.active == by_email[alice].user_id
     assert service.active_cookies()  # its cookie is kept, and usable
+
+
+def test_switching_to_a_session_the_site_kept_alive_works_past_its_first_cookie(
+    tmp_path: Path, backend: MemoryKeyring, site: PeerServer
+) -> None:
+    service = Accounts(Vault(tmp_path / "config", KeyringSecrets()), timeout=10)
+    service.add_server(site.base_url, name="site")
+    service.use_server("site")
+    alice, bob = unique_email("alice"), unique_email("bob")
+    started = time.monotonic()
+    service.add(alice, PASSWORD, sign_up=True, name="Alice")
+    service.add(bob, PASSWORD, sign_up=True, name="Bob")
+    stored = next(
+        c for c in service.vault.cookies(service.server(), service.find(alice)) if c.expires
+    )
+    time.sleep(2)
+    session = next(c for c in service.device_cookies(alice) if is_session_cookie(c.name))
+    browser = Browser(site.base_url)
+    try:
+        assert browser.get("/get-session", cookie=f"{session.name}={session.value}").json()
+    finally:
+        browser.close()
+    time.sleep(max(0.0, LIFETIME + 1.5 - (time.monotonic() - started)))
+    # No refresh first: the switch itself must send the session the site kept.
+    assert service.use(alice).status == AccountStatus.VALID
+    assert service.server().active == service.find(alice).user_id
+    # An export gets the end the server gave, later than the first cookie's.
+    exported = [c for c in service.device_cookies(alice) if c.expires is not None]
+    assert exported and all(c.expires > stored.expires for c in exported)  # type: ignore[operator]
