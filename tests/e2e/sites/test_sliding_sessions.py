@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -34,9 +35,22 @@ def site() -> Iterator[PeerServer]:
         yield peer
 
 
-def test_a_session_the_site_kept_alive_outlives_its_first_cookie(
-    tmp_path: Path, backend: MemoryKeyring, site: PeerServer
-) -> None:
+@dataclass
+class KeptAlive:
+    """Alice and Bob signed in; Bob active and idle; Alice's session used in a browser."""
+
+    service: Accounts
+    alice: str
+    bob: str
+    alice_first_end: str  # expiresAt the server gave at sign-in
+    alice_first_cookie_end: float  # the stored cookie's own end
+    started: float  # time.monotonic() just before the sign-ins
+
+    def wait_past_first_ends(self) -> None:
+        time.sleep(max(0.0, LIFETIME + 1.5 - (time.monotonic() - self.started)))
+
+
+def _keep_alice_alive(tmp_path: Path, site: PeerServer) -> KeptAlive:
     service = Accounts(Vault(tmp_path / "config", KeyringSecrets()), timeout=10)
     service.add_server(site.base_url, name="site")
     service.use_server("site")
@@ -44,8 +58,8 @@ def test_a_session_the_site_kept_alive_outlives_its_first_cookie(
     started = time.monotonic()
     service.add(alice, PASSWORD, sign_up=True, name="Alice")
     service.add(bob, PASSWORD, sign_up=True, name="Bob")  # active; nobody uses it again
-    first_end = parse_iso(str(service.server().find(alice).expires_at))  # type: ignore[union-attr]
-
+    account = service.find(alice)
+    stored = next(c for c in service.vault.cookies(service.server(), account) if c.expires)
     # Alice's session is used in a browser (it was exported there): the site
     # moves its end forward, as it does once updateAge has passed.
     time.sleep(2)
@@ -56,42 +70,34 @@ def test_a_session_the_site_kept_alive_outlives_its_first_cookie(
         assert used.status_code == 200 and used.json()["user"]["email"] == alice
     finally:
         browser.close()
+    assert account.expires_at is not None and stored.expires is not None
+    return KeptAlive(service, alice, bob, account.expires_at, stored.expires, started)
 
+
+def test_a_session_the_site_kept_alive_outlives_its_first_cookie(
+    tmp_path: Path, backend: MemoryKeyring, site: PeerServer
+) -> None:
+    kept = _keep_alice_alive(tmp_path, site)
+    kept.wait_past_first_ends()
     # Past the first end of both sessions: Alice's still stands, Bob's does not.
-    time.sleep(max(0.0, LIFETIME + 1.5 - (time.monotonic() - started)))
-    server = service.refresh()
+    server = kept.service.refresh()
     by_email = {a.email: a for a in server.accounts}
-    assert by_email[alice].status == AccountStatus.VALID
-    assert parse_iso(str(by_email[alice].expires_at)) > first_end
-    assert by_email[bob].status == AccountStatus.EXPIRED
-    assert server.active == by_email[alice].user_id
-    assert service.active_cookies()  # its cookie is kept, and usable
+    assert by_email[kept.alice].status == AccountStatus.VALID
+    assert parse_iso(str(by_email[kept.alice].expires_at)) > parse_iso(kept.alice_first_end)
+    assert by_email[kept.bob].status == AccountStatus.EXPIRED
+    assert server.active == by_email[kept.alice].user_id
+    assert kept.service.active_cookies()  # its cookie is kept, and usable
 
 
 def test_switching_to_a_session_the_site_kept_alive_works_past_its_first_cookie(
     tmp_path: Path, backend: MemoryKeyring, site: PeerServer
 ) -> None:
-    service = Accounts(Vault(tmp_path / "config", KeyringSecrets()), timeout=10)
-    service.add_server(site.base_url, name="site")
-    service.use_server("site")
-    alice, bob = unique_email("alice"), unique_email("bob")
-    started = time.monotonic()
-    service.add(alice, PASSWORD, sign_up=True, name="Alice")
-    service.add(bob, PASSWORD, sign_up=True, name="Bob")
-    stored = next(
-        c for c in service.vault.cookies(service.server(), service.find(alice)) if c.expires
-    )
-    time.sleep(2)
-    session = next(c for c in service.device_cookies(alice) if is_session_cookie(c.name))
-    browser = Browser(site.base_url)
-    try:
-        assert browser.get("/get-session", cookie=f"{session.name}={session.value}").json()
-    finally:
-        browser.close()
-    time.sleep(max(0.0, LIFETIME + 1.5 - (time.monotonic() - started)))
+    kept = _keep_alice_alive(tmp_path, site)
+    kept.wait_past_first_ends()
     # No refresh first: the switch itself must send the session the site kept.
-    assert service.use(alice).status == AccountStatus.VALID
-    assert service.server().active == service.find(alice).user_id
+    service = kept.service
+    assert service.use(kept.alice).status == AccountStatus.VALID
+    assert service.server().active == service.find(kept.alice).user_id
     # An export gets the end the server gave, later than the first cookie's.
-    exported = [c for c in service.device_cookies(alice) if c.expires is not None]
-    assert exported and all(c.expires > stored.expires for c in exported)  # type: ignore[operator]
+    exported = [c.expires for c in service.device_cookies(kept.alice) if c.expires is not None]
+    assert exported and all(end > kept.alice_first_cookie_end for end in exported)
