@@ -17,6 +17,7 @@ from switcher.accounts import Accounts, AccountsError, SignInRefusedError, Verif
 from switcher.secrets import KeyringSecrets
 from switcher.vault import Vault
 from tests.support.browser import Browser
+from tests.support.cli import Cli
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.peer import PeerFlags, PeerServer
 from tests.support.serving import free_port
@@ -193,3 +194,31 @@ def test_a_site_that_trusts_only_its_own_address_says_which_to_use(
         email = unique_email("origin")
         service.add(email, PASSWORD, sign_up=True, name="O", server_name="by-name")
         assert [a.email for a in service.server("by-name").accounts] == [email]
+
+
+def test_the_command_line_says_what_each_refusal_needs(
+    cli: Cli, verifying: PeerServer, limited: PeerServer
+) -> None:
+    """The same sites through ``switcher``, as a person types it."""
+    cli("server", "add", verifying.base_url, "--name", "verifying")
+    cli("server", "add", limited.base_url, "--name", "limited")
+    newcomer = unique_email("cli-new")
+    signed_up = cli.add(newcomer, "--sign-up", before=("--server", "verifying"), check=False)
+    assert signed_up.returncode == 1
+    assert signed_up.stderr == (
+        f"switcher: the site started no session for {newcomer}: open the verification link "
+        f"it sent, if any, then sign in: switcher accounts add {newcomer}\n"
+    )
+    too_early = cli.add(newcomer, before=("--server", "verifying"), check=False)
+    assert too_early.stderr.startswith(f"switcher: {newcomer} is not verified yet")
+    email = unique_email("cli-limited")
+    cli.add(email, "--sign-up", before=("--server", "limited"))
+    wrong = ("--server", "limited", "accounts", "add", email, "--password-stdin")
+    # The limit counts this address's sign-ins on the site (3 in 10 s, tests
+    # before this one included): wrong passwords until it says to wait.
+    answers = [cli(*wrong, stdin="wrong-password\n", check=False).stderr for _ in range(4)]
+    limited_now = next(a for a in answers if a != "switcher: Invalid email or password\n")
+    assert limited_now.startswith("switcher: Too many requests"), answers
+    assert limited_now.endswith(" s)\n"), answers
+    listed = json.loads(cli("--server", "limited", "accounts", "list", "--json").stdout)
+    assert [a["email"] for a in listed["accounts"]] == [email]  # refusals added nothing
