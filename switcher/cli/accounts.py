@@ -25,7 +25,7 @@ from switcher.paths import insecure_secrets_path
 from switcher.protocol.email import is_email, is_username
 from switcher.protocol.errors import ErrorCode
 from switcher.secrets import SecretStoreError
-from switcher.vault import AccountStatus, Server, VaultError
+from switcher.vault import Account, AccountStatus, Server, VaultError
 
 log = logging.getLogger("switcher.cli")
 T = TypeVar("T")
@@ -171,23 +171,27 @@ def accounts_add(args: argparse.Namespace) -> int:
         raise CliError("--name is only used with --sign-up")
     password = _read_password(args)
     service = build_service(args)
-    try:
-        account = service.add(
-            args.email,
-            password,
-            sign_up=args.sign_up,
-            name=args.name,
-            remember=not args.no_remember,
-            server_name=args.server,
-        )
-    except VerificationPendingError as error:
-        raise CliError(f"{error}: switcher accounts add {args.email}") from None
-    except SignInRefusedError as error:
-        if args.sign_up and error.code == ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL.name:
-            raise CliError(f"{error} To sign in to it, leave out --sign-up.") from None
-        raise CliError(str(error)) from None
-    except (AccountsError, SecretStoreError, VaultError) as error:
-        raise CliError(str(error)) from None
+
+    def add() -> Account:
+        # Two refusals get the command that answers them; every other
+        # failure is one line, as for the other commands (_guard_value).
+        try:
+            return service.add(
+                args.email,
+                password,
+                sign_up=args.sign_up,
+                name=args.name,
+                remember=not args.no_remember,
+                server_name=args.server,
+            )
+        except VerificationPendingError as error:
+            raise CliError(f"{error}: switcher accounts add {args.email}") from None
+        except SignInRefusedError as error:
+            if args.sign_up and error.code == ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL.name:
+                raise CliError(f"{error} To sign in to it, leave out --sign-up.") from None
+            raise
+
+    account: Account = _guard_value(add)
     print(f"signed in as {account.email} (active)")
     return 0
 
