@@ -45,6 +45,7 @@ from switcher.protocol.cookies import MULTI_MARKER, decode_value, is_session_coo
 from switcher.protocol.dates import parse_iso, to_iso, utc_now
 from switcher.protocol.email import is_username
 from switcher.protocol.endpoints import DEFAULT_BASE_PATH
+from switcher.protocol.errors import ErrorCode
 from switcher.protocol.hosts import is_loopback
 from switcher.secrets import SecretStoreError
 from switcher.vault import Account, AccountStatus, Index, PendingAdd, Server, Vault, VaultError
@@ -120,7 +121,7 @@ def _token_in(value: str) -> str | None:
 
 def _refusal(error: AuthError, email: str, origin: str) -> str:
     """A refused sign-in as one line, saying what to do where the code tells."""
-    if error.code == "INVALID_ORIGIN":
+    if error.code == ErrorCode.INVALID_ORIGIN.name:
         # The site's trustedOrigins (and its own baseURL) do not include the
         # address switcher reaches it at, e.g. 127.0.0.1 for a site at localhost.
         return (
@@ -179,7 +180,7 @@ def _server_end(account: Account) -> float | None:
         return None
 
 
-def _for_request(cookie: Cookie, account: Account) -> Cookie:
+def _for_request(cookie: Cookie) -> Cookie:
     """A stored cookie as a request sends it: with no end of its own.
 
     A site that keeps sessions alive (better-auth's updateAge) moves a
@@ -323,8 +324,10 @@ class Accounts:
         for account in server.accounts:
             if account.status != AccountStatus.VALID:
                 continue
-            timed = _for_export if exported else _for_request
-            cookies = [timed(c, account) for c in self.vault.cookies(server, account)]
+            cookies = [
+                _for_export(c, account) if exported else _for_request(c)
+                for c in self.vault.cookies(server, account)
+            ]
             if account.user_id == chosen:
                 active_cookies = cookies
             multi = [c for c in cookies if MULTI_MARKER in c.name]
@@ -727,9 +730,7 @@ class Accounts:
         cookies, token = self._usable_cookies(prepared, account)
         # set-active needs only this account's own cookie: one secret read,
         # not one per account, for a process that starts just to switch.
-        with self._client(
-            prepared, CookieJar([_for_request(c, account) for c in cookies])
-        ) as client:
+        with self._client(prepared, CookieJar([_for_request(c) for c in cookies])) as client:
             try:
                 session = client.set_active(token)
             except AuthError as error:
@@ -946,7 +947,7 @@ class Accounts:
             for cookies in verifiable.values():
                 for cookie in cookies:
                     if MULTI_MARKER in cookie.name:
-                        jar.set(replace(cookie, expires=None))  # the server decides
+                        jar.set(_for_request(cookie))
             try:
                 with self._client(prepared, jar) as client:
                     listed = {s.user_id: s for s in client.list_device_sessions()}
