@@ -37,6 +37,7 @@ from switcher.client.errors import (
     NoSessionError,
     ServerTimeoutError,
     ServerUnreachableError,
+    TwoFactorRequiredError,
 )
 from switcher.client.jar import CookieJar, Refusal, Refused
 from switcher.logs import REPORTED
@@ -48,6 +49,16 @@ from switcher.protocol.endpoints import DEFAULT_BASE_PATH
 from switcher.protocol.errors import ErrorCode
 from switcher.protocol.hosts import is_loopback
 from switcher.secrets import SecretStoreError
+from switcher.sign_in_steps import (
+    Factor,
+    NotALinkError,
+    SignInMethod,
+    TwoFactorChallenge,
+    is_trust_cookie,
+    magic_link_token,
+    offered_factors,
+    refusal_meaning,
+)
 from switcher.vault import Account, AccountStatus, Index, PendingAdd, Server, Vault, VaultError
 
 if TYPE_CHECKING:
@@ -85,6 +96,15 @@ class SignInRefusedError(AccountsError):
     def __init__(self, message: str, code: str | None) -> None:
         super().__init__(message)
         self.code = code
+
+
+class TwoFactorRequired(AccountsError):
+    """The password was right; finish with ``Accounts.add_second_factor(challenge, …)``."""
+
+    def __init__(self, challenge: TwoFactorChallenge) -> None:
+        factors = ", ".join(f.label for f in challenge.factors)
+        super().__init__(f"{challenge.email} signs in with a second factor: {factors}")
+        self.challenge = challenge
 
 
 class EventKind(Enum):
@@ -128,6 +148,9 @@ def _refusal(error: AuthError, email: str, origin: str) -> str:
             f"the site refused requests from {origin} (Invalid origin): add the server by "
             "the address the site itself is served at"
         )
+    meaning = refusal_meaning(error.code)
+    if meaning is not None:
+        return meaning
     if error.code == "EMAIL_NOT_VERIFIED":
         whose = f"{email}'s email address" if is_username(email) else email
         return (
@@ -327,6 +350,8 @@ class Accounts:
             cookies = [
                 _for_export(c, account) if exported else _for_request(c)
                 for c in self.vault.cookies(server, account)
+                # Kept for switcher's own sign-ins: never sent along, never exported.
+                if not is_trust_cookie(c)
             ]
             if account.user_id == chosen:
                 active_cookies = cookies
@@ -408,10 +433,173 @@ class Accounts:
         """Sign an account in (or up) on this device and make it active.
 
         ``email`` may be a username (no ``@``) on a site with the username plugin.
+        Raises ``TwoFactorRequired`` when the site wants a second factor: finish
+        with ``add_second_factor``.
         """
         email = email.strip()
-        verb = "sign-up" if sign_up else "sign-in"
         prepared = self._prepare(server_name)
+
+        def call(client: AuthClient) -> SignedIn:
+            if sign_up:
+                return client.sign_up(email, password, name or email.split("@")[0], remember)
+            if not is_username(email):
+                return client.sign_in(email, password, remember)
+            try:
+                return client.sign_in_username(email, password, remember)
+            except EndpointMissingError:
+                raise SignInRefusedError(
+                    f"{prepared.url} does not sign in by username: "
+                    "give the account's email address",
+                    None,
+                ) from None
+
+        verb = "sign-up" if sign_up else "sign-in"
+        return self._sign_in(prepared, email, verb, call, remember=remember, sign_up=sign_up)
+
+    def add_second_factor(
+        self,
+        challenge: TwoFactorChallenge,
+        factor: Factor,
+        code: str,
+        *,
+        trust_device: bool = False,
+    ) -> Account:
+        """Finish a sign-in that asked for a second factor, with ``code``.
+
+        ``trust_device`` keeps the site's signed ``trust_device`` cookie with
+        the account, so its next sign-ins here skip the code (for as long as
+        the site trusts it, 30 days by default).
+        """
+        code = "".join(code.split()) if factor != Factor.BACKUP_CODE else code.strip()
+        if not code:
+            raise AccountsError("the code is empty")
+        prepared = self._prepare(challenge.server)
+
+        def call(client: AuthClient) -> SignedIn:
+            if factor == Factor.TOTP:
+                return client.verify_totp(code, trust_device)
+            if factor == Factor.EMAIL_CODE:
+                return client.verify_two_factor_otp(code, trust_device)
+            return client.verify_backup_code(code, trust_device)
+
+        return self._sign_in(
+            prepared,
+            challenge.email,
+            "two-factor sign-in",
+            call,
+            remember=challenge.remember,
+            device=(challenge.jar, challenge.asked),
+        )
+
+    def send_second_factor_code(self, challenge: TwoFactorChallenge) -> None:
+        """Ask the site to send this sign-in's one-time code (by email, or text message)."""
+        prepared = self._prepare(challenge.server)
+        with self._client(prepared, challenge.jar) as client:
+            try:
+                client.send_two_factor_otp()
+            except AuthError as error:
+                raise SignInRefusedError(
+                    _refusal(error, challenge.email, client.origin), error.code
+                ) from None
+        challenge.code_sent = True
+        log.info("asked %s for a two-factor code for %s", prepared.name, challenge.email)
+
+    def send_magic_link(self, email: str, server_name: str | None = None) -> None:
+        """Ask the site (magicLink plugin) to email a sign-in link to ``email``."""
+        self._send(email, server_name, "magic link", lambda c: c.send_magic_link(email.strip()))
+
+    def add_by_magic_link(self, email: str, link: str, server_name: str | None = None) -> Account:
+        """Sign ``email`` in with the link the site emailed, pasted by the person.
+
+        switcher opens the link itself, asking for JSON rather than the
+        browser's redirect, and keeps the session it starts. A link for
+        another address is refused and its session ended.
+        """
+        email = email.strip()
+        prepared = self._prepare(server_name)
+        host = urlsplit(prepared.url).hostname or ""
+        try:
+            token = magic_link_token(link, host)
+        except NotALinkError as error:
+            raise AccountsError(str(error)) from None
+        return self._sign_in(
+            prepared,
+            email,
+            "magic-link sign-in",
+            lambda client: client.verify_magic_link(token),
+            remember=True,
+            expect_email=email,
+        )
+
+    def send_email_code(self, email: str, server_name: str | None = None) -> None:
+        """Ask the site (emailOTP plugin) to email a one-time sign-in code to ``email``."""
+        self._send(email, server_name, "emailed code", lambda c: c.send_email_otp(email.strip()))
+
+    def add_by_email_code(self, email: str, code: str, server_name: str | None = None) -> Account:
+        """Sign ``email`` in with the one-time code the site emailed."""
+        email, code = email.strip(), "".join(code.split())
+        if not code:
+            raise AccountsError("the code is empty")
+        prepared = self._prepare(server_name)
+        return self._sign_in(
+            prepared,
+            email,
+            "email-code sign-in",
+            lambda client: client.sign_in_email_otp(email, code),
+            remember=True,
+        )
+
+    def sign_in_methods(self, server_name: str | None = None) -> frozenset[SignInMethod]:
+        """Which ways of signing in the site offers besides a password (asked, not stored)."""
+        prepared = self._prepare(server_name)
+        found = set()
+        with self._client(prepared, CookieJar()) as client:
+            try:
+                for method in SignInMethod:
+                    if client.has_endpoint(method.probe_path):
+                        found.add(method)
+            except AuthError as error:
+                raise AccountsError(
+                    f"could not ask {prepared.url} how it signs in: {error}"
+                ) from None
+        return frozenset(found)
+
+    def _send(
+        self, email: str, server_name: str | None, what: str, call: Callable[[AuthClient], None]
+    ) -> None:
+        prepared = self._prepare(server_name)
+        # A fresh jar: asking for a link or code needs no session, and sends none.
+        with self._client(prepared, CookieJar()) as client:
+            try:
+                call(client)
+            except EndpointMissingError:
+                raise SignInRefusedError(
+                    f"{prepared.url} does not sign in by {what}", None
+                ) from None
+            except AuthError as error:
+                raise SignInRefusedError(
+                    _refusal(error, email, client.origin), error.code
+                ) from None
+        log.info("asked %s to send a %s to %s", prepared.name, what, email.strip())
+
+    def _sign_in(
+        self,
+        prepared: Server,
+        email: str,
+        verb: str,
+        call: Callable[[AuthClient], SignedIn],
+        *,
+        remember: bool,
+        sign_up: bool = False,
+        device: tuple[CookieJar, Asked] | None = None,
+        expect_email: str | None = None,
+    ) -> Account:
+        """Run one sign-in request and keep the session it starts, as the active account.
+
+        ``device``: the jar (and what it carries) of a sign-in's earlier step;
+        by default the device's cookies as saved. ``expect_email``: the
+        account the person asked for; a session for another is ended, not kept.
+        """
         # Left in the index if this process dies before the account is saved:
         # the next `accounts list` or app start finds what it left behind.
         marker = PendingAdd(
@@ -433,24 +621,16 @@ class Accounts:
             # until the new session is stored, in which a crash would leave it on
             # the server only, is then a few milliseconds of writes.
             self.vault.secrets.warm()
-            jar, asked = self._jar(prepared)
+            if device is None:
+                jar, asked = self._jar(prepared)
+                trusted = self._trust_cookie(prepared, email)
+                if trusted is not None:
+                    jar.set(trusted)
+            else:
+                jar, asked = device
             with self._client(prepared, jar) as client:
                 try:
-                    if sign_up:
-                        result = client.sign_up(
-                            email, password, name or email.split("@")[0], remember
-                        )
-                    elif is_username(email):
-                        try:
-                            result = client.sign_in_username(email, password, remember)
-                        except EndpointMissingError:
-                            raise SignInRefusedError(
-                                f"{prepared.url} does not sign in by username: give the "
-                                "account's email address",
-                                None,
-                            ) from None
-                    else:
-                        result = client.sign_in(email, password, remember)
+                    result = call(client)
                 except NoSessionError:
                     log.info(
                         "%s %s on %s: no session until the email is verified",
@@ -464,6 +644,19 @@ class Accounts:
                         f"the site started no session for {email}: open the verification link "
                         "it sent, if any, then sign in"
                     ) from None
+                except TwoFactorRequiredError as asked_for:
+                    log.info(
+                        "%s %s on %s: the site asks for a second factor", verb, email, prepared.name
+                    )
+                    challenge = TwoFactorChallenge(
+                        server=prepared.name,
+                        email=email,
+                        remember=remember,
+                        factors=offered_factors(asked_for.methods),
+                        jar=jar,
+                        asked=asked,
+                    )
+                    raise TwoFactorRequired(challenge) from None
                 except AuthError as error:
                     log.info("%s %s on %s refused: %s", verb, email, prepared.name, error.message)
                     raise SignInRefusedError(
@@ -474,9 +667,16 @@ class Accounts:
                 if multi is None:
                     self._sign_out_new_session(client, jar, result.token)
                     raise AccountsError(_no_multi_cookie(prepared, client.rejected))
+                if expect_email is not None and result.email.casefold() != expect_email.casefold():
+                    self._sign_out_new_session(client, jar, result.token)
+                    raise AccountsError(
+                        f"that link signs in {result.email}, not {expect_email}; nothing was added"
+                    )
                 cookies = [multi]
                 if not remember:
                     cookies += [c for c in jar if c.name.endswith(".dont_remember")]
+                # The site renews its trust_device cookie on every sign-in it skips the code for.
+                cookies += [c for c in jar if is_trust_cookie(c)]
                 # Saved at once: the session exists on the server, and the time
                 # in which nothing here knows of it is kept as short as it can be.
                 keeping = _Keeping()
@@ -513,7 +713,7 @@ class Accounts:
                 account = server.account(account.user_id) or account
         log.info(
             "%s %s on %s (%s): %s, active",
-            "signed up" if sign_up else "signed in",
+            verb,
             account.email,
             prepared.name,
             prepared.url,
@@ -525,6 +725,22 @@ class Accounts:
         if previous != account.user_id:
             self._emit(Event(EventKind.ACTIVE_CHANGED, prepared.name, account))
         return account
+
+    def _trust_cookie(self, server: Server, email: str) -> Cookie | None:
+        """The ``trust_device`` cookie kept with ``email``'s account, if it has one.
+
+        Sent with a password sign-in so the site can skip the second factor:
+        only the account's own, as the site checks it against the user.
+        """
+        account = next((a for a in server.accounts if a.email.casefold() == email.casefold()), None)
+        if account is None:
+            return None
+        try:
+            cookies = self.vault.cookies(server, account)
+        except SecretStoreError:
+            return None  # the sign-in asks for the code then; it fails on its own if it must
+        now = time.time()
+        return next((c for c in cookies if is_trust_cookie(c) and not c.expired(now)), None)
 
     def _keep(
         self,

@@ -17,7 +17,7 @@ import json
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from switcher.client.body import ACCEPT_ENCODING, MAX_ANSWER_BYTES
 from switcher.client.errors import (
@@ -28,6 +28,7 @@ from switcher.client.errors import (
     ResponseTooLargeError,
     ServerBusyError,
     ServerFailingError,
+    TwoFactorRequiredError,
 )
 from switcher.client.exchange import Answer, Exchange
 from switcher.client.jar import CookieJar, Refused
@@ -198,6 +199,8 @@ class AuthClient:
     def _decode(self, answer: Answer, path: str) -> Any:
         status = answer.status
         kind = (answer.header("content-type") or "").split(";")[0].strip()
+        if 300 <= status < 400:
+            _raise_redirect(self.origin, status, answer.header("location"))
         if status == 404 and not answer.body:
             raise EndpointMissingError(
                 f"{self.origin} has no better-auth endpoint at {urlsplit(self.api + path).path}"
@@ -248,6 +251,58 @@ class AuthClient:
             body["rememberMe"] = False
         return _signed_in(self._request("POST", "/sign-in/username", body))
 
+    # -- the twoFactor plugin: after a sign-in raised TwoFactorRequiredError,
+    # with the same jar (it holds the signed two_factor cookie) ----------------
+    def verify_totp(self, code: str, trust_device: bool = False) -> SignedIn:
+        body = {"code": code, "trustDevice": trust_device}
+        return _signed_in(self._request("POST", "/two-factor/verify-totp", body))
+
+    def send_two_factor_otp(self) -> None:
+        """Ask the site to email (or text) a one-time code for this sign-in."""
+        self._request("POST", "/two-factor/send-otp", {})
+
+    def verify_two_factor_otp(self, code: str, trust_device: bool = False) -> SignedIn:
+        body = {"code": code, "trustDevice": trust_device}
+        return _signed_in(self._request("POST", "/two-factor/verify-otp", body))
+
+    def verify_backup_code(self, code: str, trust_device: bool = False) -> SignedIn:
+        body = {"code": code, "trustDevice": trust_device}
+        return _signed_in(self._request("POST", "/two-factor/verify-backup-code", body))
+
+    # -- passwordless: the magicLink and emailOTP plugins -------------------------
+    def send_magic_link(self, email: str) -> None:
+        self._request("POST", "/sign-in/magic-link", {"email": email})
+
+    def verify_magic_link(self, token: str) -> SignedIn:
+        """Open a magic link's token as switcher: without a callbackURL the site
+        answers ``{token, user}`` and sets the cookies, instead of redirecting."""
+        return _signed_in(self._request("GET", "/magic-link/verify?" + urlencode({"token": token})))
+
+    def send_email_otp(self, email: str) -> None:
+        body = {"email": email, "type": "sign-in"}
+        self._request("POST", "/email-otp/send-verification-otp", body)
+
+    def sign_in_email_otp(self, email: str, otp: str) -> SignedIn:
+        return _signed_in(self._request("POST", "/sign-in/email-otp", {"email": email, "otp": otp}))
+
+    def has_endpoint(self, path: str) -> bool:
+        """Whether the site serves ``POST path`` (a plugin's), asked without side effects.
+
+        An empty body fails the endpoint's validation (400) before it does
+        anything; a site without the plugin answers an empty 404. Any other
+        refusal (a rate limit, an untrusted origin) says nothing either way and
+        is raised.
+        """
+        try:
+            self._request("POST", path, {})
+        except EndpointMissingError:
+            return False
+        except AuthError as error:
+            if error.status in (400, 422):
+                return True
+            raise
+        return True
+
     def get_session(self) -> DeviceSession | None:
         data = self._request("GET", "/get-session")
         return None if data is None else DeviceSession.from_json(data)
@@ -275,6 +330,10 @@ class AuthClient:
 
 
 def _signed_in(data: Any) -> SignedIn:
+    if isinstance(data, dict) and data.get("twoFactorRedirect") is True:
+        listed = data.get("twoFactorMethods")
+        methods = tuple(str(m) for m in listed) if isinstance(listed, list) else ()
+        raise TwoFactorRequiredError(methods)
     try:
         user = data["user"]
         return SignedIn(
@@ -286,6 +345,16 @@ def _signed_in(data: Any) -> SignedIn:
         )
     except (KeyError, TypeError) as error:
         raise BadResponseError("the server's sign-in answer is missing fields") from error
+
+
+def _raise_redirect(origin: str, status: int, location: str | None) -> None:
+    """A redirect is how better-auth's link endpoints report failure (``?error=CODE``)."""
+    query = parse_qs(urlsplit(location or "").query)
+    code = (query.get("error") or [""])[0]
+    if code:
+        described = (query.get("error_description") or [code])[0]
+        raise AuthError(status, code, described)
+    raise BadResponseError(f"{origin} redirected to {location or 'nowhere'} instead of answering")
 
 
 def _seconds(value: str | None) -> int | None:

@@ -27,6 +27,17 @@ class AuthError(ClientError):
         super().__init__(message)
 
 
+class TwoFactorRequiredError(ClientError):
+    """The password was right; the site wants a second factor before it starts a session.
+
+    ``methods``: what the site offers (``totp``, ``otp``), as ``twoFactorMethods`` lists.
+    """
+
+    def __init__(self, methods: tuple[str, ...]) -> None:
+        self.methods = methods
+        super().__init__("the site asks for a two-factor code")
+
+
 class NoSessionError(ClientError):
     """The server created the account but started no session (it wants the email verified)."""
 

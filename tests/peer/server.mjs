@@ -7,10 +7,16 @@
 //                        [--trusted-origin O]... [--rate-limit]
 //                        [--require-email-verification] [--mail-log PATH]
 //                        [--cookie-domain DOMAIN] [--username] [--base-path PATH]
+//                        [--two-factor] [--two-factor-cookie-max-age S]
+//                        [--magic-link] [--email-otp]
 //                        [--migrate] [--print-migrations] [--parent-pid PID]
 //
-// --mail-log: every email better-auth would send (verification links) is
-// appended to PATH as one JSON line {"kind", "to", "url", "token"}.
+// --mail-log: every email better-auth would send is appended to PATH as one
+// JSON line: {"kind": "verify" | "magic-link", "to", "url", "token"} or
+// {"kind": "two-factor-otp" | "email-otp", "to", "otp"}.
+//
+// --two-factor turns on the twoFactor plugin with TOTP and codes by email;
+// --magic-link and --email-otp the plugins of those names.
 //
 // Prints exactly one line "READY http://127.0.0.1:<port>" on stdout once it
 // accepts requests; every log line of better-auth goes to stderr.  With
@@ -59,6 +65,10 @@ function parseOptions(argv) {
         "cookie-domain": { type: "string" },
         username: { type: "boolean", default: false },
         "base-path": { type: "string" },
+        "two-factor": { type: "boolean", default: false },
+        "two-factor-cookie-max-age": { type: "string" },
+        "magic-link": { type: "boolean", default: false },
+        "email-otp": { type: "boolean", default: false },
         migrate: { type: "boolean", default: false },
         "print-migrations": { type: "boolean", default: false },
         "parent-pid": { type: "string" },
@@ -102,6 +112,10 @@ function parseOptions(argv) {
     cookieDomain: v["cookie-domain"],
     username: v.username,
     basePath: v["base-path"],
+    twoFactor: v["two-factor"],
+    twoFactorCookieMaxAge: integer("two-factor-cookie-max-age", v["two-factor-cookie-max-age"], 1),
+    magicLink: v["magic-link"],
+    emailOtp: v["email-otp"],
     migrate: v.migrate,
     printMigrations: v["print-migrations"],
     parentPid: integer("parent-pid", v["parent-pid"], 1),
@@ -113,7 +127,7 @@ function parseOptions(argv) {
 async function openDatabase(spec) {
   if (spec === "memory") {
     const { memoryAdapter } = await import("better-auth/adapters/memory");
-    const tables = { user: [], session: [], account: [], verification: [] };
+    const tables = { user: [], session: [], account: [], verification: [], twoFactor: [] };
     return { kind: "memory", database: memoryAdapter(tables), close: async () => {} };
   }
   if (spec.startsWith("sqlite:")) {
@@ -243,6 +257,35 @@ async function main() {
   if (opts.username) {
     const { username } = await import("better-auth/plugins/username");
     extra.push(username());
+  }
+  if (opts.twoFactor) {
+    const { twoFactor } = await import("better-auth/plugins/two-factor");
+    extra.push(
+      twoFactor({
+        twoFactorCookieMaxAge: opts.twoFactorCookieMaxAge,
+        otpOptions: {
+          sendOTP: async ({ user, otp }) => mail(opts, { kind: "two-factor-otp", to: user.email, otp }),
+        },
+      }),
+    );
+  }
+  if (opts.magicLink) {
+    const { magicLink } = await import("better-auth/plugins/magic-link");
+    extra.push(
+      magicLink({
+        sendMagicLink: async ({ email, url, token }) =>
+          mail(opts, { kind: "magic-link", to: email, url, token }),
+      }),
+    );
+  }
+  if (opts.emailOtp) {
+    const { emailOTP } = await import("better-auth/plugins/email-otp");
+    extra.push(
+      emailOTP({
+        sendVerificationOTP: async ({ email, otp, type }) =>
+          mail(opts, { kind: "email-otp", to: email, otp, type }),
+      }),
+    );
   }
   const plugins = () => [multiSession({ maximumSessions: opts.maxSessions }), ...extra];
 

@@ -266,6 +266,10 @@ class PeerFlags(TypedDict, total=False):
     cookie_domain: str | None
     username: bool
     base_path: str | None
+    two_factor: bool
+    two_factor_cookie_max_age: int | None
+    magic_link: bool
+    email_otp: bool
 
 
 def peer_args(**flags: Unpack[PeerFlags]) -> list[str]:
@@ -281,6 +285,7 @@ def peer_args(**flags: Unpack[PeerFlags]) -> list[str]:
         ("mail_log", "--mail-log"),
         ("cookie_domain", "--cookie-domain"),
         ("base_path", "--base-path"),
+        ("two_factor_cookie_max_age", "--two-factor-cookie-max-age"),
     ):
         value = flags.get(name)
         if value is not None:
@@ -290,6 +295,9 @@ def peer_args(**flags: Unpack[PeerFlags]) -> list[str]:
         ("rate_limit", "--rate-limit"),
         ("require_email_verification", "--require-email-verification"),
         ("username", "--username"),
+        ("two_factor", "--two-factor"),
+        ("magic_link", "--magic-link"),
+        ("email_otp", "--email-otp"),
         ("migrate", "--migrate"),
     ):
         if flags.get(name):

@@ -1,0 +1,206 @@
+"""Sites with better-auth's twoFactor plugin: a code after the password.
+
+Against the real better-auth 1.7.25 with TOTP and codes by email turned on.
+The codes are computed here from the secret the site gave when two-factor
+was enabled, as an authenticator app computes them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from switcher.accounts import Accounts, AccountsError, SignInRefusedError, TwoFactorRequired
+from switcher.secrets import KeyringSecrets
+from switcher.sign_in_steps import Factor, TwoFactorChallenge
+from switcher.vault import Server, Vault
+from tests.support.memory_keyring import MemoryKeyring
+from tests.support.peer import PeerServer
+from tests.support.targets import PASSWORD, SECRET, unique_email
+from tests.support.two_factor import TwoFactorUser, mailed, user_with_totp
+
+pytestmark = pytest.mark.peer
+
+
+@pytest.fixture(scope="module")
+def mail_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("mail") / "sent.jsonl"
+
+
+@pytest.fixture(scope="module")
+def site(mail_log: Path) -> Iterator[PeerServer]:
+    with PeerServer(secret=SECRET, two_factor=True, mail_log=str(mail_log)) as peer:
+        yield peer
+
+
+@pytest.fixture(scope="module")
+def hasty_site() -> Iterator[PeerServer]:
+    """A site that gives a sign-in 2 s to bring its second factor."""
+    with PeerServer(secret=SECRET, two_factor=True, two_factor_cookie_max_age=2) as peer:
+        yield peer
+
+
+def _active_email(server: Server) -> str | None:
+    return next((a.email for a in server.accounts if a.user_id == server.active), None)
+
+
+def _service(tmp_path: Path, url: str) -> Accounts:
+    service = Accounts(Vault(tmp_path / "config", KeyringSecrets()), timeout=10)
+    service.add_server(url, name="site")
+    service.use_server("site")
+    return service
+
+
+def _challenge(service: Accounts, email: str) -> TwoFactorChallenge:
+    with pytest.raises(TwoFactorRequired) as asked:
+        service.add(email, PASSWORD)
+    return asked.value.challenge
+
+
+def _plain_account(service: Accounts) -> str:
+    """A second account without two-factor, signed in first: it must survive every failure."""
+    email = unique_email("plain")
+    service.add(email, PASSWORD, sign_up=True)
+    return email
+
+
+def test_a_code_from_the_app_finishes_the_sign_in(
+    tmp_path: Path, backend: MemoryKeyring, site: PeerServer
+) -> None:
+    user = user_with_totp(site.base_url, unique_email("totp"))
+    service = _service(tmp_path, site.base_url)
+    plain = _plain_account(service)
+    challenge = _challenge(service, user.email)
+    assert challenge.factors == (Factor.TOTP, Factor.EMAIL_CODE, Factor.BACKUP_CODE)
+    # Nothing is saved until the code is given: the plain account is still the active one.
+    assert _active_email(service.server()) == plain
+    account = service.add_second_factor(challenge, Factor.TOTP, user.code())
+    assert account.email == user.email
+    server = service.refresh()
+    assert server.active == account.user_id
+    assert sorted(a.email for a in server.accounts if a.status == "valid") == sorted(
+        [plain, user.email]
+    )
+    # The switch works both ways: each account's stored session is the live one.
+    service.use(plain)
+    service.use(user.email)
+
+
+def test_a_wrong_code_is_refused_and_the_right_one_then_works(
+    tmp_path: Path, backend: MemoryKeyring, site: PeerServer
+) -> None:
+    user = user_with_totp(site.base_url, unique_email("wrong"))
+    service = _service(tmp_path, site.base_url)
+    plain = _plain_account(service)
+    challenge = _challenge(service, user.email)
+    with pytest.raises(SignInRefusedError) as refused:
+        service.add_second_factor(challenge, Factor.TOTP, user.wrong_code())
+    assert refused.value.code == "INVALID_CODE"
+    assert str(refused.value) == "that code is not right, or no longer current: try again"
+    assert [a.email for a in service.refresh().accounts] == [plain]
+    assert service.server().accounts[0].status == "valid"
+    service.add_second_factor(challenge, Factor.TOTP, user.code())
+    assert {a.email for a in service.refresh().accounts} == {plain, user.email}
+
+
+def test_a_code_by_email_finishes_the_sign_in(
+    tmp_path: Path, backend: MemoryKeyring, site: PeerServer, mail_log: Path
+) -> None:
+    user = user_with_totp(site.base_url, unique_email("mailed"))
+    service = _service(tmp_path, site.base_url)
+    challenge = _challenge(service, user.email)
+    service.send_second_factor_code(challenge)
+    code = mailed(mail_log, "two-factor-otp", user.email)["otp"]
+    account = service.add_second_factor(challenge, Factor.EMAIL_CODE, f" {code[:3]} {code[3:]} ")
+    assert account.email == user.email
+
+
+def test_a_backup_code_works_once(tmp_path: Path, backend: MemoryKeyring, site: PeerServer) -> None:
+    user = user_with_totp(site.base_url, unique_email("backup"))
+    service = _service(tmp_path, site.base_url)
+    service.add_second_factor(
+        _challenge(service, user.email), Factor.BACKUP_CODE, user.backup_codes[0]
+    )
+    service.revoke(user.email)
+    again = _challenge(service, user.email)
+    with pytest.raises(SignInRefusedError) as refused:
+        service.add_second_factor(again, Factor.BACKUP_CODE, user.backup_codes[0])
+    assert refused.value.code == "INVALID_BACKUP_CODE"
+    assert "each one works once" in str(refused.value)
+    service.add_second_factor(again, Factor.BACKUP_CODE, user.backup_codes[1])
+
+
+def test_a_trusted_device_signs_in_without_a_code(
+    tmp_path: Path, backend: MemoryKeyring, site: PeerServer
+) -> None:
+    user = user_with_totp(site.base_url, unique_email("trusted"))
+    service = _service(tmp_path, site.base_url)
+    first = _challenge(service, user.email)
+    service.add_second_factor(first, Factor.TOTP, user.code(), trust_device=True)
+    # The trust cookie is kept with the account (in the keyring), never sent along or exported.
+    assert not any(c.name.endswith("trust_device") for c in service.device_cookies())
+    server = service.server()
+    stored = service.vault.cookies(server, server.accounts[0])
+    assert any(c.name.endswith(".trust_device") for c in stored)
+    # Signing in again: the password alone, twice (the site renews the trust each time).
+    service.add(user.email, PASSWORD)
+    service.add(user.email, PASSWORD)
+    assert service.refresh().accounts[0].status == "valid"
+
+
+def test_an_untrusted_device_is_asked_every_time(
+    tmp_path: Path, backend: MemoryKeyring, site: PeerServer
+) -> None:
+    user = user_with_totp(site.base_url, unique_email("untrusted"))
+    service = _service(tmp_path, site.base_url)
+    service.add_second_factor(_challenge(service, user.email), Factor.TOTP, user.code())
+    _challenge(service, user.email)
+
+
+def test_too_many_wrong_codes_end_the_challenge(
+    tmp_path: Path, backend: MemoryKeyring, site: PeerServer
+) -> None:
+    user: TwoFactorUser = user_with_totp(site.base_url, unique_email("many"))
+    service = _service(tmp_path, site.base_url)
+    plain = _plain_account(service)
+    challenge = _challenge(service, user.email)
+    codes = []
+    for _ in range(6):
+        try:
+            service.add_second_factor(challenge, Factor.TOTP, user.wrong_code())
+        except SignInRefusedError as refused:
+            codes.append(refused.code)
+    assert codes[-1] in ("TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE", "INVALID_TWO_FACTOR_COOKIE")
+    with pytest.raises(SignInRefusedError) as ended:
+        service.add_second_factor(challenge, Factor.TOTP, user.code())
+    assert "sign in again" in str(ended.value)
+    assert [a.email for a in service.refresh().accounts] == [plain]
+
+
+def test_a_challenge_that_waited_too_long_says_to_sign_in_again(
+    tmp_path: Path, backend: MemoryKeyring, hasty_site: PeerServer
+) -> None:
+    user = user_with_totp(hasty_site.base_url, unique_email("slow"))
+    service = _service(tmp_path, hasty_site.base_url)
+    plain = _plain_account(service)
+    challenge = _challenge(service, user.email)
+    time.sleep(2.5)
+    with pytest.raises(SignInRefusedError) as refused:
+        service.add_second_factor(challenge, Factor.TOTP, user.code())
+    assert refused.value.code == "INVALID_TWO_FACTOR_COOKIE"
+    assert str(refused.value).endswith("sign in again")
+    assert [a.email for a in service.refresh().accounts] == [plain]
+
+
+def test_an_empty_code_is_refused_before_asking(
+    tmp_path: Path, backend: MemoryKeyring, site: PeerServer
+) -> None:
+    user = user_with_totp(site.base_url, unique_email("empty"))
+    service = _service(tmp_path, site.base_url)
+    challenge = _challenge(service, user.email)
+    with pytest.raises(AccountsError, match="the code is empty"):
+        service.add_second_factor(challenge, Factor.TOTP, "  ")
+    service.add_second_factor(challenge, Factor.TOTP, user.code())
