@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import logging
 import sys
@@ -11,19 +10,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from switcher import bootstrap
-from switcher.accounts import (
-    Accounts,
-    AccountsError,
-    NoStoredSessionError,
-    SignInRefusedError,
-    VerificationPendingError,
-)
+from switcher.accounts import Accounts, AccountsError, NoStoredSessionError
 from switcher.bootstrap import ServiceUnavailableError
 from switcher.cli.errors import CliError
 from switcher.display_text import who
 from switcher.paths import insecure_secrets_path
-from switcher.protocol.email import is_email, is_username
-from switcher.protocol.errors import ErrorCode
 from switcher.secrets import SecretStoreError
 from switcher.vault import Account, AccountStatus, Server, VaultError
 
@@ -144,54 +135,12 @@ def accounts_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_password(args: argparse.Namespace) -> str:
-    if args.password_stdin:
-        line = sys.stdin.readline()
-        password = line[:-1] if line.endswith("\n") else line
-    elif sys.stdin.isatty():
-        password = getpass.getpass(f"Password for {args.email}: ")
-        # A new account's password is typed unseen once only: a typo would
-        # lock the person out of the account they just made.
-        if args.sign_up and password and getpass.getpass("The same password again: ") != password:
-            raise CliError("the two passwords differ; nothing was changed")
-    else:
-        raise CliError("no terminal to ask for the password on; pass it with --password-stdin")
-    if not password:
-        raise CliError("the password is empty")
-    return password
-
-
 def accounts_add(args: argparse.Namespace) -> int:
-    typed = args.email.strip()
-    if args.sign_up and not is_email(typed):
-        raise CliError(f"{args.email!r} is not an email address")
-    if not (is_email(typed) or is_username(typed)):
-        raise CliError(f"{args.email!r} is neither an email address nor a username")
-    if args.name and not args.sign_up:
-        raise CliError("--name is only used with --sign-up")
-    password = _read_password(args)
+    from switcher.cli import sign_in
+
+    sign_in.check_arguments(args)
     service = build_service(args)
-
-    def add() -> Account:
-        # Two refusals get the command that answers them; every other
-        # failure is one line, as for the other commands (_guard_value).
-        try:
-            return service.add(
-                args.email,
-                password,
-                sign_up=args.sign_up,
-                name=args.name,
-                remember=not args.no_remember,
-                server_name=args.server,
-            )
-        except VerificationPendingError as error:
-            raise CliError(f"{error}: switcher accounts add {args.email}") from None
-        except SignInRefusedError as error:
-            if args.sign_up and error.code == ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL.name:
-                raise CliError(f"{error} To sign in to it, leave out --sign-up.") from None
-            raise
-
-    account: Account = _guard_value(add)
+    account: Account = _guard_value(lambda: sign_in.sign_in(service, args))
     print(f"signed in as {account.email} (active)")
     return 0
 

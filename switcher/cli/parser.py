@@ -136,6 +136,32 @@ def _accounts_and_servers(commands: Commands) -> None:
     sign_in.add_argument("--sign-up", action="store_true", help="create the account first")
     sign_in.add_argument("--name", help="display name for --sign-up")
     sign_in.add_argument("--no-remember", action="store_true", help="a one-day session")
+    sign_in.add_argument(
+        "--magic-link",
+        action="store_true",
+        help="no password: the site emails a sign-in link, and you paste it here",
+    )
+    sign_in.add_argument(
+        "--email-code",
+        action="store_true",
+        help="no password: the site emails a one-time code, and you type it here",
+    )
+    sign_in.add_argument(
+        "--two-factor",
+        choices=("app", "email", "backup"),
+        help="the second factor to give, where the site asks for one "
+        "(default: an authenticator app's code if the account has one)",
+    )
+    sign_in.add_argument(
+        "--trust-device",
+        action="store_true",
+        help="after a second factor: the site skips it for this account's next sign-ins here",
+    )
+    sign_in.add_argument(
+        "--code-stdin",
+        action="store_true",
+        help="read the code (or the emailed link) from stdin, after the password's line",
+    )
     sign_in.set_defaults(handler="switcher.cli.accounts:accounts_add")
     for verb, text, handler in (
         ("use", "make an account the active one", "switcher.cli.use:run"),

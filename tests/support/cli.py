@@ -16,7 +16,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,3 +164,51 @@ def _stdin(text: str | None) -> Iterator[None]:
         yield
     finally:
         sys.stdin = saved
+
+
+Answer = str | Callable[[], str]  # a callable is asked when its prompt shows
+
+
+def typed_at_a_terminal(cli: Cli, args: list[str], answers: list[Answer]) -> tuple[int, str]:
+    """Run the command on a pseudo-terminal, typing each answer at its prompt.
+
+    A prompt is printed text ending in ``:``; every output is kept for the
+    secrets check. Returns the exit status and everything the terminal showed.
+    """
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command, with the pty as its terminal
+        try:
+            os.execve(SWITCHER_COMMAND[0], [*SWITCHER_COMMAND, *args], cli.env)
+        finally:
+            os._exit(127)  # never back into pytest
+    seen = b""
+    since = b""  # printed since the last answer: a new prompt, or not yet
+    pending = list(answers)
+    deadline = time.monotonic() + COMMAND_TIMEOUT
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # the child closed the terminal: it ended
+            break
+        if not chunk:
+            break
+        seen += chunk
+        since += chunk
+        # getpass flushes what was typed ahead: answer each prompt once shown.
+        if pending and since.rstrip().endswith(b":"):
+            answer = pending.pop(0)
+            os.write(fd, (answer if isinstance(answer, str) else answer()).encode() + b"\n")
+            since = b""
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    shown = seen.decode(errors="replace")
+    cli.outputs.append(shown)
+    assert "Traceback" not in shown, shown
+    return os.waitstatus_to_exitcode(status), shown

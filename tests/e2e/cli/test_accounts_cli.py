@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.support.cli import SWITCHER_COMMAND, Cli
+from tests.support.cli import SWITCHER_COMMAND, Cli, typed_at_a_terminal
 from tests.support.secret_service import SecretService
 from tests.support.targets import PASSWORD, Target, unique_email
 
@@ -111,59 +110,22 @@ def test_bad_input_gets_one_clear_line_and_exit_status_1(cli: Cli) -> None:
     assert cli.listing() == before
 
 
-def _typed_at_a_terminal(cli: Cli, args: list[str], answers: list[str]) -> tuple[int, str]:
-    """Run the command on a pseudo-terminal, typing each answer at its prompt."""
-    import os
-    import pty
-    import select
-
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the command, with the pty as its terminal
-        try:
-            os.execve(SWITCHER_COMMAND[0], [*SWITCHER_COMMAND, *args], cli.env)
-        finally:
-            os._exit(127)  # never back into pytest
-    seen = b""
-    since = b""  # printed since the last answer: a new prompt, or not yet
-    pending = list(answers)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 1024)
-        except OSError:  # the child closed the terminal: it ended
-            break
-        if not chunk:
-            break
-        seen += chunk
-        since += chunk
-        # getpass flushes what was typed ahead: answer each prompt once shown.
-        if pending and since.rstrip().endswith(b":"):
-            os.write(fd, pending.pop(0).encode() + b"\n")
-            since = b""
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
-
-
 def test_a_new_accounts_password_is_asked_twice_at_a_terminal(cli: Cli) -> None:
     carol = unique_email("carol")
-    code, shown = _typed_at_a_terminal(
+    code, shown = typed_at_a_terminal(
         cli, ["accounts", "add", carol, "--sign-up"], ["first-try-123", "first-try-124"]
     )
     assert code == 1, shown
     assert "the two passwords differ; nothing was changed" in shown
     assert carol not in [email for email, _ in _emails(cli.listing())]
-    code, shown = _typed_at_a_terminal(
+    code, shown = typed_at_a_terminal(
         cli, ["accounts", "add", carol, "--sign-up"], ["same-pass-123", "same-pass-123"]
     )
     assert code == 0, shown
     assert f"signed in as {carol}" in shown
     assert "same-pass-123" not in shown  # never echoed
     # Signing in (not up) asks once.
-    code, shown = _typed_at_a_terminal(cli, ["accounts", "add", carol], ["same-pass-123"])
+    code, shown = typed_at_a_terminal(cli, ["accounts", "add", carol], ["same-pass-123"])
     assert code == 0, shown
     assert shown.count("assword") == 1
 
