@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QIcon
 
-from switcher.accounts import Accounts, AccountsError, Event, EventKind
+from switcher.accounts import Accounts, AccountsError, Event, EventKind, TwoFactorRequired
 from switcher.browsers import ExportError, Profile
 from switcher.gui.avatars import avatar_icon
 from switcher.gui.images import ImageCache
@@ -19,6 +19,7 @@ from switcher.gui.jobs import Job, JobKind
 from switcher.gui.state import Snapshot
 from switcher.gui.worker import Worker
 from switcher.secrets import SecretStoreError
+from switcher.sign_in_steps import Factor, SignInMethod, TwoFactorChallenge
 from switcher.vault import Account, AccountStatus, VaultError
 
 log = logging.getLogger("switcher.gui")
@@ -46,6 +47,9 @@ class Controller(QObject):
         self.pending: dict[int, Job] = {}  # job id -> what it does
         self._events_of: dict[int, list[Event]] = {}
         self._values: dict[int, Any] = {}
+        self._errors: dict[int, BaseException] = {}
+        # The password-free sign-ins each server offers, once asked (see sign_in_methods).
+        self.methods: dict[str, frozenset[SignInMethod]] = {}
         self._server_of: dict[int, str] = {}
         self._announced = 0  # how many of the vault's notices were shown
         # Events of the job running on each worker thread (lanes run side by side).
@@ -104,12 +108,70 @@ class Controller(QObject):
     def add(
         self, email: str, password: str, *, sign_up: bool, name: str | None, remember: bool
     ) -> int:
+        """A password sign-in; its value is the account, or a ``TwoFactorChallenge``."""
+
+        def run(server: str) -> Account | TwoFactorChallenge:
+            try:
+                return self.service.add(
+                    email, password, sign_up=sign_up, name=name, remember=remember,
+                    server_name=server,
+                )  # fmt: skip
+            except TwoFactorRequired as asked:
+                return asked.challenge
+
+        return self._submit(Job(JobKind.ADD, email), run)
+
+    def add_second_factor(
+        self, challenge: TwoFactorChallenge, factor: Factor, code: str, trust_device: bool
+    ) -> int:
+        return self._submit(
+            Job(JobKind.ADD, challenge.email),
+            lambda _s: self.service.add_second_factor(
+                challenge, factor, code, trust_device=trust_device
+            ),
+            challenge.server,
+        )
+
+    def send_second_factor_code(self, challenge: TwoFactorChallenge) -> int:
+        return self._submit(
+            Job(JobKind.SEND, challenge.email),
+            lambda _s: self.service.send_second_factor_code(challenge),
+            challenge.server,
+        )
+
+    def send_magic_link(self, email: str, server: str) -> int:
+        return self._submit(
+            Job(JobKind.SEND, email), lambda s: self.service.send_magic_link(email, s), server
+        )
+
+    def add_by_magic_link(self, email: str, link: str, server: str) -> int:
         return self._submit(
             Job(JobKind.ADD, email),
-            lambda s: self.service.add(
-                email, password, sign_up=sign_up, name=name, remember=remember, server_name=s
-            ),
+            lambda s: self.service.add_by_magic_link(email, link, s),
+            server,
         )
+
+    def send_email_code(self, email: str, server: str) -> int:
+        return self._submit(
+            Job(JobKind.SEND, email), lambda s: self.service.send_email_code(email, s), server
+        )
+
+    def add_by_email_code(self, email: str, code: str, server: str) -> int:
+        return self._submit(
+            Job(JobKind.ADD, email),
+            lambda s: self.service.add_by_email_code(email, code, s),
+            server,
+        )
+
+    def sign_in_methods(self, server: str) -> int:
+        """Ask the site which password-free sign-ins it offers (the value: a frozenset)."""
+        return self._submit(
+            Job(JobKind.METHODS, server), lambda s: self.service.sign_in_methods(s), server
+        )
+
+    def remember_methods(self, server: str, methods: frozenset[SignInMethod]) -> None:
+        """What a site offers, asked once per server while the app runs."""
+        self.methods[server] = methods
 
     def open_in_browser(self, email: str) -> int:
         """The site in a browser as ``email``, from that account's own profile."""
@@ -223,6 +285,10 @@ class Controller(QObject):
         """What a finished job returned, for a slot of ``finished`` (e.g. the switched account)."""
         return self._values.get(job)
 
+    def error_of(self, job: int) -> BaseException | None:
+        """Why a job failed, for a slot of ``finished`` that answers by the error's type."""
+        return self._errors.get(job)
+
     def announce_notices(self) -> None:
         """Tell the person what the index recovery said (once each), e.g. a rebuilt index."""
         notices = self.service.vault.notices
@@ -257,10 +323,17 @@ class Controller(QObject):
     def _failed(self, job: int, _label: str, message: str) -> None:
         what = self.pending.pop(job)
         self._server_of.pop(job, None)
+        error = self.worker.take(job)
         self._apply_events(tuple(self._events_of.pop(job, [])))
         self.announce_notices()
         self._show(Snapshot.of(self.service.vault.index))
-        self.finished.emit(job, False, message)
+        if isinstance(error, BaseException):
+            self._errors[job] = error
+        try:
+            self.finished.emit(job, False, message)
+        finally:
+            self._errors.pop(job, None)
         self.changed.emit()
-        if what.kind != JobKind.ADD:  # the sign-in dialog shows its own errors inline
+        # The sign-in dialog shows its own errors inline; a probe's failure only hides options.
+        if what.kind not in (JobKind.ADD, JobKind.SEND, JobKind.METHODS):
             self.notify.emit("switcher", message)

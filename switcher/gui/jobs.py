@@ -11,7 +11,9 @@ class JobKind(Enum):
     REFRESH = "refresh"
     SWITCH = "switch"
     REVOKE = "revoke"
-    ADD = "add"
+    ADD = "add"  # every step of a sign-in, up to the account being kept
+    SEND = "send"  # ask the site to email a sign-in link or code
+    METHODS = "methods"  # ask the site how it signs people in
     OPEN = "open"  # a site in a browser as an account
     EXPORT = "export"  # the active session into a browser profile
     SIGN_OUT = "sign-out"

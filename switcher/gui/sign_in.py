@@ -1,4 +1,9 @@
-"""The sign-in dialog: email, password, optionally create the account; errors shown inline."""
+"""The sign-in dialog: email and password (or a link or code by email), then a second
+factor where the site asks for one; optionally create the account; errors shown inline.
+
+One dialog, in steps (a stack of pages): the person never loses what they
+typed to a second window, and Cancel at any step leaves nothing behind.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,21 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from switcher.accounts import SignInRefusedError
 from switcher.gui.controller import Controller
+from switcher.gui.sign_in_pages import EmailedPage, SecondFactorPage
 from switcher.protocol.email import is_email, is_username
+from switcher.sign_in_steps import CHALLENGE_ENDED, Factor, SignInMethod, TwoFactorChallenge
 
 MIN_PASSWORD = 8
 
@@ -25,6 +37,9 @@ class SignInDialog(QDialog):
         super().__init__(parent)
         self.controller = controller
         self.job: int | None = None
+        self.job_is_send = False  # the job in flight asks the site to send something
+        self.server_name = controller.snapshot.server  # fixed when the dialog opens
+        self.methods_job: int | None = None
         self.setWindowTitle("Add account — switcher")
         self.setAccessibleName("Add account")
 
@@ -83,17 +98,60 @@ class SignInDialog(QDialog):
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
 
+        # Password-free ways in, shown once the site is known to offer them.
+        self.by_link = QPushButton("Email me a sign-in &link")
+        self.by_code = QPushButton("Email me a sign-in co&de")
+        self.passwordless = QWidget()
+        row = QHBoxLayout(self.passwordless)
+        row.setContentsMargins(0, 0, 0, 0)
+        for button in (self.by_link, self.by_code):
+            button.setAutoDefault(False)
+            button.hide()
+            row.addWidget(button)
+        row.addStretch(1)
+        self.passwordless.hide()
+        self.by_link.clicked.connect(lambda: self._send_by_email(link=True))
+        self.by_code.clicked.connect(lambda: self._send_by_email(link=False))
+
+        # Under the fields, where the eye goes after the password.
+        form.addRow("", self.passwordless)
+        password_page = QWidget()
+        first = QVBoxLayout(password_page)
+        first.setContentsMargins(0, 0, 0, 0)
+        first.addLayout(form)
+        self.second = SecondFactorPage(wide)
+        self.second.send.clicked.connect(self._send_second_factor_code)
+        self.emailed = EmailedPage(wide)
+        self.emailed.again.clicked.connect(lambda: self._send_by_email(link=self.emailed.link))
+        self.pages = QStackedWidget()
+        for page in (password_page, self.second, self.emailed):
+            self.pages.addWidget(page)
+        self.pages.currentChanged.connect(self._fit_page)
+        self._fit_page()
+
+        self.back = self.buttons.addButton("&Back", QDialogButtonBox.ButtonRole.ResetRole)
+        self.back.setAutoDefault(False)
+        self.back.clicked.connect(self._back_to_password)
+        self.back.hide()
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.server)
-        layout.addLayout(form)
+        layout.addWidget(self.pages)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
         self.create_account.toggled.connect(self._mode_changed)
         for field in (self.email, self.password, self.name):
             field.textEdited.connect(self._clear_error)
+        for field in (self.second.code, self.emailed.answer):
+            field.textEdited.connect(self._clear_error)
         controller.finished.connect(self._finished)
         self._mode_changed(False)
+        known = controller.methods.get(self.server_name)
+        if known is not None:
+            self._offer(known)
+        else:
+            self.methods_job = controller.sign_in_methods(self.server_name)
 
     def _mode_changed(self, creating: bool) -> None:
         self._clear_error()  # an answer to signing in says nothing about signing up
@@ -128,19 +186,122 @@ class SignInDialog(QDialog):
     def submit(self) -> None:
         if self.job is not None:
             return
+        page = self.pages.currentWidget()
+        if page is self.second:
+            self._submit_second_factor()
+        elif page is self.emailed:
+            self._submit_emailed()
+        else:
+            self._submit_password()
+
+    def _submit_password(self) -> None:
         problem = self.validate()
         if problem:
             self.show_error(problem)
             return
-        self._set_busy(True)
         creating = self.create_account.isChecked()
-        self.job = self.controller.add(
-            self.email.text().strip(),
-            self.password.text(),
-            sign_up=creating,
-            name=self.name.text().strip() or None if creating else None,
-            remember=self.remember.isChecked(),
+        self._start(
+            self.controller.add(
+                self.email.text().strip(),
+                self.password.text(),
+                sign_up=creating,
+                name=self.name.text().strip() or None if creating else None,
+                remember=self.remember.isChecked(),
+            )
         )
+
+    def _submit_second_factor(self) -> None:
+        challenge = self.second.challenge
+        if challenge is None:
+            return
+        if not self.second.code.text().strip():
+            self.show_error("Enter the code.")
+            return
+        if self.second.chosen() == Factor.EMAIL_CODE and not challenge.code_sent:
+            self.show_error("Choose “Send me a code” first, then enter the code from the email.")
+            return
+        self._start(
+            self.controller.add_second_factor(
+                challenge,
+                self.second.chosen(),
+                self.second.code.text(),
+                self.second.trust.isChecked(),
+            )
+        )
+
+    def _submit_emailed(self) -> None:
+        answer = self.emailed.answer.text().strip()
+        if not answer:
+            self.show_error(
+                "Paste the link from the email." if self.emailed.link else "Enter the code."
+            )
+            return
+        email = self.email.text().strip()
+        if self.emailed.link:
+            job = self.controller.add_by_magic_link(email, answer, self.server_name)
+        else:
+            job = self.controller.add_by_email_code(email, answer, self.server_name)
+        self._start(job)
+
+    def _send_by_email(self, link: bool) -> None:
+        if self.job is not None:
+            return
+        email = self.email.text().strip()
+        if not is_email(email):
+            self.show_error("Enter your email address to get a link or code.")
+            self.email.setFocus()
+            return
+        self.emailed.link = link
+        send = self.controller.send_magic_link if link else self.controller.send_email_code
+        self._start(send(email, self.server_name), sending=True)
+
+    def _send_second_factor_code(self) -> None:
+        if self.job is None and self.second.challenge is not None:
+            job = self.controller.send_second_factor_code(self.second.challenge)
+            self._start(job, sending=True)
+
+    def _start(self, job: int, sending: bool = False) -> None:
+        self.job = job
+        self.job_is_send = sending
+        self._set_busy(True)
+
+    def _offer(self, methods: frozenset[SignInMethod]) -> None:
+        self.by_link.setVisible(SignInMethod.MAGIC_LINK in methods)
+        self.by_code.setVisible(SignInMethod.EMAIL_CODE in methods)
+        self.passwordless.setVisible(bool(methods - {SignInMethod.USERNAME}))
+
+    def _back_to_password(self) -> None:
+        if self.job is not None:
+            return
+        self._clear_error()
+        self.second.challenge = None
+        self.pages.setCurrentIndex(0)
+        self.back.hide()
+        self._set_busy(False)
+        self.password.setFocus()
+
+    def _fit_page(self) -> None:
+        """The dialog as tall as the page shown, not as the tallest page."""
+        current = self.pages.currentWidget()
+        for index in range(self.pages.count()):
+            page = self.pages.widget(index)
+            if page is None:
+                continue
+            ignored = QSizePolicy.Policy.Ignored
+            preferred = QSizePolicy.Policy.Preferred
+            policy = preferred if page is current else ignored
+            page.setSizePolicy(policy, policy)
+        self.pages.updateGeometry()
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        self.resize(self.width(), self.minimumSizeHint().height())
+
+    def _show_page(self, page: QWidget) -> None:
+        self._clear_error()
+        self.pages.setCurrentWidget(page)
+        self.back.show()
+        self._set_busy(False)
 
     def _set_busy(self, busy: bool) -> None:
         for widget in (
@@ -149,27 +310,78 @@ class SignInDialog(QDialog):
             self.create_account,
             self.name,
             self.remember,
+            self.by_link,
+            self.by_code,
+            self.second,
+            self.emailed,
+            self.back,
             self.ok,
         ):
             widget.setEnabled(not busy)
+        page = self.pages.currentWidget()
         if busy:
-            self.ok.setText("Signing in…")
+            self.ok.setText("Sending…" if self.job_is_send else "Signing in…")
             self.error.hide()
+        elif page is self.second:
+            self.ok.setText("Verify")
+        elif page is self.emailed:
+            self.ok.setText("Sign in")
         else:
             self.name.setVisible(self.create_account.isChecked())
             self.name_label.setVisible(self.create_account.isChecked())
             self.ok.setText("Create account" if self.create_account.isChecked() else "Sign in")
+        if not busy:
             self.ok.setDefault(True)  # disabling it let Qt pass the default on
+        self.ok.setAccessibleName(self.ok.text())
 
     def _finished(self, job: int, ok: bool, message: str) -> None:
+        if job == self.methods_job:
+            self.methods_job = None
+            methods = self.controller.value_of(job) if ok else None
+            if isinstance(methods, frozenset):
+                self.controller.remember_methods(self.server_name, methods)
+                self._offer(methods)
+            return
         if job != self.job:
             return
         self.job = None
-        self._set_busy(False)
-        if ok:
+        sending = self.job_is_send
+        self.job_is_send = False
+        if not ok:
+            self._failed(message, self.controller.error_of(job))
+            return
+        value = self.controller.value_of(job)
+        if isinstance(value, TwoFactorChallenge):
+            self.password.clear()
+            self.second.start(value)
+            self._show_page(self.second)
+            self.second.code.setFocus()
+        elif sending and self.pages.currentWidget() is self.second:
+            self._set_busy(False)
+            self.second.code_sent()
+        elif sending:
+            self.emailed.start(self.email.text().strip(), self.emailed.link)
+            self._show_page(self.emailed)
+            self.emailed.answer.setFocus()
+        else:
             self.password.clear()
             self.accept()
+
+    def _failed(self, message: str, error: BaseException | None) -> None:
+        page = self.pages.currentWidget()
+        if (
+            page is self.second
+            and isinstance(error, SignInRefusedError)
+            and error.code in CHALLENGE_ENDED
+        ):
+            # This sign-in cannot succeed any more: the password again starts a new one.
+            self._back_to_password()
         else:
-            self.show_error(message)
-            self.password.setFocus()
-            self.password.selectAll()
+            self._set_busy(False)
+        self.show_error(message)
+        page = self.pages.currentWidget()
+        field = {id(self.second): self.second.code, id(self.emailed): self.emailed.answer}.get(
+            id(page), self.password
+        )
+        field.setFocus()
+        field.selectAll()

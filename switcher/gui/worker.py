@@ -56,7 +56,7 @@ class Worker(QObject):
         return job
 
     def take(self, job: int) -> Any:
-        """The result of a finished job (once)."""
+        """The result of a finished job (once); of a failed one, its expected error."""
         with self._lock:
             return self._results.pop(job, None)
 
@@ -79,6 +79,8 @@ class Worker(QObject):
                 # Shown to the person already (a notification, the dialog); INFO
                 # because an offline laptop fails its refresh every minute.
                 log.info("%s failed: %s", what, error)
+                with self._lock:
+                    self._results[job] = error  # for a dialog that answers by its type
                 self._tell(self.failed, job, what, str(error))
             except Exception as error:  # a bug: keep the app alive, say so, log it
                 # The traceback goes to the log file; the terminal gets one line (-v: all).

@@ -21,6 +21,8 @@ def _dialog(qtbot: QtBot, controller: Controller) -> SignInDialog:
     dialog = SignInDialog(controller)
     qtbot.addWidget(dialog)
     dialog.show()
+    # It asks the site once how it signs people in; the tests start after.
+    qtbot.waitUntil(lambda: dialog.methods_job is None, timeout=20000)
     return dialog
 
 
