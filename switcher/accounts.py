@@ -45,7 +45,7 @@ from switcher.protocol.cookie import Cookie
 from switcher.protocol.cookies import MULTI_MARKER, decode_value, is_session_cookie
 from switcher.protocol.dates import parse_iso, to_iso, utc_now
 from switcher.protocol.email import is_username
-from switcher.protocol.endpoints import DEFAULT_BASE_PATH
+from switcher.protocol.endpoints import COMMON_BASE_PATHS, DEFAULT_BASE_PATH
 from switcher.protocol.errors import ErrorCode
 from switcher.protocol.hosts import is_loopback
 from switcher.secrets import SecretStoreError
@@ -84,6 +84,14 @@ class AccountsError(Exception):
 
 class NoStoredSessionError(AccountsError):
     """The secret store has no session for the account (another store may have it)."""
+
+
+class ServerNotFoundError(AccountsError):
+    """No better-auth answers at a URL being added; ``reachable``: something answered."""
+
+    def __init__(self, message: str, reachable: bool = True) -> None:
+        super().__init__(message)
+        self.reachable = reachable
 
 
 class VerificationPendingError(AccountsError):
@@ -183,6 +191,41 @@ def _refused_hint(reason: Refused) -> str:
     return "the site's cookie settings do not fit this URL"
 
 
+def _http_url(url: str) -> str:
+    """``url`` stripped, if it is an http(s) URL; else an error saying what was meant."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        if "://" not in url and url.strip():
+            host = url.strip().split("/")[0].split(":")[0]
+            scheme = "http" if is_loopback(host) else "https"
+            raise AccountsError(
+                f"not an http(s) URL: {url!r} (did you mean {scheme}://{url.strip()}?)"
+            )
+        raise AccountsError(f"not an http(s) URL: {url!r}")
+    return url.strip()
+
+
+def _site_and_name(url: str, name: str | None, base_path: str | None) -> tuple[str, str, str]:
+    """The site's URL, the server's name and its base path, for a server being added.
+
+    The site's URL is what is stored: given the auth URL (ending in the base
+    path), requests would go to /api/auth/api/auth/….
+    """
+    mounted = _clean_base_path(base_path)
+    parts = urlsplit(_http_url(url))
+    path = parts.path.rstrip("/").removesuffix(mounted)
+    base = f"{parts.scheme}://{parts.netloc}{path}"
+    return base, name or parts.hostname or base, mounted
+
+
+def _refuse_taken(index: Index, base: str, chosen: str) -> None:
+    if chosen in index.servers:
+        raise AccountsError(f"a server named {chosen!r} already exists")
+    same = next((s for s in index.servers.values() if s.url == base), None)
+    if same is not None:
+        raise AccountsError(f"{base} is already configured, as {same.name!r}")
+
+
 def _clean_base_path(given: str | None) -> str:
     """``/auth`` from ``auth``, ``/auth/`` or ``/auth``; the default when none is given."""
     if given is None:
@@ -268,36 +311,93 @@ class Accounts:
         """The server as saved right now: what a request is prepared from."""
         return _server_in(self.vault.load(), name)
 
+    def locate(
+        self, url: str, base_path: str | None = None, ca_bundle: str | None = None
+    ) -> tuple[str, str]:
+        """Where better-auth answers for a URL a person gave: the site's URL and base path.
+
+        ``GET …/ok`` must answer ``{"ok": true}``: at ``base_path`` when one is
+        given; else the URL itself (a full auth URL), then better-auth's
+        default mount under it, then the other common mounts. A wrong URL thus
+        fails when the server is added, not at the first sign-in.
+        """
+        given = _http_url(url)
+        parts = urlsplit(given)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        path = parts.path.rstrip("/")
+        if base_path is not None:
+            mounted = _clean_base_path(base_path)
+            candidates = [(origin + path.removesuffix(mounted), mounted)]
+        else:
+            candidates = []
+            if path.endswith(DEFAULT_BASE_PATH):
+                candidates.append(
+                    (origin + path.removesuffix(DEFAULT_BASE_PATH), DEFAULT_BASE_PATH)
+                )
+            elif path:
+                candidates.append((origin, path))  # e.g. https://site/auth: its basePath
+            candidates += [(origin + path, mount) for mount in COMMON_BASE_PATHS]
+        tried: list[str] = []
+        for site, mounted in dict.fromkeys(candidates):
+            found = Server("", site, ca_bundle=ca_bundle, base_path=mounted)
+            tried.append(found.auth_url + "/ok")
+            if self._answers_ok(found):
+                log.info("found better-auth at %s", found.auth_url)
+                return site, mounted
+        raise ServerNotFoundError(
+            f"no better-auth server answers at {given} (asked {', '.join(tried)}): "
+            "give the site's URL or its auth URL, or where it mounts better-auth with --base-path"
+        )
+
+    def _answers_ok(self, server: Server) -> bool:
+        """Whether ``GET {auth URL}/ok`` answers ``{"ok": true}``; an unreachable site raises."""
+        from switcher.client.client import AuthClient
+        from switcher.client.errors import BadResponseError
+
+        link = self._transport_for(server)
+        from switcher.client.exchange import Exchange
+
+        try:
+            with AuthClient(
+                server.url,
+                base_path=server.base_path,
+                timeout=self.timeout,
+                ca_bundle=server.ca_bundle,
+                exchange=link if isinstance(link, Exchange) else None,
+                transport=None if isinstance(link, Exchange) else link,
+            ) as client:
+                return client.ok()
+        except (AuthError, BadResponseError):
+            return False  # something answers there, but not better-auth's health check
+        except (ServerUnreachableError, ServerTimeoutError) as error:
+            raise ServerNotFoundError(str(error), reachable=False) from None
+        except ClientError as error:
+            raise ServerNotFoundError(str(error)) from None
+        except OSError as error:  # an unreadable CA bundle
+            raise ServerNotFoundError(
+                f"cannot use the CA bundle {server.ca_bundle}: {error}"
+            ) from None
+
     def add_server(
         self,
         url: str,
         name: str | None = None,
         ca_bundle: str | None = None,
         base_path: str | None = None,
+        *,
+        ask: bool = False,
     ) -> Server:
-        """Remember a site; ``base_path`` where it mounts better-auth (default /api/auth)."""
-        mounted = _clean_base_path(base_path)
-        parts = urlsplit(url.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            if "://" not in url and url.strip():
-                host = url.strip().split("/")[0].split(":")[0]
-                scheme = "http" if is_loopback(host) else "https"
-                raise AccountsError(
-                    f"not an http(s) URL: {url!r} (did you mean {scheme}://{url.strip()}?)"
-                )
-            raise AccountsError(f"not an http(s) URL: {url!r}")
-        path = parts.path.rstrip("/")
-        # The site's URL is what is stored: given the auth URL (ending in the
-        # base path), requests would go to /api/auth/api/auth/….
-        path = path.removesuffix(mounted)
-        base = f"{parts.scheme}://{parts.netloc}{path}"
-        chosen = name or parts.hostname
+        """Remember a site; ``base_path`` where it mounts better-auth (default /api/auth).
+
+        ``ask``: find where better-auth answers first (``locate``), so a wrong
+        URL fails now; a name or URL already taken fails before that.
+        """
+        if ask:
+            _refuse_taken(self.vault.load(), *_site_and_name(url, name, base_path)[:2])
+            url, base_path = self.locate(url, base_path, ca_bundle)
+        base, chosen, mounted = _site_and_name(url, name, base_path)
         with self.vault.locked() as index:
-            if chosen in index.servers:
-                raise AccountsError(f"a server named {chosen!r} already exists")
-            same = next((s for s in index.servers.values() if s.url == base), None)
-            if same is not None:
-                raise AccountsError(f"{base} is already configured, as {same.name!r}")
+            _refuse_taken(index, base, chosen)
             server = index.servers[chosen] = Server(
                 chosen, base, ca_bundle=ca_bundle, base_path=mounted
             )
@@ -713,7 +813,7 @@ class Accounts:
                 account = server.account(account.user_id) or account
         log.info(
             "%s %s on %s (%s): %s, active",
-            verb,
+            "signed up" if sign_up else "signed in",
             account.email,
             prepared.name,
             prepared.url,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from switcher import bootstrap
-from switcher.accounts import Accounts, AccountsError, NoStoredSessionError
+from switcher.accounts import Accounts, AccountsError, NoStoredSessionError, ServerNotFoundError
 from switcher.bootstrap import ServiceUnavailableError
 from switcher.cli.errors import CliError
 from switcher.display_text import who
@@ -48,9 +48,18 @@ def server_list(args: argparse.Namespace) -> int:
 
 def server_add(args: argparse.Namespace) -> int:
     service = build_service(args)
-    server = _guard_value(
-        lambda: service.add_server(args.url, args.name, args.ca_bundle, args.base_path)
-    )
+
+    def add() -> Server:
+        try:
+            return service.add_server(
+                args.url, args.name, args.ca_bundle, args.base_path, ask=not args.no_check
+            )
+        except ServerNotFoundError as error:
+            if error.reachable:
+                raise
+            raise CliError(f"{error} (to add it anyway, pass --no-check)") from None
+
+    server = _guard_value(add)
     print(f"added {server.name} ({server.shown_url})")
     return 0
 

@@ -98,7 +98,12 @@ def _accounts_and_servers(commands: Commands) -> None:
     server_cmds.add_parser("list", help="the configured servers").set_defaults(
         handler="switcher.cli.accounts:server_list"
     )
-    add = server_cmds.add_parser("add", help="add a better-auth server by URL")
+    add = server_cmds.add_parser(
+        "add",
+        help="add a better-auth server by URL",
+        description="Add a site by its URL or its auth URL (…/api/auth); switcher asks it "
+        "where better-auth answers before adding it.",
+    )
     add.add_argument("url")
     add.add_argument("--name", help="a short name (default: the host name)")
     add.add_argument(
@@ -108,6 +113,11 @@ def _accounts_and_servers(commands: Commands) -> None:
     )
     add.add_argument(
         "--ca-bundle", metavar="PATH", help="trust this CA bundle for the server's TLS"
+    )
+    add.add_argument(
+        "--no-check",
+        action="store_true",
+        help="add it without asking it first (a server that is offline now)",
     )
     add.set_defaults(handler="switcher.cli.accounts:server_add")
     use = server_cmds.add_parser("use", help="make a server the default")

@@ -13,6 +13,7 @@ from switcher.doctor.bounds import GRACE, run_bounded
 from switcher.doctor.index_check import read_index
 from switcher.doctor.report import BUG_HINT, Check
 from switcher.paths import bundled_server_dir
+from switcher.protocol.endpoints import COMMON_BASE_PATHS
 from switcher.vault import Server
 
 SERVER_TIMEOUT = 3.0  # seconds per server request
@@ -48,11 +49,6 @@ def _server_group(server: Server, timeout: float) -> Callable[[], list[Check]]:
     return lambda: [check_server(server, timeout)]
 
 
-# Where sites mount better-auth besides its default: tried when the server's
-# own base path has no endpoint, to say which one to add it with.
-OTHER_BASE_PATHS = ("/api/auth", "/auth", "/api/v1/auth")
-
-
 def _ask_ok(
     server: Server, timeout: float, exchange: Any = None, base_path: str | None = None
 ) -> float | None:
@@ -79,7 +75,7 @@ def _found_elsewhere(server: Server, timeout: float) -> str | None:
     """The base path another common mount answers ``{"ok": true}`` at, if one does."""
     from switcher.client.errors import ClientError
 
-    for path in OTHER_BASE_PATHS:
+    for path in COMMON_BASE_PATHS:
         if path == server.base_path:
             continue
         try:

@@ -216,7 +216,8 @@ class Controller(QObject):
 
     def add_server(self, url: str, name: str | None) -> int:
         def run(_lane: str) -> list[str]:
-            server = self.service.add_server(url, name)
+            # Asked first: a wrong URL fails now, not at the first sign-in.
+            server = self.service.add_server(url, name, ask=True)
             self.service.use_server(server.name)
             # Accounts the keyring kept for this URL (a lost index) come back now.
             return self.service.reconcile(server.name)

@@ -134,7 +134,12 @@ def test_an_unreachable_server_is_reported_and_nothing_is_lost(cli: Cli) -> None
     from tests.support.fault_server import refused_port
 
     with refused_port() as port:
-        cli("server", "add", f"http://127.0.0.1:{port}", "--name", "down")
+        refused = cli("server", "add", f"http://127.0.0.1:{port}", "--name", "down", check=False)
+        assert refused.returncode == 1
+        assert "cannot connect" in refused.stderr
+        assert refused.stderr.endswith("(to add it anyway, pass --no-check)\n")
+        assert "down" not in cli("server", "list").stdout
+        cli("server", "add", f"http://127.0.0.1:{port}", "--name", "down", "--no-check")
         result = cli(
             "--server",
             "down",
