@@ -246,6 +246,19 @@ def _server_end(account: Account) -> float | None:
         return None
 
 
+def _due(session: DeviceSession, now: float) -> bool:
+    """Whether a session is past half the lifetime the site last gave it (see _keep_alive)."""
+    if session.updated_at is None:
+        return False
+    try:
+        extended = parse_iso(session.updated_at).timestamp()
+        ends = parse_iso(session.expires_at).timestamp()
+    except ValueError:
+        return False
+    lifetime = ends - extended
+    return lifetime > 0 and extended + lifetime / 2 <= now < ends
+
+
 def _for_request(cookie: Cookie) -> Cookie:
     """A stored cookie as a request sends it: with no end of its own.
 
@@ -288,8 +301,13 @@ class Accounts:
         vault: Vault,
         transport_for: TransportFactory | None = None,
         timeout: float = 10.0,
+        *,
+        keep_alive: bool = True,
     ) -> None:
+        """``keep_alive``: each refresh asks for the sessions the site would let
+        lapse soon, so it extends them (see ``_keep_alive``)."""
         self.vault = vault
+        self.keep_alive = keep_alive
         self._transport_for = transport_for or (lambda server: None)
         self.timeout = timeout
         self._listeners: list[Callable[[Event], None]] = []
@@ -990,10 +1008,54 @@ class Accounts:
                 after = server
             if needs_next:
                 events.extend(self._switch_to_next(after, client))
+        if self.keep_alive:
+            self._keep_alive(prepared, sessions, asked)
         events.insert(0, Event(EventKind.ONLINE, prepared.name))
         for event in events:
             self._emit(event)
         return self.server(prepared.name)
+
+    def _keep_alive(self, prepared: Server, sessions: list[DeviceSession], asked: Asked) -> None:
+        """Ask for each session past half its lifetime, so the site extends it.
+
+        better-auth extends a session (to expiresIn from now) when get-session
+        asks for it after updateAge, which is at most expiresIn (1 of 7 days by
+        default): an account the person only switches to now and then is never
+        forgotten while its site would still honour it. Best effort: a failure
+        here changes nothing, and the next refresh tries again.
+        """
+        now = time.time()
+        for session in sessions:
+            account = prepared.account(session.user_id)
+            if account is None or session.user_id not in asked or not _due(session, now):
+                continue
+            try:
+                own = self.vault.cookies(prepared, account)
+            except SecretStoreError:
+                continue
+            jar = CookieJar()
+            for cookie in own:
+                if MULTI_MARKER in cookie.name:
+                    session_name = cookie.name.split(MULTI_MARKER, 1)[0]
+                    jar.set(_for_request(replace(cookie, name=session_name)))
+                elif not is_trust_cookie(cookie):
+                    jar.set(cookie)  # the dont_remember flag: a one-day session stays one day
+            try:
+                with self._client(prepared, jar) as client:
+                    answer = client.get_session()
+            except (AccountsError, AuthError, ClientError) as error:
+                log.info("could not keep %s's session alive: %s", account.email, error)
+                continue
+            if answer is None or answer.user_id != account.user_id:
+                continue  # ended meanwhile: the next device list says so
+            with self.vault.locked() as index:
+                current = _same_server(index, prepared).account(account.user_id)
+                if current is not None and current.cookie_stamp == asked[account.user_id]:
+                    current.expires_at = answer.expires_at
+            log.info(
+                "kept %s's session on %s alive, until %s", account.email, prepared.name,
+                answer.expires_at,
+            )  # fmt: skip
 
     def _switch_to_next(self, server: Server, client: AuthClient) -> list[Event]:
         """Make the first account whose session still stands active (the active one ended)."""

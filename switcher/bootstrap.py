@@ -10,6 +10,7 @@ command line on stderr, the tray app as a notification.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 from switcher.accounts import Accounts, TransportFactory
 from switcher.bundled import LOCAL
 from switcher.logs import REPORTED
-from switcher.paths import config_dir, insecure_secrets_path
+from switcher.paths import config_dir, insecure_secrets_path, settings_path
 from switcher.secrets import FileSecrets, SecretStore, SecretStoreError, open_keyring
 from switcher.secrets.file_store import plain_text_warning
 from switcher.vault import Server, Vault, VaultError
@@ -114,5 +115,16 @@ def transports() -> TransportFactory:
 def build_service(*, insecure_storage: bool = False, vault: Vault | None = None) -> Accounts:
     """The one service object a front-end works through."""
     return Accounts(
-        vault or open_vault(insecure_storage=insecure_storage), transport_for=transports()
+        vault or open_vault(insecure_storage=insecure_storage),
+        transport_for=transports(),
+        keep_alive=keeps_sessions_alive(),
     )
+
+
+def keeps_sessions_alive() -> bool:
+    """The app's "keep sessions alive" setting (on unless turned off), for every front-end."""
+    try:
+        data = json.loads(settings_path().read_text())
+    except (OSError, ValueError):
+        return True
+    return not (isinstance(data, dict) and data.get("keep_sessions_alive") is False)

@@ -49,6 +49,11 @@ def config_dir() -> Path:
     )
 
 
+def settings_path() -> Path:
+    """The app's settings (``switcher.gui.settings``); the command line reads one of them."""
+    return config_dir() / "settings.json"
+
+
 def insecure_secrets_path() -> Path:
     """Where ``--insecure-storage`` keeps session cookies (a 0600 file) instead of the keyring."""
     return data_dir() / "insecure-secrets.json"

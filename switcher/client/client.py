@@ -56,6 +56,7 @@ class DeviceSession:
     session_id: str
     expires_at: str
     created_at: str
+    updated_at: str | None  # when the site last extended it (better-auth's updatedAt)
     ip_address: str | None
     user_agent: str | None
     user_id: str
@@ -72,6 +73,7 @@ class DeviceSession:
                 session_id=str(session["id"]),
                 expires_at=str(session["expiresAt"]),
                 created_at=str(session["createdAt"]),
+                updated_at=_text_or_none(session.get("updatedAt")),
                 ip_address=_text_or_none(session.get("ipAddress")),
                 user_agent=_text_or_none(session.get("userAgent")),
                 user_id=str(user["id"]),
@@ -82,6 +84,8 @@ class DeviceSession:
             # What is kept in the account index must read back as valid there.
             parse_iso(found.expires_at)
             parse_iso(found.created_at)
+            if found.updated_at is not None:
+                parse_iso(found.updated_at)
         except (KeyError, TypeError, ValueError) as error:
             raise BadResponseError("the server's session answer is missing fields") from error
         if not (found.token and found.user_id and found.email):

@@ -48,6 +48,8 @@ class SwitcherApp(QObject):
     ) -> None:
         super().__init__()
         self.settings = settings or Settings.load()
+        # A bool the worker reads at its next refresh: no lock needed.
+        service.keep_alive = self.settings.keep_sessions_alive
         self.controller = Controller(service)
         self.window = AccountsWindow(self.controller)
         self.window.add_account.connect(self.open_sign_in)
@@ -165,6 +167,7 @@ class SwitcherApp(QObject):
         dialog = SettingsDialog(self.settings, profiles=profiles)
         if dialog.exec():
             self.timer.start(self.settings.refresh_seconds * 1000)
+            self.controller.service.keep_alive = self.settings.keep_sessions_alive
 
     def confirm_revoke(self, email: str) -> None:
         answer = QMessageBox.question(

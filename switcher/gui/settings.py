@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from switcher.app_identity import APP_ID, ICON_NAME, desktop_exec, launch_command
-from switcher.paths import config_dir, host_config_home
+from switcher.paths import host_config_home, settings_path
 
 DEFAULT_REFRESH_SECONDS = 60
 
@@ -24,10 +24,13 @@ class Settings:
     # Export the active account here after every switch: (browser, profile path).
     auto_export_browser: str | None = None
     auto_export_path: str | None = None
+    # Ask for sessions the site would let lapse soon, so it extends them
+    # (Accounts.keep_alive); the command line's refreshes read it too.
+    keep_sessions_alive: bool = True
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
-        path = path or config_dir() / "settings.json"
+        path = path or settings_path()
         try:
             data = json.loads(path.read_text())
             seconds = int(data.get("refresh_seconds", DEFAULT_REFRESH_SECONDS))
@@ -37,12 +40,13 @@ class Settings:
                 bool(data.get("start_at_login", False)),
                 str(browser) if browser and path else None,
                 str(path) if browser and path else None,
+                bool(data.get("keep_sessions_alive", True)),
             )
         except (OSError, ValueError, TypeError, AttributeError):
             return cls()
 
     def save(self, path: Path | None = None) -> None:
-        path = path or config_dir() / "settings.json"
+        path = path or settings_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(path.name + ".tmp")
         temp.write_text(json.dumps(asdict(self), indent=2))

@@ -39,6 +39,13 @@ class SettingsDialog(QDialog):
         self.autostart = QCheckBox("Start switcher when I log in")
         self.autostart.setChecked(settings.start_at_login)
         self.autostart.setAccessibleName("Start at login")
+        self.keep_alive = QCheckBox("Keep every account signed in while its site allows")
+        self.keep_alive.setToolTip(
+            "Asks the site for each account's session before it would lapse unused, "
+            "as a browser does when you visit"
+        )
+        self.keep_alive.setChecked(settings.keep_sessions_alive)
+        self.keep_alive.setAccessibleName("Keep sessions alive")
         self.export_to = QComboBox()
         self.export_to.setAccessibleName("After each switch, export to")
         self.export_to.addItem("Nowhere", None)
@@ -59,6 +66,7 @@ class SettingsDialog(QDialog):
         self.error.hide()
         form = QFormLayout()
         form.addRow("Check sessions every", self.refresh)
+        form.addRow("", self.keep_alive)
         form.addRow("", self.autostart)
         form.addRow("After each switch, export to", self.export_to)
         buttons = QDialogButtonBox(
@@ -77,6 +85,7 @@ class SettingsDialog(QDialog):
                 set_start_at_login(self.autostart.isChecked())
             self.settings.refresh_seconds = self.refresh.value()
             self.settings.start_at_login = self.autostart.isChecked()
+            self.settings.keep_sessions_alive = self.keep_alive.isChecked()
             choice = self.export_to.currentData()
             self.settings.auto_export_browser, self.settings.auto_export_path = (
                 choice if choice else (None, None)

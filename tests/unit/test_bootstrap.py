@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from switcher.accounts import Accounts
-from switcher.bootstrap import ServiceUnavailableError, build_service, transports
+from switcher.bootstrap import (
+    ServiceUnavailableError,
+    build_service,
+    keeps_sessions_alive,
+    transports,
+)
 from switcher.bundled import LOCAL
 
 
@@ -64,3 +69,20 @@ def test_the_bundled_server_is_reached_in_process_and_others_over_the_network(
     # The service built for a front-end reaches the bundled server that way:
     # no socket serves 127.0.0.1:3000 here, and the server still answers.
     assert service.refresh(LOCAL).name == LOCAL
+
+
+def test_sessions_are_kept_alive_unless_the_setting_says_no(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SWITCHER_CONFIG_DIR", str(tmp_path))
+    settings = tmp_path / "settings.json"
+    assert keeps_sessions_alive() is True  # no settings yet
+    for text, kept in [
+        ('{"keep_sessions_alive": false}', False),
+        ('{"keep_sessions_alive": true}', True),
+        ('{"refresh_seconds": 60}', True),
+        ("not json", True),
+        ("[]", True),
+    ]:
+        settings.write_text(text)
+        assert keeps_sessions_alive() is kept, text

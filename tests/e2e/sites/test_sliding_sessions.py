@@ -101,3 +101,38 @@ def test_switching_to_a_session_the_site_kept_alive_works_past_its_first_cookie(
     # An export gets the end the server gave, later than the first cookie's.
     exported = [c.expires for c in service.device_cookies(kept.alice) if c.expires is not None]
     assert exported and all(end > kept.alice_first_cookie_end for end in exported)
+
+
+def _two_idle_accounts(tmp_path: Path, site: PeerServer, keep_alive: bool) -> Accounts:
+    service = Accounts(
+        Vault(tmp_path / "config", KeyringSecrets()), timeout=10, keep_alive=keep_alive
+    )
+    service.add_server(site.base_url, name="site")
+    service.use_server("site")
+    started = time.monotonic()
+    service.add(unique_email("alice"), PASSWORD, sign_up=True, name="Alice")
+    service.add(unique_email("bob"), PASSWORD, sign_up=True, name="Bob")
+    # Refreshes as the app makes them (each minute there; here past half a lifetime)...
+    time.sleep(max(0.0, LIFETIME / 2 + 0.5 - (time.monotonic() - started)))
+    service.refresh()
+    # ...and again after both sessions' first ends.
+    time.sleep(max(0.0, LIFETIME + 1.5 - (time.monotonic() - started)))
+    return service
+
+
+def test_refreshes_keep_every_idle_accounts_session_alive(
+    tmp_path: Path, backend: MemoryKeyring, site: PeerServer
+) -> None:
+    service = _two_idle_accounts(tmp_path, site, keep_alive=True)
+    server = service.refresh()
+    assert [a.status for a in server.accounts] == [AccountStatus.VALID, AccountStatus.VALID]
+    for account in server.accounts:  # each stored session is still the live one
+        assert service.use(account.email).status == AccountStatus.VALID
+
+
+def test_without_keep_alive_idle_sessions_lapse_as_the_site_says(
+    tmp_path: Path, backend: MemoryKeyring, site: PeerServer
+) -> None:
+    service = _two_idle_accounts(tmp_path, site, keep_alive=False)
+    server = service.refresh()
+    assert [a.status for a in server.accounts] == [AccountStatus.EXPIRED, AccountStatus.EXPIRED]

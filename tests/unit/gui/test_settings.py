@@ -42,10 +42,16 @@ def test_the_settings_dialog_saves_and_sets_up_autostart(
     dialog.refresh.setValue(300)
     dialog.autostart.setChecked(True)
     dialog.export_to.setCurrentIndex(1)
+    assert dialog.keep_alive.isChecked()  # on unless turned off
+    dialog.keep_alive.setChecked(False)
     with qtbot.waitSignal(dialog.accepted, timeout=2000):
         dialog.save()
     saved = Settings.load(tmp_path / "config" / "settings.json")
-    assert saved == Settings(300, True, "firefox", str(tmp_path / "fx"))
+    assert saved == Settings(300, True, "firefox", str(tmp_path / "fx"), keep_sessions_alive=False)
+    # The command line's refreshes follow the same setting.
+    from switcher.bootstrap import keeps_sessions_alive
+
+    assert keeps_sessions_alive() is False
     assert (tmp_path / "xdg" / "autostart" / "io.github.switcher.Switcher.desktop").exists()
 
 
