@@ -154,7 +154,8 @@ def _refusal(error: AuthError, email: str, origin: str) -> str:
         # address switcher reaches it at, e.g. 127.0.0.1 for a site at localhost.
         return (
             f"the site refused requests from {origin} (Invalid origin): add the server by "
-            "the address the site itself is served at"
+            "the address the site itself is served at, or with --origin and an address "
+            "the site trusts"
         )
     meaning = refusal_meaning(error.code)
     if meaning is not None:
@@ -224,6 +225,23 @@ def _refuse_taken(index: Index, base: str, chosen: str) -> None:
     same = next((s for s in index.servers.values() if s.url == base), None)
     if same is not None:
         raise AccountsError(f"{base} is already configured, as {same.name!r}")
+
+
+def _clean_origin(given: str | None) -> str | None:
+    """An Origin as browsers send it (``scheme://host[:port]``), from what a person typed."""
+    if given is None:
+        return None
+    parts = urlsplit(given.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AccountsError(
+            f"not an origin: {given!r} (an origin looks like https://app.example.com)"
+        )
+    if parts.path.strip("/") or parts.query or parts.fragment or parts.username or parts.password:
+        raise AccountsError(
+            f"not an origin: {given!r} (only the scheme, host and port: "
+            f"{parts.scheme}://{parts.netloc.rpartition('@')[2]})"
+        )
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def _clean_base_path(given: str | None) -> str:
@@ -404,12 +422,16 @@ class Accounts:
         base_path: str | None = None,
         *,
         ask: bool = False,
+        origin: str | None = None,
     ) -> Server:
         """Remember a site; ``base_path`` where it mounts better-auth (default /api/auth).
 
         ``ask``: find where better-auth answers first (``locate``), so a wrong
         URL fails now; a name or URL already taken fails before that.
+        ``origin``: the Origin to send, for a site whose trustedOrigins leave
+        out the address it is reached at.
         """
+        sent = _clean_origin(origin)
         if ask:
             _refuse_taken(self.vault.load(), *_site_and_name(url, name, base_path)[:2])
             url, base_path = self.locate(url, base_path, ca_bundle)
@@ -417,7 +439,7 @@ class Accounts:
         with self.vault.locked() as index:
             _refuse_taken(index, base, chosen)
             server = index.servers[chosen] = Server(
-                chosen, base, ca_bundle=ca_bundle, base_path=mounted
+                chosen, base, ca_bundle=ca_bundle, base_path=mounted, origin=sent
             )
             if self.vault.directory(server):
                 # The keyring still lists accounts of this URL (an index rebuilt
@@ -504,6 +526,7 @@ class Accounts:
             ca_bundle=server.ca_bundle,
             exchange=link if isinstance(link, Exchange) else None,
             transport=None if isinstance(link, Exchange) else link,
+            origin=server.origin,
         )
         try:
             yield client
@@ -617,7 +640,7 @@ class Accounts:
                 client.send_two_factor_otp()
             except AuthError as error:
                 raise SignInRefusedError(
-                    _refusal(error, challenge.email, client.origin), error.code
+                    _refusal(error, challenge.email, client.sent_origin), error.code
                 ) from None
         challenge.code_sent = True
         log.info("asked %s for a two-factor code for %s", prepared.name, challenge.email)
@@ -696,7 +719,7 @@ class Accounts:
                 ) from None
             except AuthError as error:
                 raise SignInRefusedError(
-                    _refusal(error, email, client.origin), error.code
+                    _refusal(error, email, client.sent_origin), error.code
                 ) from None
         log.info("asked %s to send a %s to %s", prepared.name, what, email.strip())
 
@@ -778,7 +801,7 @@ class Accounts:
                 except AuthError as error:
                     log.info("%s %s on %s refused: %s", verb, email, prepared.name, error.message)
                     raise SignInRefusedError(
-                        _refusal(error, email, client.origin), error.code
+                        _refusal(error, email, client.sent_origin), error.code
                     ) from None
                 failpoints.reach("add.answered")
                 multi = _multi_cookie(jar, result.token)

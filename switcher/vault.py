@@ -42,11 +42,13 @@ from switcher.secrets import SecretStore
 
 log = logging.getLogger("switcher.vault")
 
-# Version 2 is version 1 plus servers' base_path. It is written only when a
-# server has a base path other than the default, so that an older switcher
-# (one still running after an upgrade) stops with "written by a newer
-# switcher" instead of saving the index back without it.
-INDEX_VERSION = 2
+# Version 2 is version 1 plus servers' base_path; version 3 adds their
+# origin. Each is written only when a server needs it (a base path other than
+# the default, an origin of its own), so that an older switcher (one still
+# running after an upgrade) stops with "written by a newer switcher" instead
+# of saving the index back without it.
+INDEX_VERSION = 3
+_BASE_PATH_INDEX_VERSION = 2
 _PLAIN_INDEX_VERSION = 1
 # Seconds to wait for the index lock. Its holders never wait on the network,
 # but may on the keyring (up to its own timeout per call, an unlock prompt).
@@ -115,6 +117,9 @@ class Server:
     active: str | None = None  # user id
     refreshed_at: float = 0.0
     base_path: str = DEFAULT_BASE_PATH  # where the site mounts better-auth
+    # The Origin to send, for a site that trusts another address than the one
+    # it is reached at (None: the site's own URL's origin).
+    origin: str | None = None
 
     @property
     def auth_url(self) -> str:
@@ -172,17 +177,22 @@ class Index:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "version": (
-                INDEX_VERSION
-                if any(s.base_path != DEFAULT_BASE_PATH for s in self.servers.values())
-                else _PLAIN_INDEX_VERSION
-            ),
+            "version": self._version(),
             "generation": self.generation,
             "current": self.current,
             "servers": {name: asdict(server) for name, server in self.servers.items()},
             "pending": [asdict(p) for p in self.pending],
             "needs_reconcile": self.needs_reconcile,
         }
+
+    def _version(self) -> int:
+        """The oldest version that holds everything in this index."""
+        servers = self.servers.values()
+        if any(s.origin is not None for s in servers):
+            return INDEX_VERSION
+        if any(s.base_path != DEFAULT_BASE_PATH for s in servers):
+            return _BASE_PATH_INDEX_VERSION
+        return _PLAIN_INDEX_VERSION
 
     @classmethod
     def from_json(cls, data: Any) -> Index:
@@ -191,7 +201,7 @@ class Index:
         version = data.get("version")
         if isinstance(version, int) and version > INDEX_VERSION:
             raise NewerIndexError(version)
-        if version not in (_PLAIN_INDEX_VERSION, INDEX_VERSION):
+        if version not in (_PLAIN_INDEX_VERSION, _BASE_PATH_INDEX_VERSION, INDEX_VERSION):
             raise ValueError("not a switcher index of a known version")
         servers = {}
         for name, raw in data["servers"].items():
@@ -205,6 +215,7 @@ class Index:
                 active=_optional_text(raw.get("active")),
                 refreshed_at=float(raw.get("refreshed_at", 0.0)),
                 base_path=_base_path(raw.get("base_path", DEFAULT_BASE_PATH)),
+                origin=_optional_text(raw.get("origin")),
             )
         servers.setdefault(LOCAL, Server(LOCAL, LOCAL_URL))
         current = str(data.get("current", LOCAL))

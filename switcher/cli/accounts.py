@@ -42,6 +42,8 @@ def server_list(args: argparse.Namespace) -> int:
         count = sum(1 for a in server.accounts if a.status == AccountStatus.VALID)
         ended = len(server.accounts) - count
         detail = f"{count} signed in" + (f", {ended} ended" if ended else "")
+        if server.origin:
+            detail += f", sends Origin {server.origin}"
         print(f"{mark} {name}\t{server.shown_url}\t{detail}")
     return 0
 
@@ -52,7 +54,12 @@ def server_add(args: argparse.Namespace) -> int:
     def add() -> Server:
         try:
             return service.add_server(
-                args.url, args.name, args.ca_bundle, args.base_path, ask=not args.no_check
+                args.url,
+                args.name,
+                args.ca_bundle,
+                args.base_path,
+                ask=not args.no_check,
+                origin=args.origin,
             )
         except ServerNotFoundError as error:
             if error.reachable:

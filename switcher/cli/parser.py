@@ -115,6 +115,11 @@ def _accounts_and_servers(commands: Commands) -> None:
         "--ca-bundle", metavar="PATH", help="trust this CA bundle for the server's TLS"
     )
     add.add_argument(
+        "--origin",
+        metavar="URL",
+        help="the Origin to send, for a site that trusts another address than this URL's",
+    )
+    add.add_argument(
         "--no-check",
         action="store_true",
         help="add it without asking it first (a server that is offline now)",

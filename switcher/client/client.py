@@ -129,18 +129,22 @@ class AuthClient:
         exchange: Exchange | None = None,
         user_agent: str = "switcher",
         max_answer_bytes: int = MAX_ANSWER_BYTES,
+        origin: str | None = None,
     ) -> None:
         """``timeout`` is each request's overall deadline in seconds: connecting,
         sending, and the whole answer. ``max_answer_bytes`` caps an answer's body.
         ``exchange`` (e.g. the bundled server in process) replaces the network;
-        else httpx carries the requests, through ``transport`` if one is given."""
+        else httpx carries the requests, through ``transport`` if one is given.
+        ``origin``: the Origin POSTs carry, where the site trusts another
+        address than ``base_url``'s (default: ``base_url``'s origin)."""
         if timeout <= 0:
             raise ValueError(f"timeout must be positive, not {timeout!r}")
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {base_url!r}")
         self.base_url = base_url.rstrip("/")
-        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.origin = f"{parts.scheme}://{parts.netloc}"  # the site's, as messages name it
+        self.sent_origin = origin or self.origin
         self.api = self.base_url + base_path
         self.jar = jar if jar is not None else CookieJar()
         # The cookies the last answer set that the jar refused.
@@ -183,7 +187,7 @@ class AuthClient:
             headers["cookie"] = cookie
         payload = None
         if method == "POST":
-            headers["origin"] = self.origin
+            headers["origin"] = self.sent_origin
             headers["content-type"] = "application/json"
             # As a browser's fetch (and httpx's json=) would send it.
             payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()

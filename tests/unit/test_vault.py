@@ -395,7 +395,7 @@ def test_an_index_from_a_newer_switcher_is_left_alone_with_a_clear_error(
     tmp_path: Path, backend: MemoryKeyring
 ) -> None:
     _with_account(Vault(tmp_path, KeyringSecrets()), "u1")
-    newer = json.dumps({"version": 3, "servers": {}, "something": "new"}).encode()
+    newer = json.dumps({"version": 4, "servers": {}, "something": "new"}).encode()
     (tmp_path / "accounts.json").write_bytes(newer)
     for _ in range(2):
         with pytest.raises(VaultError, match="written by a newer switcher"):
@@ -444,3 +444,23 @@ def test_a_base_path_other_than_the_default_makes_the_index_one_older_switchers_
     assert saved["servers"]["mounted"]["base_path"] == "/auth"
     again = Vault(tmp_path, KeyringSecrets()).index.servers
     assert (again["mounted"].base_path, again["plain"].base_path) == ("/auth", "/api/auth")
+
+
+def test_an_origin_of_its_own_makes_the_index_one_older_switchers_leave_alone(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    vault = Vault(tmp_path, KeyringSecrets())
+    with vault.locked() as index:
+        index.servers["mounted"] = Server("mounted", "https://m.example", base_path="/auth")
+    assert json.loads((tmp_path / "accounts.json").read_text())["version"] == 2
+    with vault.locked() as index:
+        index.servers["proxied"] = Server(
+            "proxied", "http://127.0.0.1:8080", origin="https://app.example"
+        )
+    saved = json.loads((tmp_path / "accounts.json").read_text())
+    assert saved["version"] == 3  # a version-2 reader stops instead of dropping the origin
+    again = Vault(tmp_path, KeyringSecrets()).index.servers
+    assert (again["proxied"].origin, again["mounted"].origin) == ("https://app.example", None)
+    with vault.locked() as index:
+        del index.servers["proxied"]
+    assert json.loads((tmp_path / "accounts.json").read_text())["version"] == 2

@@ -187,13 +187,43 @@ def test_a_site_that_trusts_only_its_own_address_says_which_to_use(
         assert caught.value.code == "INVALID_ORIGIN"
         assert str(caught.value) == (
             f"the site refused requests from http://127.0.0.1:{port} (Invalid origin): "
-            "add the server by the address the site itself is served at"
+            "add the server by the address the site itself is served at, or with --origin "
+            "and an address the site trusts"
         )
         # Added by that address, the same account signs up.
         service.add_server(f"http://localhost:{port}", name="by-name")
         email = unique_email("origin")
         service.add(email, PASSWORD, sign_up=True, name="O", server_name="by-name")
         assert [a.email for a in service.server("by-name").accounts] == [email]
+        # Or by 127.0.0.1, sending the Origin the site trusts.
+        service.remove_server("site")
+        service.add_server(peer.base_url, name="by-origin", origin=f"http://localhost:{port}/")
+        assert service.server("by-origin").origin == f"http://localhost:{port}"
+        email = unique_email("origin")
+        service.add(email, PASSWORD, sign_up=True, name="O", server_name="by-origin")
+        assert [a.email for a in service.server("by-origin").accounts] == [email]
+        service.use(email, "by-origin")
+        service.revoke(email, "by-origin")
+
+
+def test_the_command_line_sends_the_origin_a_site_trusts(cli: Cli) -> None:
+    port = free_port()
+    with PeerServer(secret=SECRET, port=port, base_url=f"http://localhost:{port}") as peer:
+        trusted = f"http://localhost:{port}"
+        for bad, says in [
+            (f"localhost:{port}", "not an origin"),
+            (f"{trusted}/app", f"only the scheme, host and port: {trusted}"),
+        ]:
+            ran = cli("server", "add", peer.base_url, "--origin", bad, check=False)
+            assert ran.returncode == 1 and says in ran.stderr, ran.stderr
+        assert f"127.0.0.1:{port}" not in cli("server", "list").stdout
+        cli("server", "add", peer.base_url, "--name", "site", "--origin", trusted)
+        assert (
+            f"site\t{peer.base_url}\t0 signed in, sends Origin {trusted}"
+            in cli("server", "list").stdout
+        )
+        email = unique_email("cli-origin")
+        assert cli.add(email, "--sign-up", before=("--server", "site")).returncode == 0
 
 
 def test_the_command_line_says_what_each_refusal_needs(
