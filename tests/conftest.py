@@ -195,6 +195,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.postgres)
 
 
+@pytest.fixture(scope="module")
+def mail_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where a module's peers write the emails they send (their ``mail_log`` flag)."""
+    return tmp_path_factory.mktemp("mail") / "sent.jsonl"
+
+
 # The keyring and the command line ----------------------------------------------
 
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+from typing import TYPE_CHECKING
 
 from pytestqt.qtbot import QtBot
 
 from switcher.gui.controller import Controller
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QLineEdit
+
+    from switcher.gui.sign_in import SignInDialog
 from tests.support.targets import PASSWORD, unique_email
 
 # The offscreen platform cannot do these; harmless, and only there.
@@ -53,3 +59,20 @@ def add_account(qtbot: QtBot, controller: Controller, label: str) -> str:
     )
     assert ok, message
     return email
+
+
+def open_sign_in(qtbot: QtBot, controller: Controller) -> SignInDialog:
+    """The sign-in dialog, shown, once it has asked the site how it signs people in."""
+    from switcher.gui.sign_in import SignInDialog
+
+    dialog = SignInDialog(controller)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.methods_job is None, timeout=20000)
+    return dialog
+
+
+def type_into(qtbot: QtBot, field: QLineEdit, text: str) -> None:
+    """Replace a field's text by typing, key by key, as a person does."""
+    field.clear()
+    qtbot.keyClicks(field, text)

@@ -11,14 +11,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from switcher.gui.controller import Controller
 from switcher.gui.sign_in import SignInDialog
 from tests.support.browser import Browser
 from tests.support.peer import PeerServer
-from tests.support.qt import OFFSCREEN_NOTES, wait_job
+from tests.support.qt import OFFSCREEN_NOTES, open_sign_in, type_into, wait_job
 from tests.support.serving import free_port
 from tests.support.targets import PASSWORD, SECRET, unique_email
 
@@ -52,22 +51,9 @@ def mounted() -> Iterator[PeerServer]:
     yield from _peer(base_path="/auth")
 
 
-def _open(qtbot: QtBot, controller: Controller) -> SignInDialog:
-    dialog = SignInDialog(controller)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(lambda: dialog.methods_job is None, timeout=WAIT)
-    return dialog
-
-
-def _type(qtbot: QtBot, field: QLineEdit, text: str) -> None:
-    field.clear()
-    qtbot.keyClicks(field, text)
-
-
 def _sign_in(qtbot: QtBot, dialog: SignInDialog, who: str, password: str = PASSWORD) -> None:
-    _type(qtbot, dialog.email, who)
-    _type(qtbot, dialog.password, password)
+    type_into(qtbot, dialog.email, who)
+    type_into(qtbot, dialog.password, password)
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.job is None, timeout=WAIT)
 
@@ -84,7 +70,7 @@ def test_a_username_signs_in_from_the_dialog(
     assert made.status_code == 200, made.text
     browser.close()
     controller = make_controller(usernames.base_url)
-    dialog = _open(qtbot, controller)
+    dialog = open_sign_in(qtbot, controller)
     _sign_in(qtbot, dialog, name, "wrong-password")
     assert dialog.error.text() == "Invalid username or password"
     _sign_in(qtbot, dialog, name)
@@ -96,10 +82,10 @@ def test_a_sign_up_that_waits_for_verification_says_so_inline(
     qtbot: QtBot, make_controller: Callable[..., Controller], verifying: PeerServer
 ) -> None:
     controller = make_controller(verifying.base_url)
-    dialog = _open(qtbot, controller)
+    dialog = open_sign_in(qtbot, controller)
     email = unique_email("unverified")
     dialog.create_account.setChecked(True)
-    _type(qtbot, dialog.name, "New")
+    type_into(qtbot, dialog.name, "New")
     _sign_in(qtbot, dialog, email)
     assert dialog.isVisible()
     assert dialog.error.text() == (
@@ -116,7 +102,7 @@ def test_a_rate_limit_says_how_long_to_wait(
     qtbot: QtBot, make_controller: Callable[..., Controller], limited: PeerServer
 ) -> None:
     controller = make_controller(limited.base_url)
-    dialog = _open(qtbot, controller)
+    dialog = open_sign_in(qtbot, controller)
     seen = []
     for _ in range(5):
         _sign_in(qtbot, dialog, unique_email("limited"), "wrong-password")
@@ -131,10 +117,10 @@ def test_a_site_found_at_its_base_path_by_add_server_signs_in(
     ok, message = wait_job(qtbot, controller, controller.add_server(mounted.base_url, "mounted"))
     assert ok, message
     assert controller.snapshot.server == "mounted"  # the added server is the one shown
-    dialog = _open(qtbot, controller)
+    dialog = open_sign_in(qtbot, controller)
     email = unique_email("mounted")
     dialog.create_account.setChecked(True)
-    _type(qtbot, dialog.name, "M")
+    type_into(qtbot, dialog.name, "M")
     _sign_in(qtbot, dialog, email)
     assert not dialog.isVisible(), dialog.error.text()
     assert [a.email for a in controller.service.server("mounted").accounts] == [email]
@@ -146,9 +132,9 @@ def test_an_origin_the_site_does_not_trust_is_named_inline(
     port = free_port()
     with PeerServer(secret=SECRET, port=port, base_url=f"http://localhost:{port}") as peer:
         controller = make_controller(peer.base_url)
-        dialog = _open(qtbot, controller)
+        dialog = open_sign_in(qtbot, controller)
         dialog.create_account.setChecked(True)
-        _type(qtbot, dialog.name, "O")
+        type_into(qtbot, dialog.name, "O")
         _sign_in(qtbot, dialog, unique_email("origin"))
         assert dialog.error.text().startswith(
             f"the site refused requests from http://127.0.0.1:{port} (Invalid origin)"

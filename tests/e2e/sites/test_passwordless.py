@@ -12,20 +12,14 @@ from pathlib import Path
 import pytest
 
 from switcher.accounts import Accounts, AccountsError, SignInRefusedError
-from switcher.secrets import KeyringSecrets
 from switcher.sign_in_steps import SignInMethod
-from switcher.vault import Server, Vault
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.peer import PeerServer
+from tests.support.sites import active_email, site_service
 from tests.support.targets import PASSWORD, SECRET, unique_email
 from tests.support.two_factor import mailed
 
 pytestmark = pytest.mark.peer
-
-
-@pytest.fixture(scope="module")
-def mail_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("mail") / "sent.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -40,19 +34,8 @@ def plain_site() -> Iterator[PeerServer]:
         yield peer
 
 
-def _active_email(server: Server) -> str | None:
-    return next((a.email for a in server.accounts if a.user_id == server.active), None)
-
-
-def _service(tmp_path: Path, url: str) -> Accounts:
-    service = Accounts(Vault(tmp_path / "config", KeyringSecrets()), timeout=10)
-    service.add_server(url, name="site")
-    service.use_server("site")
-    return service
-
-
 def _with_plain_account(tmp_path: Path, url: str) -> tuple[Accounts, str]:
-    service = _service(tmp_path, url)
+    service = site_service(tmp_path, url)
     plain = unique_email("plain")
     service.add(plain, PASSWORD, sign_up=True)
     return service, plain
@@ -89,7 +72,7 @@ def test_a_used_link_is_refused_and_nothing_else_changes(
     assert refused.value.code == "INVALID_TOKEN"
     assert "ask for a new one" in str(refused.value)
     server = service.refresh()
-    assert _active_email(server) == plain
+    assert active_email(server) == plain
     assert all(a.status == "valid" for a in server.accounts)
 
 
@@ -105,7 +88,7 @@ def test_a_link_for_another_email_is_refused_and_its_session_ended(
     server = service.refresh()
     assert [a.email for a in server.accounts] == [plain]
     assert server.accounts[0].status == "valid"
-    assert _active_email(server) == plain
+    assert active_email(server) == plain
 
 
 @pytest.mark.parametrize(
@@ -145,17 +128,17 @@ def test_a_code_by_email_signs_the_account_in(
 def test_the_methods_a_site_offers_are_found_by_asking(
     tmp_path: Path, backend: MemoryKeyring, site: PeerServer, plain_site: PeerServer
 ) -> None:
-    assert _service(tmp_path / "a", site.base_url).sign_in_methods() == {
+    assert site_service(tmp_path / "a", site.base_url).sign_in_methods() == {
         SignInMethod.MAGIC_LINK,
         SignInMethod.EMAIL_CODE,
     }
-    assert _service(tmp_path / "b", plain_site.base_url).sign_in_methods() == frozenset()
+    assert site_service(tmp_path / "b", plain_site.base_url).sign_in_methods() == frozenset()
 
 
 def test_a_site_without_the_plugin_says_so(
     tmp_path: Path, backend: MemoryKeyring, plain_site: PeerServer
 ) -> None:
-    service = _service(tmp_path, plain_site.base_url)
+    service = site_service(tmp_path, plain_site.base_url)
     with pytest.raises(SignInRefusedError, match="does not sign in by magic link"):
         service.send_magic_link(unique_email("x"))
     with pytest.raises(SignInRefusedError, match="does not sign in by emailed code"):

@@ -13,22 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from switcher.accounts import Accounts, AccountsError, SignInRefusedError, VerificationPendingError
-from switcher.secrets import KeyringSecrets
-from switcher.vault import Vault
+from switcher.accounts import AccountsError, SignInRefusedError, VerificationPendingError
 from tests.support.browser import Browser
 from tests.support.cli import Cli
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.peer import PeerFlags, PeerServer
 from tests.support.serving import free_port
+from tests.support.sites import site_service
 from tests.support.targets import PASSWORD, SECRET, unique_email
 
 pytestmark = pytest.mark.peer
-
-
-@pytest.fixture(scope="module")
-def mail_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("mail") / "sent.jsonl"
 
 
 def _peer(**flags: object) -> Iterator[PeerServer]:
@@ -53,13 +47,6 @@ def limited() -> Iterator[PeerServer]:
 def localhost_cookies() -> Iterator[PeerServer]:
     """A site whose cookies say Domain=localhost, reached here as 127.0.0.1."""
     yield from _peer(cookie_domain="localhost")
-
-
-def _service(tmp_path: Path, url: str) -> Accounts:
-    service = Accounts(Vault(tmp_path / "config", KeyringSecrets()), timeout=10)
-    service.add_server(url, name="site")
-    service.use_server("site")
-    return service
 
 
 def _link_for(mail_log: Path, email: str) -> str:
@@ -101,7 +88,7 @@ def _verified_user(url: str, mail_log: Path) -> str:
 def test_a_sign_up_the_site_must_verify_first_says_so_and_signs_out_nobody(
     tmp_path: Path, backend: MemoryKeyring, verifying: PeerServer, mail_log: Path
 ) -> None:
-    service = _service(tmp_path, verifying.base_url)
+    service = site_service(tmp_path, verifying.base_url)
     active = _verified_user(verifying.base_url, mail_log)
     service.add(active, PASSWORD)
     newcomer = unique_email("newcomer")
@@ -135,7 +122,7 @@ def test_a_sign_up_the_site_must_verify_first_says_so_and_signs_out_nobody(
 def test_a_rate_limited_sign_in_says_how_long_to_wait(
     tmp_path: Path, backend: MemoryKeyring, limited: PeerServer
 ) -> None:
-    service = _service(tmp_path, limited.base_url)
+    service = site_service(tmp_path, limited.base_url)
     email = unique_email("limited")
     service.add(email, PASSWORD, sign_up=True, name="L")
     refusals = []
@@ -163,7 +150,7 @@ def test_a_session_cookie_for_another_host_is_named_and_its_session_ended(
     finally:
         browser.close()
     before = _sessions_of(url, email)
-    service = _service(tmp_path, url)
+    service = site_service(tmp_path, url)
     with pytest.raises(AccountsError) as caught:
         service.add(email, PASSWORD)
     message = str(caught.value)
@@ -181,7 +168,7 @@ def test_a_site_that_trusts_only_its_own_address_says_which_to_use(
     port = free_port()
     # The site says it is http://localhost:PORT; switcher is pointed at 127.0.0.1.
     with PeerServer(secret=SECRET, port=port, base_url=f"http://localhost:{port}") as peer:
-        service = _service(tmp_path, peer.base_url)
+        service = site_service(tmp_path, peer.base_url)
         with pytest.raises(SignInRefusedError) as caught:
             service.add(unique_email("origin"), PASSWORD, sign_up=True, name="O")
         assert caught.value.code == "INVALID_ORIGIN"

@@ -23,11 +23,6 @@ pytestmark = pytest.mark.peer
 
 
 @pytest.fixture(scope="module")
-def mail_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("mail") / "sent.jsonl"
-
-
-@pytest.fixture(scope="module")
 def site(mail_log: Path) -> Iterator[PeerServer]:
     flags = {"two_factor": True, "magic_link": True, "email_otp": True}
     with PeerServer(secret=SECRET, mail_log=str(mail_log), **flags) as peer:  # type: ignore[arg-type]

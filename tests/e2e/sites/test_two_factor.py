@@ -14,20 +14,14 @@ from pathlib import Path
 import pytest
 
 from switcher.accounts import Accounts, AccountsError, SignInRefusedError, TwoFactorRequired
-from switcher.secrets import KeyringSecrets
 from switcher.sign_in_steps import Factor, TwoFactorChallenge
-from switcher.vault import Server, Vault
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.peer import PeerServer
+from tests.support.sites import active_email, site_service
 from tests.support.targets import PASSWORD, SECRET, unique_email
 from tests.support.two_factor import TwoFactorUser, mailed, user_with_totp
 
 pytestmark = pytest.mark.peer
-
-
-@pytest.fixture(scope="module")
-def mail_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("mail") / "sent.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -41,17 +35,6 @@ def hasty_site() -> Iterator[PeerServer]:
     """A site that gives a sign-in 2 s to bring its second factor."""
     with PeerServer(secret=SECRET, two_factor=True, two_factor_cookie_max_age=2) as peer:
         yield peer
-
-
-def _active_email(server: Server) -> str | None:
-    return next((a.email for a in server.accounts if a.user_id == server.active), None)
-
-
-def _service(tmp_path: Path, url: str) -> Accounts:
-    service = Accounts(Vault(tmp_path / "config", KeyringSecrets()), timeout=10)
-    service.add_server(url, name="site")
-    service.use_server("site")
-    return service
 
 
 def _challenge(service: Accounts, email: str) -> TwoFactorChallenge:
@@ -71,12 +54,12 @@ def test_a_code_from_the_app_finishes_the_sign_in(
     tmp_path: Path, backend: MemoryKeyring, site: PeerServer
 ) -> None:
     user = user_with_totp(site.base_url, unique_email("totp"))
-    service = _service(tmp_path, site.base_url)
+    service = site_service(tmp_path, site.base_url)
     plain = _plain_account(service)
     challenge = _challenge(service, user.email)
     assert challenge.factors == (Factor.TOTP, Factor.EMAIL_CODE, Factor.BACKUP_CODE)
     # Nothing is saved until the code is given: the plain account is still the active one.
-    assert _active_email(service.server()) == plain
+    assert active_email(service.server()) == plain
     account = service.add_second_factor(challenge, Factor.TOTP, user.code())
     assert account.email == user.email
     server = service.refresh()
@@ -93,7 +76,7 @@ def test_a_wrong_code_is_refused_and_the_right_one_then_works(
     tmp_path: Path, backend: MemoryKeyring, site: PeerServer
 ) -> None:
     user = user_with_totp(site.base_url, unique_email("wrong"))
-    service = _service(tmp_path, site.base_url)
+    service = site_service(tmp_path, site.base_url)
     plain = _plain_account(service)
     challenge = _challenge(service, user.email)
     with pytest.raises(SignInRefusedError) as refused:
@@ -110,7 +93,7 @@ def test_a_code_by_email_finishes_the_sign_in(
     tmp_path: Path, backend: MemoryKeyring, site: PeerServer, mail_log: Path
 ) -> None:
     user = user_with_totp(site.base_url, unique_email("mailed"))
-    service = _service(tmp_path, site.base_url)
+    service = site_service(tmp_path, site.base_url)
     challenge = _challenge(service, user.email)
     service.send_second_factor_code(challenge)
     code = mailed(mail_log, "two-factor-otp", user.email)["otp"]
@@ -120,7 +103,7 @@ def test_a_code_by_email_finishes_the_sign_in(
 
 def test_a_backup_code_works_once(tmp_path: Path, backend: MemoryKeyring, site: PeerServer) -> None:
     user = user_with_totp(site.base_url, unique_email("backup"))
-    service = _service(tmp_path, site.base_url)
+    service = site_service(tmp_path, site.base_url)
     service.add_second_factor(
         _challenge(service, user.email), Factor.BACKUP_CODE, user.backup_codes[0]
     )
@@ -137,7 +120,7 @@ def test_a_trusted_device_signs_in_without_a_code(
     tmp_path: Path, backend: MemoryKeyring, site: PeerServer
 ) -> None:
     user = user_with_totp(site.base_url, unique_email("trusted"))
-    service = _service(tmp_path, site.base_url)
+    service = site_service(tmp_path, site.base_url)
     first = _challenge(service, user.email)
     service.add_second_factor(first, Factor.TOTP, user.code(), trust_device=True)
     # The trust cookie is kept with the account (in the keyring), never sent along or exported.
@@ -155,7 +138,7 @@ def test_an_untrusted_device_is_asked_every_time(
     tmp_path: Path, backend: MemoryKeyring, site: PeerServer
 ) -> None:
     user = user_with_totp(site.base_url, unique_email("untrusted"))
-    service = _service(tmp_path, site.base_url)
+    service = site_service(tmp_path, site.base_url)
     service.add_second_factor(_challenge(service, user.email), Factor.TOTP, user.code())
     _challenge(service, user.email)
 
@@ -164,7 +147,7 @@ def test_too_many_wrong_codes_end_the_challenge(
     tmp_path: Path, backend: MemoryKeyring, site: PeerServer
 ) -> None:
     user: TwoFactorUser = user_with_totp(site.base_url, unique_email("many"))
-    service = _service(tmp_path, site.base_url)
+    service = site_service(tmp_path, site.base_url)
     plain = _plain_account(service)
     challenge = _challenge(service, user.email)
     codes = []
@@ -184,7 +167,7 @@ def test_a_challenge_that_waited_too_long_says_to_sign_in_again(
     tmp_path: Path, backend: MemoryKeyring, hasty_site: PeerServer
 ) -> None:
     user = user_with_totp(hasty_site.base_url, unique_email("slow"))
-    service = _service(tmp_path, hasty_site.base_url)
+    service = site_service(tmp_path, hasty_site.base_url)
     plain = _plain_account(service)
     challenge = _challenge(service, user.email)
     time.sleep(2.5)
@@ -199,7 +182,7 @@ def test_an_empty_code_is_refused_before_asking(
     tmp_path: Path, backend: MemoryKeyring, site: PeerServer
 ) -> None:
     user = user_with_totp(site.base_url, unique_email("empty"))
-    service = _service(tmp_path, site.base_url)
+    service = site_service(tmp_path, site.base_url)
     challenge = _challenge(service, user.email)
     with pytest.raises(AccountsError, match="the code is empty"):
         service.add_second_factor(challenge, Factor.TOTP, "  ")

@@ -10,26 +10,16 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from switcher.gui.controller import Controller
-from switcher.gui.sign_in import SignInDialog
-from tests.support.qt import OFFSCREEN_NOTES
+from tests.support.qt import OFFSCREEN_NOTES, open_sign_in
 from tests.support.targets import PASSWORD, unique_email
 
 pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOTES)
 
 
-def _dialog(qtbot: QtBot, controller: Controller) -> SignInDialog:
-    dialog = SignInDialog(controller)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    # It asks the site once how it signs people in; the tests start after.
-    qtbot.waitUntil(lambda: dialog.methods_job is None, timeout=20000)
-    return dialog
-
-
 def test_every_control_has_an_accessible_name(
     qtbot: QtBot, make_controller: Callable[..., Controller]
 ) -> None:
-    dialog = _dialog(qtbot, make_controller())
+    dialog = open_sign_in(qtbot, make_controller())
     for widget in (
         dialog.email,
         dialog.password,
@@ -46,7 +36,7 @@ def test_bad_input_is_explained_inline_without_a_request(
     qtbot: QtBot, make_controller: Callable[..., Controller]
 ) -> None:
     controller = make_controller()
-    dialog = _dialog(qtbot, controller)
+    dialog = open_sign_in(qtbot, controller)
     cases = [
         ("", "", False, "Enter your email or username."),
         ("", "", True, "Enter your email address."),
@@ -70,7 +60,7 @@ def test_the_servers_error_is_shown_inline_and_the_password_kept_for_retry(
     qtbot: QtBot, make_controller: Callable[..., Controller]
 ) -> None:
     controller = make_controller()
-    dialog = _dialog(qtbot, controller)
+    dialog = open_sign_in(qtbot, controller)
     dialog.email.setText(unique_email())
     dialog.password.setText("wrong-password")
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
@@ -86,7 +76,7 @@ def test_creating_an_account_closes_the_dialog_and_makes_it_active(
     qtbot: QtBot, make_controller: Callable[..., Controller]
 ) -> None:
     controller = make_controller()
-    dialog = _dialog(qtbot, controller)
+    dialog = open_sign_in(qtbot, controller)
     email = unique_email("new")
     dialog.create_account.setChecked(True)
     assert dialog.name.isVisible()
@@ -103,7 +93,7 @@ def test_creating_an_account_closes_the_dialog_and_makes_it_active(
 
 
 def test_escape_closes(qtbot: QtBot, make_controller: Callable[..., Controller]) -> None:
-    dialog = _dialog(qtbot, make_controller())
+    dialog = open_sign_in(qtbot, make_controller())
     with qtbot.waitSignal(dialog.rejected, timeout=2000):
         qtbot.keyClick(dialog, Qt.Key.Key_Escape)
 
@@ -114,7 +104,7 @@ def test_enter_after_a_refused_sign_in_tries_again_and_never_cancels(
     """While busy the fields are disabled and focus lands on Cancel; it must not stay the
     button Enter presses."""
     controller = make_controller()
-    dialog = _dialog(qtbot, controller)
+    dialog = open_sign_in(qtbot, controller)
     dialog.activateWindow()
     dialog.password.setFocus()
     email = unique_email("retry")
