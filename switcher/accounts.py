@@ -769,6 +769,7 @@ class Accounts:
                     jar.set(trusted)
             else:
                 jar, asked = device
+            device_multi = {c.name for c in jar if MULTI_MARKER in c.name}
             with self._client(prepared, jar) as client:
                 try:
                     result = call(client)
@@ -789,6 +790,12 @@ class Accounts:
                     log.info(
                         "%s %s on %s: the site asks for a second factor", verb, email, prepared.name
                     )
+                    # The answer also set a _multi- cookie for the session the site
+                    # then deleted: sent with the code, it would count against the
+                    # site's limit of sessions per device.
+                    for cookie in list(jar):
+                        if MULTI_MARKER in cookie.name and cookie.name not in device_multi:
+                            jar.remove(cookie.name)
                     challenge = TwoFactorChallenge(
                         server=prepared.name,
                         email=email,

@@ -187,3 +187,18 @@ def test_an_empty_code_is_refused_before_asking(
     with pytest.raises(AccountsError, match="the code is empty"):
         service.add_second_factor(challenge, Factor.TOTP, "  ")
     service.add_second_factor(challenge, Factor.TOTP, user.code())
+
+
+def test_the_last_free_place_on_a_device_is_enough_for_a_two_factor_account(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    # The password step's answer sets a _multi- cookie for the session the site
+    # then deletes; sent along with the code, it would take the last place.
+    with PeerServer(secret=SECRET, two_factor=True, max_sessions=2) as small:
+        user = user_with_totp(small.base_url, unique_email("last"))
+        service = site_service(tmp_path, small.base_url)
+        plain = _plain_account(service)
+        account = service.add_second_factor(
+            _challenge(service, user.email), Factor.TOTP, user.code()
+        )
+        assert {a.email for a in service.refresh().accounts} == {plain, account.email}
