@@ -326,6 +326,8 @@ class Accounts:
         lapse soon, so it extends them (see ``_keep_alive``)."""
         self.vault = vault
         self.keep_alive = keep_alive
+        # Sessions a keep-alive asked for in vain, by (site, session id): their updatedAt then.
+        self._not_extended: dict[tuple[str, str], str | None] = {}
         self._transport_for = transport_for or (lambda server: None)
         self.timeout = timeout
         self._listeners: list[Callable[[Event], None]] = []
@@ -1059,6 +1061,9 @@ class Accounts:
             account = prepared.account(session.user_id)
             if account is None or session.user_id not in asked or not _due(session, now):
                 continue
+            key = (prepared.url, session.session_id)
+            if self._not_extended.get(key) == session.updated_at:
+                continue  # asked since the site last extended it, in vain: not every minute
             try:
                 own = self.vault.cookies(prepared, account)
             except SecretStoreError:
@@ -1078,6 +1083,12 @@ class Accounts:
                 continue
             if answer is None or answer.user_id != account.user_id:
                 continue  # ended meanwhile: the next device list says so
+            if answer.expires_at == session.expires_at:
+                # Not extended: a one-day (--no-remember) session, or an updateAge
+                # past half the lifetime. Asked again once the site moves it.
+                self._not_extended[key] = session.updated_at
+                log.info("%s's session on %s was not extended", account.email, prepared.name)
+                continue
             with self.vault.locked() as index:
                 current = _same_server(index, prepared).account(account.user_id)
                 if current is not None and current.cookie_stamp == asked[account.user_id]:

@@ -51,3 +51,43 @@ def test_a_refresh_refused_with_a_better_auth_error_is_one_clear_line(
             service.vault.store_cookies(server, account, [cookie])
         with pytest.raises(AccountsError, match="Too many requests"):
             service.refresh("limited")
+
+
+def test_a_session_the_site_will_not_extend_is_asked_for_once_not_at_every_refresh(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    """A --no-remember session stays a one-day session: keep-alive asks once, in vain."""
+    import dataclasses
+    import time
+
+    import httpx
+
+    from switcher.server import AuthApp
+    from tests.support.local_transport import InProcessTransport, bundled_config
+
+    # One-day sessions shortened to 2 s, remembered ones to 6 s: half of each passes quickly.
+    config = dataclasses.replace(
+        bundled_config(tmp_path), expires_in=6, update_age=1, dont_remember_expires_in=2
+    )
+    asked: list[str] = []
+
+    class Counting(InProcessTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            asked.append(request.url.path)
+            return super().handle_request(request)
+
+    transport = Counting(AuthApp(config))
+    try:
+        service = Accounts(
+            Vault(tmp_path / "config", KeyringSecrets()), transport_for=lambda _s: transport
+        )
+        service.add("brief@example.com", PASSWORD, sign_up=True, remember=False)
+        first_end = service.find("brief@example.com").expires_at
+        time.sleep(1.2)  # past half of its 2 s
+        asked.clear()
+        for _ in range(3):
+            service.refresh()
+        assert asked.count("/api/auth/get-session") == 1  # once, not at every refresh
+        assert service.find("brief@example.com").expires_at == first_end  # not extended
+    finally:
+        transport.shutdown()
