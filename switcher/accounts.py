@@ -219,9 +219,18 @@ def _site_and_name(url: str, name: str | None, base_path: str | None) -> tuple[s
     return base, name or parts.hostname or base, mounted
 
 
+def _free_name(index: Index, base: str, host: str) -> str:
+    """A default name: the host, or with its port (then its path) when that is taken."""
+    parts = urlsplit(base)
+    for candidate in (host, parts.netloc, parts.netloc + parts.path):
+        if candidate not in index.servers:
+            return candidate
+    return host  # every one taken: _refuse_taken says so
+
+
 def _refuse_taken(index: Index, base: str, chosen: str) -> None:
     if chosen in index.servers:
-        raise AccountsError(f"a server named {chosen!r} already exists")
+        raise AccountsError(f"a server named {chosen!r} already exists; choose another with --name")
     same = next((s for s in index.servers.values() if s.url == base), None)
     if same is not None:
         raise AccountsError(f"{base} is already configured, as {same.name!r}")
@@ -435,10 +444,14 @@ class Accounts:
         """
         sent = _clean_origin(origin)
         if ask:
-            _refuse_taken(self.vault.load(), *_site_and_name(url, name, base_path)[:2])
+            saved = self.vault.load()
+            base, chosen, _ = _site_and_name(url, name, base_path)
+            _refuse_taken(saved, base, chosen if name else _free_name(saved, base, chosen))
             url, base_path = self.locate(url, base_path, ca_bundle)
         base, chosen, mounted = _site_and_name(url, name, base_path)
         with self.vault.locked() as index:
+            if name is None:
+                chosen = _free_name(index, base, chosen)
             _refuse_taken(index, base, chosen)
             server = index.servers[chosen] = Server(
                 chosen, base, ca_bundle=ca_bundle, base_path=mounted, origin=sent
@@ -660,9 +673,8 @@ class Accounts:
         """
         email = email.strip()
         prepared = self._prepare(server_name)
-        host = urlsplit(prepared.url).hostname or ""
         try:
-            token = magic_link_token(link, host)
+            token = magic_link_token(link, prepared.url)
         except NotALinkError as error:
             raise AccountsError(str(error)) from None
         return self._sign_in(

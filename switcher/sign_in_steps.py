@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from enum import Enum
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from switcher.client.jar import CookieJar
 from switcher.protocol.cookie import Cookie
@@ -112,7 +112,7 @@ class NotALinkError(ValueError):
     """Text that is not a site's sign-in link; ``str()`` says what was expected."""
 
 
-def magic_link_token(text: str, server_host: str) -> str:
+def magic_link_token(text: str, server_url: str) -> str:
     """The token in a pasted magic link, checked to be this site's link.
 
     Accepts the link as emailed (``…/magic-link/verify?token=…&callbackURL=…``),
@@ -128,14 +128,20 @@ def magic_link_token(text: str, server_host: str) -> str:
         raise NotALinkError(
             f"that link is not a sign-in link (its path does not end in {MAGIC_LINK_PATH})"
         )
-    host = parts.hostname
-    same = host == server_host or (is_loopback(host) and is_loopback(server_host))
-    if not same:
-        raise NotALinkError(f"that link is for {host}, not for {server_host}")
+    site = urlsplit(server_url)
+    if _address(parts) != _address(site):
+        raise NotALinkError(f"that link is for {parts.netloc}, not for {site.netloc}")
     tokens = parse_qs(parts.query).get("token") or [""]
     if not tokens[0]:
         raise NotALinkError("that link has no token: paste the whole link from the email")
     return tokens[0]
+
+
+def _address(parts: SplitResult) -> tuple[str, int]:
+    """Where a URL leads: its host (any loopback name as one) and port."""
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return ("loopback" if is_loopback(host) else host, port)
 
 
 # What each plugin's refusal means to the person, by better-auth's code.

@@ -32,7 +32,8 @@ def run_command(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         log.info("interrupted")
-        print("switcher: interrupted", file=sys.stderr)
+        # At a prompt the terminal shows ^C where the answer was going: a new line first.
+        print(f"{chr(10) if sys.stdin.isatty() else ''}switcher: interrupted", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
         # The reader of our output went away (switcher accounts list | head):

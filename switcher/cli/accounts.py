@@ -67,7 +67,8 @@ def server_add(args: argparse.Namespace) -> int:
             raise CliError(f"{error} (to add it anyway, pass --no-check)") from None
 
     server = _guard_value(add)
-    print(f"added {server.name} ({server.shown_url})")
+    sends = f", sending Origin {server.origin}" if server.origin else ""
+    print(f"added {server.name} ({server.shown_url}{sends})")
     return 0
 
 
@@ -80,8 +81,10 @@ def server_use(args: argparse.Namespace) -> int:
 
 def server_remove(args: argparse.Namespace) -> int:
     service = build_service(args)
+    was_current = service.vault.index.current == args.name
     _guard_value(lambda: service.remove_server(args.name))
-    print(f"removed {args.name}")
+    now = service.vault.index.current
+    print(f"removed {args.name}" + (f"; now using {now}" if was_current else ""))
     return 0
 
 
@@ -134,7 +137,7 @@ def accounts_list(args: argparse.Namespace) -> int:
         }
         print(json.dumps(payload, indent=2))
         return 0
-    print(f"{server.name} ({server.url})")
+    print(f"{server.name} ({server.shown_url})")
     if not server.accounts:
         print("  no accounts; add one with: switcher accounts add EMAIL")
     for account in server.accounts:

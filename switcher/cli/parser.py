@@ -175,7 +175,8 @@ def _accounts_and_servers(commands: Commands) -> None:
     sign_in.add_argument(
         "--code-stdin",
         action="store_true",
-        help="read the code (or the emailed link) from stdin, after the password's line",
+        help="read the code, or the emailed link, from stdin (after the password's line "
+        "with --password-stdin)",
     )
     sign_in.set_defaults(handler="switcher.cli.accounts:accounts_add")
     for verb, text, handler in (

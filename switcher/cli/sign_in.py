@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Callable
 
 from switcher.accounts import (
     Accounts,
@@ -27,6 +28,7 @@ from switcher.vault import Account
 FACTOR_WORDS = {"app": Factor.TOTP, "email": Factor.EMAIL_CODE, "backup": Factor.BACKUP_CODE}
 # Wrong codes typed at a terminal before giving up (the site allows 5 per sign-in).
 TERMINAL_TRIES = 3
+GIVE_UP = f"{TERMINAL_TRIES} wrong codes; nothing was changed (run the command again to retry)"
 
 
 def check_arguments(args: argparse.Namespace) -> None:
@@ -36,7 +38,8 @@ def check_arguments(args: argparse.Namespace) -> None:
     if args.magic_link and args.email_code:
         raise CliError("choose one of --magic-link and --email-code")
     if (args.sign_up or passwordless) and not is_email(typed):
-        raise CliError(f"{args.email!r} is not an email address")
+        needs = "a new account" if args.sign_up else "a sign-in by email"
+        raise CliError(f"{args.email!r} is not an email address, and {needs} needs one")
     if not (is_email(typed) or is_username(typed)):
         raise CliError(f"{args.email!r} is neither an email address nor a username")
     if args.name and not args.sign_up:
@@ -57,8 +60,12 @@ def sign_in(service: Accounts, args: argparse.Namespace) -> Account:
         return service.add_by_magic_link(email, link, args.server)
     if args.email_code:
         service.send_email_code(email, args.server)
-        code = _read_line(args, f"Code emailed to {email}: ", "code")
-        return service.add_by_email_code(email, code, args.server)
+        if not _on_terminal(args):
+            return service.add_by_email_code(email, _read_line(args, "", "code"), args.server)
+        prompt = f"Code emailed to {email}: "
+        return _until_right(
+            lambda code: service.add_by_email_code(email, code, args.server), prompt
+        )
     password = _read_password(args)
     try:
         return service.add(
@@ -89,23 +96,44 @@ def _second_factor(
         code = _read_line(args, "", "code")
         return service.add_second_factor(challenge, factor, code, trust_device=args.trust_device)
     print(f"{challenge.email} signs in with a second factor.", file=sys.stderr)
-    for attempt in range(TERMINAL_TRIES):
+    wrong = 0
+    while True:
         if factor == Factor.EMAIL_CODE and not challenge.code_sent:
             service.send_second_factor_code(challenge)
             print(f"The site sent a code to {challenge.email}.", file=sys.stderr)
-        typed = _ask(_code_prompt(factor, challenge))
-        if typed.strip().lower() in FACTOR_WORDS:
-            factor = _offered(FACTOR_WORDS[typed.strip().lower()], challenge)
+        typed = _ask(_code_prompt(factor, challenge)).strip()
+        if typed.lower() in FACTOR_WORDS:  # another factor: not a try
+            factor = _offered(FACTOR_WORDS[typed.lower()], challenge)
             continue
+        if not typed:
+            continue  # Enter alone: ask again
         try:
             return service.add_second_factor(
                 challenge, factor, typed, trust_device=args.trust_device
             )
         except SignInRefusedError as error:
-            if error.code in CHALLENGE_ENDED or attempt == TERMINAL_TRIES - 1:
+            wrong += 1
+            if error.code in CHALLENGE_ENDED:
                 raise
+            if wrong == TERMINAL_TRIES:
+                raise CliError(GIVE_UP) from None
             print(f"switcher: {error}", file=sys.stderr)
-    raise CliError("no code was given; nothing was changed")
+
+
+def _until_right(attempt: Callable[[str], Account], prompt: str) -> Account:
+    """Ask for a code at the terminal until the site takes one, a few times at most."""
+    wrong = 0
+    while True:
+        typed = _ask(prompt).strip()
+        if not typed:
+            continue
+        try:
+            return attempt(typed)
+        except SignInRefusedError as error:
+            wrong += 1
+            if wrong == TERMINAL_TRIES:
+                raise CliError(GIVE_UP) from None
+            print(f"switcher: {error}", file=sys.stderr)
 
 
 def _chosen_factor(args: argparse.Namespace, challenge: TwoFactorChallenge) -> Factor:
@@ -160,11 +188,18 @@ def _read_password(args: argparse.Namespace) -> str:
         line = sys.stdin.readline()
         password = line[:-1] if line.endswith("\n") else line
     elif sys.stdin.isatty():
-        password = getpass.getpass(f"Password for {args.email}: ")
-        # A new account's password is typed unseen once only: a typo would
-        # lock the person out of the account they just made.
-        if args.sign_up and password and getpass.getpass("The same password again: ") != password:
-            raise CliError("the two passwords differ; nothing was changed")
+        try:
+            password = getpass.getpass(f"Password for {args.email}: ")
+            # A new account's password is typed unseen once only: a typo would
+            # lock the person out of the account they just made.
+            if (
+                args.sign_up
+                and password
+                and getpass.getpass("The same password again: ") != password
+            ):
+                raise CliError("the two passwords differ; nothing was changed")
+        except EOFError:  # Ctrl+D
+            raise CliError("no password (end of input); nothing was changed") from None
     else:
         raise CliError("no terminal to ask for the password on; pass it with --password-stdin")
     if not password:

@@ -58,6 +58,10 @@ class UntrustedCertificateError(ServerUnreachableError):
     """TLS failed: the certificate is not trusted (a private CA needs its bundle) or invalid."""
 
 
+class TlsHandshakeError(ServerUnreachableError):
+    """TLS failed before any certificate was looked at (no TLS on that port, say)."""
+
+
 class ServerDisconnectedError(ServerUnreachableError):
     """The server closed the connection without answering."""
 

@@ -26,6 +26,7 @@ from switcher.client.errors import (
     ServerDisconnectedError,
     ServerTimeoutError,
     ServerUnreachableError,
+    TlsHandshakeError,
     UnknownHostError,
     UntrustedCertificateError,
 )
@@ -131,10 +132,17 @@ class HttpxExchange:
         # h11's), never by the wording of a message.
         causes = list(_chain(error))
         if isinstance(error, httpx.ConnectError):
-            if any(isinstance(c, ssl.SSLError) for c in causes):
+            if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
                 return UntrustedCertificateError(
                     f"{self.origin}: the TLS certificate is not trusted "
-                    "(pass a CA bundle if it is yours)"
+                    "(pass a CA bundle with --ca-bundle if it is yours)"
+                )
+            if any(isinstance(c, ssl.SSLError) for c in causes):
+                # No TLS at all on the other end, typically: plain http on that port.
+                plain = self.origin.replace("https://", "http://", 1)
+                return TlsHandshakeError(
+                    f"{self.origin}: the TLS handshake failed (if the site speaks plain http "
+                    f"on that port, use {plain})"
                 )
             if any(isinstance(c, socket.gaierror) for c in causes):
                 return UnknownHostError(f"{self.origin}: no such host")

@@ -167,6 +167,7 @@ def _stdin(text: str | None) -> Iterator[None]:
 
 
 Answer = str | Callable[[], str]  # a callable is asked when its prompt shows
+CTRL_D = "\x04"  # as an answer: end of input at the prompt
 
 
 def typed_at_a_terminal(cli: Cli, args: list[str], answers: list[Answer]) -> tuple[int, str]:
@@ -204,7 +205,9 @@ def typed_at_a_terminal(cli: Cli, args: list[str], answers: list[Answer]) -> tup
         # getpass flushes what was typed ahead: answer each prompt once shown.
         if pending and since.rstrip().endswith(b":"):
             answer = pending.pop(0)
-            os.write(fd, (answer if isinstance(answer, str) else answer()).encode() + b"\n")
+            text = answer if isinstance(answer, str) else answer()
+            # Ctrl+D (end of input) is typed alone, with no Enter after it.
+            os.write(fd, text.encode() if text == CTRL_D else text.encode() + b"\n")
             since = b""
     _, status = os.waitpid(pid, 0)
     os.close(fd)

@@ -13,7 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import COMMAND_TIMEOUT, SWITCHER_COMMAND, Cli, typed_at_a_terminal
+from tests.support.cli import (
+    COMMAND_TIMEOUT,
+    CTRL_D,
+    SWITCHER_COMMAND,
+    Cli,
+    typed_at_a_terminal,
+)
 from tests.support.peer import PeerServer
 from tests.support.secret_service import SecretService
 from tests.support.targets import PASSWORD, SECRET, unique_email
@@ -173,6 +179,31 @@ def test_at_a_terminal_the_code_is_asked_and_a_wrong_one_asked_again(
     assert "second factor" not in shown
 
 
+def test_at_a_terminal_changing_the_factor_is_not_a_try_and_three_wrong_codes_end_it(
+    on_site: Cli, site: PeerServer
+) -> None:
+    user = user_with_totp(site.base_url, unique_email("tries"))
+    before = _emails(on_site)
+    wrong = user.wrong_code()
+    code, shown = typed_at_a_terminal(
+        on_site,
+        ["accounts", "add", user.email],
+        [PASSWORD, "backup", "app", "", wrong, wrong, wrong],
+    )
+    assert code == 1, shown
+    assert shown.count("switcher: that code is not right") == 2
+    assert shown.rstrip().endswith(
+        "switcher: 3 wrong codes; nothing was changed (run the command again to retry)"
+    )
+    assert _emails(on_site) == before
+
+
+def test_end_of_input_at_the_password_prompt_is_a_clear_line(on_site: Cli) -> None:
+    code, shown = typed_at_a_terminal(on_site, ["accounts", "add", "nobody@example.com"], [CTRL_D])
+    assert code == 1, shown
+    assert shown.rstrip().endswith("switcher: no password (end of input); nothing was changed")
+
+
 def test_at_a_terminal_a_person_switches_to_a_code_by_email(
     on_site: Cli, site: PeerServer, mail_log: Path
 ) -> None:
@@ -226,9 +257,10 @@ def test_an_emailed_sign_in_code_at_a_terminal(on_site: Cli, mail_log: Path) -> 
     code, shown = typed_at_a_terminal(
         on_site,
         ["accounts", "add", email, "--email-code"],
-        [lambda: mailed(mail_log, "email-otp", email)["otp"]],
+        ["", "not-the-code", lambda: mailed(mail_log, "email-otp", email)["otp"]],
     )
     assert code == 0, shown
+    assert "switcher: that code is not right: try again, or ask for a new one" in shown
     assert _active(on_site) == email
 
 

@@ -65,6 +65,8 @@ def test_the_command_line_takes_a_username_where_an_email_goes(cli: Cli, site: P
     cli("server", "add", site.base_url, "--name", "site")
     assert cli.add(name, before=("--server", "site")).stdout == f"signed in as {email} (active)\n"
     refused = cli.add(name, "--sign-up", before=("--server", "site"), check=False)
-    assert refused.stderr == f"switcher: {name!r} is not an email address\n"
+    assert refused.stderr == (
+        f"switcher: {name!r} is not an email address, and a new account needs one\n"
+    )
     odd = cli("--server", "site", "accounts", "add", "two words", "--password-stdin", check=False)
     assert odd.stderr == "switcher: 'two words' is neither an email address nor a username\n"

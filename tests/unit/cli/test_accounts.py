@@ -62,3 +62,23 @@ def test_a_username_on_a_site_without_usernames_asks_for_the_email(cli_here: Cli
         "switcher: http://127.0.0.1:3000 does not sign in by username: "
         "give the account's email address\n"
     )
+
+
+def test_two_sites_on_one_host_get_names_of_their_own(cli_here: Cli) -> None:
+    for port in (4201, 4202):
+        cli_here("server", "add", f"http://127.0.0.1:{port}", "--no-check")
+    listed = cli_here("server", "list").stdout
+    assert "  127.0.0.1\thttp://127.0.0.1:4201\t" in listed
+    assert "  127.0.0.1:4202\thttp://127.0.0.1:4202\t" in listed
+    taken = cli_here("server", "add", "http://127.0.0.1:4203", "--name", "127.0.0.1", check=False)
+    assert taken.stderr == (
+        "switcher: a server named '127.0.0.1' already exists; choose another with --name\n"
+    )
+
+
+def test_removing_the_current_server_says_which_is_current_now(cli_here: Cli) -> None:
+    cli_here("server", "add", "https://work.example.com", "--name", "work", "--no-check")
+    cli_here("server", "use", "work")
+    assert cli_here("server", "remove", "work").stdout == "removed work; now using local\n"
+    cli_here("server", "add", "https://other.example.com", "--name", "other", "--no-check")
+    assert cli_here("server", "remove", "other").stdout == "removed other\n"

@@ -31,12 +31,14 @@ from switcher.client.errors import (
     NoSessionError,
     ServerDisconnectedError,
     ServerFailingError,
+    TlsHandshakeError,
     UnknownHostError,
     UntrustedCertificateError,
 )
 from switcher.client.jar import Refusal
 from tests.support.fault_server import (
     FaultServer,
+    Line,
     Request,
     http_response,
     refused_port,
@@ -120,6 +122,29 @@ def test_an_untrusted_certificate_is_its_own_failure(tmp_path: Path) -> None:
         with AuthClient(server.base_url, timeout=2, ca_bundle=str(ca_file)) as trusting:
             assert trusting.get_session() is None  # "null": no session, and TLS was accepted
         assert len(server.requests) == 1
+
+
+def _answers_a_tls_hello_as_http_does(line: Line) -> None:
+    """What a plain-http server (uvicorn, Node) does with a TLS ClientHello: a 400."""
+    line.receive()
+    line.send(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
+    line.hang_up()
+
+
+def test_https_to_a_plain_http_port_says_to_use_http() -> None:
+    with FaultServer(_answers_a_tls_hello_as_http_does, raw=True) as server:
+        plain = server.base_url
+        secure = plain.replace("http://", "https://", 1)
+        with (
+            AuthClient(secure, timeout=2) as client,
+            pytest.raises(TlsHandshakeError) as caught,
+        ):
+            client.get_session()
+    assert not isinstance(caught.value, UntrustedCertificateError)  # no certificate was seen
+    assert str(caught.value) == (
+        f"{secure}: the TLS handshake failed (if the site speaks plain http on that port, "
+        f"use {plain})"
+    )
 
 
 def test_a_host_name_that_does_not_resolve_is_its_own_failure() -> None:
