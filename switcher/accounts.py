@@ -797,8 +797,8 @@ class Accounts:
                     # Also what a site that verifies emails answers for an address
                     # that already has an account (it does not tell which).
                     raise VerificationPendingError(
-                        f"the site started no session for {email}: open the verification link "
-                        "it sent, if any, then sign in"
+                        f"the site started no session for {email}: if the account is new, open "
+                        "the verification link the site sent to that address, then sign in"
                     ) from None
                 except TwoFactorRequiredError as asked_for:
                     log.info(

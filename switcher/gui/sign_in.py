@@ -76,6 +76,9 @@ class SignInDialog(QDialog):
         # a new account always needs an email.
         self.email_label = QLabel("&Email or username")
         self.email_label.setBuddy(self.email)
+        # As wide as its longest text: the fields stay put when it changes.
+        longest = self.email_label.fontMetrics().horizontalAdvance("Email or username")
+        self.email_label.setMinimumWidth(longest)
         form.addRow(self.email_label, self.email)
         form.addRow("&Password", self.password)
         form.addRow("", self.create_account)
@@ -109,18 +112,21 @@ class SignInDialog(QDialog):
             button.hide()
             row.addWidget(button)
         row.addStretch(1)
-        self.passwordless.hide()
         self.by_link.clicked.connect(lambda: self._send_by_email(link=True))
         self.by_code.clicked.connect(lambda: self._send_by_email(link=False))
 
-        # Under the fields, where the eye goes after the password.
+        # Under the fields, where the eye goes after the password; the row
+        # takes no room until the site is known to offer them.
         form.addRow("", self.passwordless)
+        self.form = form
+        form.setRowVisible(self.passwordless, False)
         password_page = QWidget()
         first = QVBoxLayout(password_page)
         first.setContentsMargins(0, 0, 0, 0)
         first.addLayout(form)
         self.second = SecondFactorPage(wide)
         self.second.send.clicked.connect(self._send_second_factor_code)
+        self.second.changed.connect(self._clear_error)
         self.emailed = EmailedPage(wide)
         self.emailed.again.clicked.connect(lambda: self._send_by_email(link=self.emailed.link))
         self.pages = QStackedWidget()
@@ -153,28 +159,49 @@ class SignInDialog(QDialog):
         else:
             self.methods_job = controller.sign_in_methods(self.server_name)
 
+    def _by_username(self) -> bool:
+        """Whether a username may go where the email does (unless the site is known not to)."""
+        known = self.controller.methods.get(self.server_name)
+        return not self.create_account.isChecked() and (
+            known is None or SignInMethod.USERNAME in known
+        )
+
+    def _label_email(self) -> None:
+        either = self._by_username()
+        self.email_label.setText("&Email or username" if either else "&Email")
+        self.email.setAccessibleName("Email or username" if either else "Email")
+
     def _mode_changed(self, creating: bool) -> None:
         self._clear_error()  # an answer to signing in says nothing about signing up
-        self.email_label.setText("&Email" if creating else "&Email or username")
-        self.email.setAccessibleName("Email" if creating else "Email or username")
+        self._label_email()
         self.name.setVisible(creating)
         self.name_label.setVisible(creating)
         self.ok.setText("Create account" if creating else "Sign in")
 
     def _clear_error(self) -> None:
-        self.error.hide()
+        if self.error.isVisible():
+            self.error.hide()
+            self._fit_height()  # the room the message took goes, not to a gap between rows
 
     def show_error(self, message: str) -> None:
-        self.error.setText(message)
+        # The service's messages are one-line sentences without a capital (as
+        # the command line prints them after "switcher: "); here they stand alone.
+        self.error.setText(message[:1].upper() + message[1:])
         self.error.show()
 
     def validate(self) -> str | None:
         email = self.email.text().strip()
         creating = self.create_account.isChecked()
         if not email:
-            return "Enter your email address." if creating else "Enter your email or username."
+            return (
+                "Enter your email or username."
+                if self._by_username()
+                else ("Enter your email address.")
+            )
         if creating and not is_email(email):
             return "A new account needs an email address."
+        if not is_email(email) and not self._by_username():
+            return "This site signs in by email address."
         if not (is_email(email) or is_username(email)):
             return "That is neither an email address nor a username."
         if not self.password.text():
@@ -268,7 +295,9 @@ class SignInDialog(QDialog):
     def _offer(self, methods: frozenset[SignInMethod]) -> None:
         self.by_link.setVisible(SignInMethod.MAGIC_LINK in methods)
         self.by_code.setVisible(SignInMethod.EMAIL_CODE in methods)
-        self.passwordless.setVisible(bool(methods - {SignInMethod.USERNAME}))
+        self.form.setRowVisible(self.passwordless, bool(methods - {SignInMethod.USERNAME}))
+        self._label_email()
+        self._fit_page()
 
     def _back_to_password(self) -> None:
         if self.job is not None:
@@ -292,6 +321,11 @@ class SignInDialog(QDialog):
             policy = preferred if page is current else ignored
             page.setSizePolicy(policy, policy)
         self.pages.updateGeometry()
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        if not self.isVisible():
+            return  # showing it sizes it to its contents; before that its width means nothing
         layout = self.layout()
         if layout is not None:
             layout.activate()
@@ -321,7 +355,7 @@ class SignInDialog(QDialog):
         page = self.pages.currentWidget()
         if busy:
             self.ok.setText("Sending…" if self.job_is_send else "Signing in…")
-            self.error.hide()
+            self._clear_error()
         elif page is self.second:
             self.ok.setText("Verify")
         elif page is self.emailed:

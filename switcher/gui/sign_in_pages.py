@@ -6,6 +6,7 @@ error line and the jobs, and moves between the pages.
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,6 +24,8 @@ from switcher.sign_in_steps import Factor, TwoFactorChallenge
 
 class SecondFactorPage(QWidget):
     """Which factor, the code, whether to trust this device."""
+
+    changed = Signal()  # another factor was chosen: what was said about the last one is old
 
     def __init__(self, field_width: int) -> None:
         super().__init__()
@@ -78,10 +81,16 @@ class SecondFactorPage(QWidget):
         return factor if isinstance(factor, Factor) else Factor.TOTP
 
     def code_sent(self) -> None:
+        if self.challenge is not None:
+            self.intro.setText(
+                f"{self.challenge.email} also signs in with a second factor. "
+                "The site sent a code: enter it below."
+            )
         self.send.setText("Send &again")
         self.code.setFocus()
 
     def _factor_changed(self) -> None:
+        self.changed.emit()
         factor = self.chosen()
         self.send.setVisible(factor == Factor.EMAIL_CODE)
         sent = self.challenge is not None and self.challenge.code_sent

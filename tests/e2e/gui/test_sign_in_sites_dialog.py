@@ -71,6 +71,9 @@ def test_a_username_signs_in_from_the_dialog(
     browser.close()
     controller = make_controller(usernames.base_url)
     dialog = open_sign_in(qtbot, controller)
+    assert dialog.email_label.text() == "&Email or username"
+    _sign_in(qtbot, dialog, "two words")
+    assert dialog.error.text() == "That is neither an email address nor a username."
     _sign_in(qtbot, dialog, name, "wrong-password")
     assert dialog.error.text() == "Invalid username or password"
     _sign_in(qtbot, dialog, name)
@@ -89,8 +92,8 @@ def test_a_sign_up_that_waits_for_verification_says_so_inline(
     _sign_in(qtbot, dialog, email)
     assert dialog.isVisible()
     assert dialog.error.text() == (
-        f"the site started no session for {email}: open the verification link it sent, "
-        "if any, then sign in"
+        f"The site started no session for {email}: if the account is new, open the "
+        "verification link the site sent to that address, then sign in"
     )
     dialog.create_account.setChecked(False)
     _sign_in(qtbot, dialog, email)
@@ -137,6 +140,6 @@ def test_an_origin_the_site_does_not_trust_is_named_inline(
         type_into(qtbot, dialog.name, "O")
         _sign_in(qtbot, dialog, unique_email("origin"))
         assert dialog.error.text().startswith(
-            f"the site refused requests from http://127.0.0.1:{port} (Invalid origin)"
+            f"The site refused requests from http://127.0.0.1:{port} (Invalid origin)"
         )
         assert controller.service.server().accounts == []

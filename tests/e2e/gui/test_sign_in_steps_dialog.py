@@ -80,7 +80,7 @@ def test_the_second_factor_is_a_second_step_in_the_same_dialog(
     # A wrong code: said inline, the code selected for another try.
     type_into(qtbot, dialog.second.code, user.wrong_code())
     _enter(qtbot, dialog, dialog.second.code)
-    assert dialog.error.text() == "that code is not right, or no longer current: try again"
+    assert dialog.error.text() == "That code is not right, or no longer current: try again"
     assert dialog.isVisible()
     assert dialog.pages.currentWidget() is dialog.second
     assert active_email(controller) is None
@@ -120,6 +120,8 @@ def test_a_code_by_email_is_sent_from_the_second_step(
     qtbot.mouseClick(dialog.second.send, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.job is None, timeout=WAIT)
     assert dialog.second.send.text() == "Send &again"
+    assert dialog.second.intro.text().endswith("The site sent a code: enter it below.")
+    assert not dialog.error.isVisible()  # what was said before the code was sent is gone
     type_into(qtbot, dialog.second.code, mailed(mail_log, "two-factor-otp", user.email)["otp"])
     _enter(qtbot, dialog, dialog.second.code)
     assert not dialog.isVisible()
@@ -180,7 +182,7 @@ def test_a_magic_link_is_asked_for_and_pasted_in_the_dialog(
     assert dialog.emailed.answer.hasFocus()
     type_into(qtbot, dialog.emailed.answer, "not a link")
     _enter(qtbot, dialog, dialog.emailed.answer)
-    assert dialog.error.text().startswith("that is not a link")
+    assert dialog.error.text().startswith("That is not a link")
     type_into(qtbot, dialog.emailed.answer, mailed(mail_log, "magic-link", email)["url"])
     _enter(qtbot, dialog, dialog.emailed.answer)
     assert not dialog.isVisible()
@@ -200,7 +202,7 @@ def test_a_sign_in_code_by_email_in_the_dialog(
     code = mailed(mail_log, "email-otp", email)["otp"]
     type_into(qtbot, dialog.emailed.answer, "000000" if code != "000000" else "111111")
     _enter(qtbot, dialog, dialog.emailed.answer)
-    assert dialog.error.text() == "that code is not right: try again, or ask for a new one"
+    assert dialog.error.text() == "That code is not right: try again, or ask for a new one"
     type_into(qtbot, dialog.emailed.answer, code)
     _enter(qtbot, dialog, dialog.emailed.answer)
     assert not dialog.isVisible()

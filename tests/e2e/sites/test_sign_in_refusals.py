@@ -95,8 +95,8 @@ def test_a_sign_up_the_site_must_verify_first_says_so_and_signs_out_nobody(
     with pytest.raises(VerificationPendingError) as caught:
         service.add(newcomer, PASSWORD, sign_up=True, name="New")
     assert str(caught.value) == (
-        f"the site started no session for {newcomer}: open the verification link it sent, "
-        "if any, then sign in"
+        f"the site started no session for {newcomer}: if the account is new, open the "
+        "verification link the site sent to that address, then sign in"
     )
     # The active account is still signed in, here and on the server.
     server = service.server()
@@ -223,8 +223,9 @@ def test_the_command_line_says_what_each_refusal_needs(
     signed_up = cli.add(newcomer, "--sign-up", before=("--server", "verifying"), check=False)
     assert signed_up.returncode == 1
     assert signed_up.stderr == (
-        f"switcher: the site started no session for {newcomer}: open the verification link "
-        f"it sent, if any, then sign in: switcher accounts add {newcomer}\n"
+        f"switcher: the site started no session for {newcomer}: if the account is new, open "
+        "the verification link the site sent to that address, then sign in: "
+        f"switcher accounts add {newcomer}\n"
     )
     too_early = cli.add(newcomer, before=("--server", "verifying"), check=False)
     assert too_early.stderr.startswith(f"switcher: {newcomer} is not verified yet")
