@@ -23,7 +23,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -49,6 +49,7 @@ from switcher.protocol.endpoints import COMMON_BASE_PATHS, DEFAULT_BASE_PATH
 from switcher.protocol.errors import ErrorCode
 from switcher.protocol.hosts import is_loopback
 from switcher.secrets import SecretStoreError
+from switcher.session_import import sessions_for
 from switcher.sign_in_steps import (
     Factor,
     NotALinkError,
@@ -92,6 +93,19 @@ class ServerNotFoundError(AccountsError):
     def __init__(self, message: str, reachable: bool = True) -> None:
         super().__init__(message)
         self.reachable = reachable
+
+
+class NoSessionsFoundError(AccountsError):
+    """Cookies were given, but none is a session of the server's site."""
+
+
+@dataclass
+class Imported:
+    """What bringing sessions in did: accounts added, already here, sessions ended."""
+
+    added: list[Account] = field(default_factory=list)
+    already: list[Account] = field(default_factory=list)
+    ended: int = 0
 
 
 class VerificationPendingError(AccountsError):
@@ -703,6 +717,93 @@ class Accounts:
             lambda client: client.sign_in_email_otp(email, code),
             remember=True,
         )
+
+    def import_sessions(self, cookies: list[Cookie], server_name: str | None = None) -> Imported:
+        """Bring in the sessions a browser (or a cookies.txt, or a Cookie header) holds.
+
+        Every session cookie the site would be sent is asked about with
+        get-session, alone: those the site still honours are kept as
+        accounts, exactly as if signed in here; ended ones are counted, not
+        kept. An account already signed in here keeps its own session. The
+        active account stays the active one (bringing sessions in is not
+        switching); with none active, the first one brought in becomes it.
+        Nothing is ever signed out: these sessions are the browser's too.
+        """
+        prepared = self._prepare(server_name)
+        parts = urlsplit(prepared.url)
+        host = (parts.hostname or "").lower()
+        found = sessions_for(prepared.url, cookies, time.time())
+        if not found:
+            raise NoSessionsFoundError(f"no signed-in session for {host} among those cookies")
+        self.vault.secrets.warm()
+        result = Imported()
+        for session in found:
+            jar = CookieJar()
+            jar.set(session.as_request_cookie(host))
+            with self._client(prepared, jar) as client:
+                try:
+                    answer = client.get_session()
+                except AuthError as error:
+                    raise AccountsError(f"{prepared.url} refused to say: {error}") from None
+            if answer is None or answer.token != session.token:
+                result.ended += 1
+                continue
+            known = self._prepare(prepared.name).account(answer.user_id)
+            if known is not None and known.status == AccountStatus.VALID:
+                result.already.append(known)
+                continue
+            ends = parse_iso(answer.expires_at).timestamp()
+            cookie = session.as_device_cookie(host, parts.scheme == "https", ends)
+            result.added.append(self._adopt(prepared, answer, cookie))
+        if result.added:
+            self._after_import(prepared, result)
+        return result
+
+    def _adopt(self, prepared: Server, answer: DeviceSession, cookie: Cookie) -> Account:
+        """Keep a session found elsewhere as an account, as a sign-in keeps its own."""
+        from switcher.client.client import SignedIn
+
+        marker = PendingAdd(
+            server=prepared.name,
+            email=answer.email,
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            started_at=time.time(),
+            user_id=answer.user_id,
+        )
+        with self.vault.locked() as index:
+            _same_server(index, prepared)
+            index.pending.append(marker)
+        keeping = _Keeping()
+        signed = SignedIn(answer.token, answer.user_id, answer.name, answer.email, answer.image)
+        try:
+            account, existing, _ = self._keep(prepared, signed, [cookie], marker, keeping)
+        except (AccountsError, SecretStoreError, VaultError):
+            if not keeping.leave_marker:
+                self._forget_marker(marker)
+            raise  # never signed out: the session is the browser's as much as ours
+        with self.vault.locked() as index:
+            current = _same_server(index, prepared).account(account.user_id)
+            if current is not None:
+                current.expires_at, current.signed_in_at = answer.expires_at, answer.created_at
+                current.ip_address, current.user_agent = answer.ip_address, answer.user_agent
+                current.last_seen = to_iso(utc_now())
+                account = current
+        log.info("brought in %s's session on %s", account.email, prepared.name)
+        kind = EventKind.CHANGED if existing else EventKind.ADDED
+        self._emit(Event(kind, prepared.name, account))
+        return account
+
+    def _after_import(self, prepared: Server, result: Imported) -> None:
+        """The account active before stays active; else the first one brought in."""
+        before = prepared.account(prepared.active) if prepared.active else None
+        keep = before if before is not None and before.status == AccountStatus.VALID else None
+        chosen = keep.user_id if keep else result.added[0].user_id
+        with self.vault.locked() as index:
+            server = _same_server(index, prepared)
+            server.active = chosen
+        if keep is None:
+            self._emit(Event(EventKind.ACTIVE_CHANGED, prepared.name, result.added[0]))
 
     def sign_in_methods(self, server_name: str | None = None) -> frozenset[SignInMethod]:
         """Which ways of signing in the site offers besides a password (asked, not stored)."""

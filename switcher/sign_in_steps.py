@@ -130,7 +130,9 @@ def magic_link_token(text: str, server_url: str) -> str:
         )
     site = urlsplit(server_url)
     if _address(parts) != _address(site):
-        raise NotALinkError(f"that link is for {parts.netloc}, not for {site.netloc}")
+        raise NotALinkError(
+            f"that link is for {parts.scheme}://{parts.netloc}, not for {site.scheme}://{site.netloc}"
+        )
     tokens = parse_qs(parts.query).get("token") or [""]
     if not tokens[0]:
         raise NotALinkError("that link has no token: paste the whole link from the email")

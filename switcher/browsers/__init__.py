@@ -29,5 +29,9 @@ class ExportError(Exception):
     """The export did not happen; the profile is as it was. The message says what to do."""
 
 
+class CookieReadError(Exception):
+    """Cookies could not be read from where a person pointed (a file, a profile)."""
+
+
 class BrowserRunningError(ExportError):
     """The browser has the profile open."""

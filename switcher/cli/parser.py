@@ -179,6 +179,26 @@ def _accounts_and_servers(commands: Commands) -> None:
         "with --password-stdin)",
     )
     sign_in.set_defaults(handler="switcher.cli.accounts:accounts_add")
+    bring = acc.add_parser(
+        "import",
+        help="bring in the sessions a browser holds: from a cookies.txt or a Cookie header",
+        description="Every session of the current server's site among the cookies is asked "
+        "about; those the site still honours become accounts here. Cookies for other "
+        "sites are not read.",
+    )
+    bring.add_argument(
+        "--from",
+        dest="source",
+        choices=("cookies-txt",),
+        help="where the cookies are: a Netscape cookies.txt (curl -c, browser add-ons)",
+    )
+    bring.add_argument("file", nargs="?", metavar="FILE", help="the cookies.txt file")
+    bring.add_argument(
+        "--cookie-stdin",
+        action="store_true",
+        help="read a Cookie header's value (as a browser's developer tools show it) from stdin",
+    )
+    bring.set_defaults(handler="switcher.cli.accounts:accounts_import")
     for verb, text, handler in (
         ("use", "make an account the active one", "switcher.cli.use:run"),
         (

@@ -96,10 +96,19 @@ def test_a_link_for_another_email_is_refused_and_its_session_ended(
     [
         ("", "that is not a link"),
         ("123456", "that is not a link"),
-        ("https://example.org/api/auth/magic-link/verify?token=x", "that link is for example.org"),
+        (
+            "https://example.org/api/auth/magic-link/verify?token=x",
+            "that link is for https://example.org",
+        ),
         # Another site on the same host: its port tells them apart.
-        ("http://127.0.0.1:1/api/auth/magic-link/verify?token=x", "that link is for 127.0.0.1:1"),
-        ("http://localhost:1/api/auth/magic-link/verify?token=x", "that link is for localhost:1"),
+        (
+            "http://127.0.0.1:1/api/auth/magic-link/verify?token=x",
+            "that link is for http://127.0.0.1:1",
+        ),
+        (
+            "http://localhost:1/api/auth/magic-link/verify?token=x",
+            "that link is for http://localhost:1",
+        ),
         ("{url}/api/auth/sign-in/email", "not a sign-in link"),
         ("{url}/api/auth/magic-link/verify?callbackURL=/", "that link has no token"),
     ],
