@@ -45,7 +45,7 @@ def test_this_sites_link_gives_its_token(link: str, site: str) -> None:
         ),
         (
             "http://app.example.com/api/auth/magic-link/verify?token=T",
-            "http://app.example.com, not https://app.example.com",
+            "http://app.example.com, not for https://app.example.com",
         ),
         ("https://app.example.com/api/auth/magic-link/verify", "has no token"),
         ("javascript:alert(1)", "not a link"),
