@@ -879,6 +879,7 @@ class Accounts:
             self.vault.secrets.warm()
             if device is None:
                 jar, asked = self._jar(prepared)
+                self._leave_out_own_session(prepared, email, jar, asked)
                 trusted = self._trust_cookie(prepared, email)
                 if trusted is not None:
                     jar.set(trusted)
@@ -940,6 +941,7 @@ class Accounts:
                     cookies += [c for c in jar if c.name.endswith(".dont_remember")]
                 # The site renews its trust_device cookie on every sign-in it skips the code for.
                 cookies += [c for c in jar if is_trust_cookie(c)]
+                replaced = self._replaced_session(prepared, result)
                 # Saved at once: the session exists on the server, and the time
                 # in which nothing here knows of it is kept as short as it can be.
                 keeping = _Keeping()
@@ -959,6 +961,8 @@ class Accounts:
                     raise
                 saved = True
                 failpoints.reach("add.saved")
+                if replaced is not None:
+                    self._end_session(prepared, replaced)
                 asked[account.user_id] = account.cookie_stamp
                 try:
                     sessions: list[DeviceSession] | None = client.list_device_sessions()
@@ -988,6 +992,51 @@ class Accounts:
         if previous != account.user_id:
             self._emit(Event(EventKind.ACTIVE_CHANGED, prepared.name, account))
         return account
+
+    def _leave_out_own_session(
+        self, server: Server, email: str, jar: CookieJar, asked: Asked
+    ) -> None:
+        """Keep an account's current session out of its own sign-in request.
+
+        better-auth's multi-session plugin ends the device's other sessions of
+        the same user as soon as a password is accepted: with two-factor, before
+        the code is given. A sign-in given up at the code would then have cost
+        the session already here. It is ended only once the new one is kept.
+        """
+        account = server.find(email)
+        if account is None or account.user_id not in asked:
+            return
+        try:
+            own = self.vault.cookies(server, account)
+        except SecretStoreError:
+            return
+        for cookie in own:
+            if MULTI_MARKER in cookie.name:
+                jar.remove(cookie.name)
+        del asked[account.user_id]
+
+    def _replaced_session(self, prepared: Server, result: SignedIn) -> Cookie | None:
+        """The stored session a sign-in of an account already here replaces, if another."""
+        account = self._prepare(prepared.name).account(result.user_id)
+        if account is None:
+            return None
+        try:
+            own = self.vault.cookies(prepared, account)
+        except SecretStoreError:
+            return None
+        old = next((c for c in own if MULTI_MARKER in c.name), None)
+        return old if old is not None and _token_in(old.value) != result.token else None
+
+    def _end_session(self, prepared: Server, cookie: Cookie) -> None:
+        """Sign out one replaced session, sent alone (best effort: it may be gone already)."""
+        session_name = cookie.name.split(MULTI_MARKER, 1)[0]
+        jar = CookieJar()
+        jar.set(_for_request(replace(cookie, name=session_name)))
+        try:
+            with self._client(prepared, jar) as client:
+                client.sign_out()
+        except (AccountsError, AuthError, ClientError) as error:
+            log.info("could not end the session a sign-in replaced: %s", error)
 
     def _trust_cookie(self, server: Server, email: str) -> Cookie | None:
         """The ``trust_device`` cookie kept with ``email``'s account, if it has one.

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from switcher.accounts import Accounts, AccountsError, SignInRefusedError, TwoFactorRequired
+from switcher.client.client import AuthClient
+from switcher.client.jar import CookieJar
+from switcher.protocol.cookie import Cookie
 from switcher.sign_in_steps import Factor, TwoFactorChallenge
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.peer import PeerServer
@@ -202,3 +206,35 @@ def test_the_last_free_place_on_a_device_is_enough_for_a_two_factor_account(
             _challenge(service, user.email), Factor.TOTP, user.code()
         )
         assert {a.email for a in service.refresh().accounts} == {plain, account.email}
+
+
+def _session_lives(site: PeerServer, cookie: Cookie) -> bool:
+    """Whether the site still honours a stored session cookie (asked alone)."""
+    jar = CookieJar()
+    jar.set(replace(cookie, name=cookie.name.split("_multi-")[0], expires=None))
+    with AuthClient(site.base_url, jar) as client:
+        return client.get_session() is not None
+
+
+def test_a_sign_in_again_left_at_the_code_keeps_the_session_already_here(
+    tmp_path: Path, backend: MemoryKeyring, site: PeerServer
+) -> None:
+    user = user_with_totp(site.base_url, unique_email("again"))
+    service = site_service(tmp_path, site.base_url)
+    service.add_second_factor(_challenge(service, user.email), Factor.TOTP, user.code())
+    plain = _plain_account(service)  # active now
+    server = service.server()
+    (stored,) = [
+        c for c in service.vault.cookies(server, service.find(user.email)) if "_multi-" in c.name
+    ]
+    # Signing in again, given up at the code (Ctrl+D, Cancel): nothing may change.
+    _challenge(service, user.email)
+    assert _session_lives(site, stored)
+    refreshed = service.refresh()
+    assert {a.email: a.status for a in refreshed.accounts} == {user.email: "valid", plain: "valid"}
+    assert service.use(user.email).status == "valid"
+    # Finished, the new session replaces the old one, which ends on the site.
+    service.add_second_factor(_challenge(service, user.email), Factor.TOTP, user.code())
+    assert not _session_lives(site, stored)
+    assert service.use(user.email).status == "valid"
+    assert len(service.refresh().accounts) == 2
