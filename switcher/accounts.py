@@ -95,6 +95,10 @@ class ServerNotFoundError(AccountsError):
         self.reachable = reachable
 
 
+class BadLinkError(AccountsError):
+    """Pasted text that is not this site's sign-in link (nothing was sent)."""
+
+
 class NoSessionsFoundError(AccountsError):
     """Cookies were given, but none is a session of the server's site."""
 
@@ -690,7 +694,7 @@ class Accounts:
         try:
             token = magic_link_token(link, prepared.url)
         except NotALinkError as error:
-            raise AccountsError(str(error)) from None
+            raise BadLinkError(str(error)) from None
         return self._sign_in(
             prepared,
             email,

@@ -81,7 +81,7 @@ def server_add(args: argparse.Namespace) -> int:
 def server_use(args: argparse.Namespace) -> int:
     service = build_service(args)
     server = _guard_value(lambda: service.use_server(args.name))
-    print(f"now using {server.name} ({server.url})")
+    print(f"now using {server.name} ({server.shown_url})")
     return 0
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from switcher.accounts import (
     Accounts,
+    BadLinkError,
     SignInRefusedError,
     TwoFactorRequired,
     VerificationPendingError,
@@ -28,7 +29,12 @@ from switcher.vault import Account
 FACTOR_WORDS = {"app": Factor.TOTP, "email": Factor.EMAIL_CODE, "backup": Factor.BACKUP_CODE}
 # Wrong codes typed at a terminal before giving up (the site allows 5 per sign-in).
 TERMINAL_TRIES = 3
-GIVE_UP = f"{TERMINAL_TRIES} wrong codes; nothing was changed (run the command again to retry)"
+
+
+def _give_up(what: str) -> CliError:
+    return CliError(
+        f"{TERMINAL_TRIES} wrong {what}; nothing was changed (run the command again to retry)"
+    )
 
 
 def check_arguments(args: argparse.Namespace) -> None:
@@ -56,8 +62,12 @@ def sign_in(service: Accounts, args: argparse.Namespace) -> Account:
     email = args.email.strip()
     if args.magic_link:
         service.send_magic_link(email, args.server)
-        link = _read_line(args, f"Paste the sign-in link emailed to {email}: ", "link")
-        return service.add_by_magic_link(email, link, args.server)
+        prompt = f"Paste the sign-in link emailed to {email}: "
+        if not _on_terminal(args):
+            return service.add_by_magic_link(email, _read_line(args, prompt, "link"), args.server)
+        return _until_right(
+            lambda link: service.add_by_magic_link(email, link, args.server), prompt
+        )
     if args.email_code:
         service.send_email_code(email, args.server)
         if not _on_terminal(args):
@@ -116,11 +126,11 @@ def _second_factor(
             if error.code in CHALLENGE_ENDED:
                 raise
             if wrong == TERMINAL_TRIES:
-                raise CliError(GIVE_UP) from None
+                raise _give_up("codes") from None
             print(f"switcher: {error}", file=sys.stderr)
 
 
-def _until_right(attempt: Callable[[str], Account], prompt: str) -> Account:
+def _until_right(attempt: Callable[[str], Account], prompt: str, what: str = "codes") -> Account:
     """Ask for a code at the terminal until the site takes one, a few times at most."""
     wrong = 0
     while True:
@@ -129,10 +139,10 @@ def _until_right(attempt: Callable[[str], Account], prompt: str) -> Account:
             continue
         try:
             return attempt(typed)
-        except SignInRefusedError as error:
+        except (SignInRefusedError, BadLinkError) as error:
             wrong += 1
             if wrong == TERMINAL_TRIES:
-                raise CliError(GIVE_UP) from None
+                raise _give_up(what) from None
             print(f"switcher: {error}", file=sys.stderr)
 
 

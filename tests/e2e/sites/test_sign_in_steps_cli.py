@@ -223,10 +223,11 @@ def test_a_magic_link_pasted_at_a_terminal(on_site: Cli, mail_log: Path) -> None
     code, shown = typed_at_a_terminal(
         on_site,
         ["accounts", "add", email, "--magic-link"],
-        [lambda: mailed(mail_log, "magic-link", email)["url"]],
+        ["not a link", lambda: mailed(mail_log, "magic-link", email)["url"]],
     )
     assert code == 0, shown
     assert f"Paste the sign-in link emailed to {email}:" in shown
+    assert "switcher: that is not a link" in shown  # and it was asked for again
     assert _active(on_site) == email
 
 

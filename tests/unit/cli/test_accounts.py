@@ -78,7 +78,20 @@ def test_two_sites_on_one_host_get_names_of_their_own(cli_here: Cli) -> None:
 
 def test_removing_the_current_server_says_which_is_current_now(cli_here: Cli) -> None:
     cli_here("server", "add", "https://work.example.com", "--name", "work", "--no-check")
-    cli_here("server", "use", "work")
+    used = cli_here("server", "use", "work")
+    assert used.stdout == "now using work (https://work.example.com)\n"
     assert cli_here("server", "remove", "work").stdout == "removed work; now using local\n"
+    cli_here(
+        "server",
+        "add",
+        "https://m.example.com",
+        "--name",
+        "m",
+        "--base-path",
+        "/auth",
+        "--no-check",
+    )
+    assert cli_here("server", "use", "m").stdout == "now using m (https://m.example.com/auth)\n"
+    cli_here("server", "use", "local")
     cli_here("server", "add", "https://other.example.com", "--name", "other", "--no-check")
     assert cli_here("server", "remove", "other").stdout == "removed other\n"
