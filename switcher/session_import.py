@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from switcher.protocol.cookie import Cookie
 from switcher.protocol.cookies import MULTI_MARKER, SECURE_PREFIX, decode_value, is_session_cookie
+from switcher.protocol.hosts import is_ip_address
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +79,8 @@ def parse_cookie_header(text: str, host: str) -> list[Cookie]:
 
 def _for_host(cookie: Cookie, host: str) -> bool:
     domain = cookie.domain.lower().lstrip(".")
-    if cookie.host_only:
-        return domain == host
+    if cookie.host_only or is_ip_address(host):
+        return domain == host  # an address has no parent domains to match
     return host == domain or host.endswith("." + domain)
 
 

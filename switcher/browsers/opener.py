@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-from switcher.browsers import ExportError, Profile
-from switcher.browsers.registry import Family, spec
+from switcher.browsers import CookieReadError, ExportError, Profile
+from switcher.browsers.registry import READABLE, Family, spec
 from switcher.paths import data_dir, private_dir
 from switcher.protocol.cookie import Cookie
 
@@ -63,3 +63,15 @@ def write_profile(
         path,
         f" (container {container})" if container else "",
     )
+
+
+def read_profile(browser: str, path: Path, host: str) -> list[Cookie]:
+    """The cookies ``host`` would be sent, read from one profile of ``browser`` (never written)."""
+    found = spec(browser)
+    if found is None or found.family not in READABLE:
+        raise CookieReadError(f"switcher cannot read {browser} profiles yet")
+    module = importlib.import_module(f"switcher.browsers.{found.family.value}_read")
+    cookies: list[Cookie] = module.read_cookies(path, host, browser)
+    # Hosts and counts only, as for exports: cookie names carry session tokens.
+    log.info("read %d cookies for %s from %s profile %s", len(cookies), host, browser, path)
+    return cookies

@@ -162,3 +162,13 @@ def labels() -> str:
 def is_firefox(browser: str) -> bool:
     found = spec(browser)
     return found is not None and found.family == Family.FIREFOX
+
+
+# The families whose profiles switcher reads sessions from (accounts import):
+# each has a ``switcher.browsers.<family>_read`` module.
+READABLE = (Family.FIREFOX,)
+
+
+def readable_ids() -> tuple[str, ...]:
+    """The browsers whose profiles ``accounts import`` can read."""
+    return tuple(s.id for s in BROWSERS if s.family in READABLE)

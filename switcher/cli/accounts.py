@@ -177,18 +177,34 @@ def accounts_import(args: argparse.Namespace) -> int:
     from switcher.browsers import CookieReadError, cookies_txt
     from switcher.session_import import parse_cookie_header
 
+    from_file = args.source == "cookies-txt"
     if args.cookie_stdin == bool(args.source or args.file):
-        raise CliError("give one source: --from cookies-txt FILE, or --cookie-stdin")
-    if args.source and not args.file:
+        raise CliError(
+            "give one source: --from BROWSER, --from cookies-txt FILE, or --cookie-stdin"
+        )
+    if from_file and not args.file:
         raise CliError("--from cookies-txt needs the FILE to read")
-    if args.file and not args.source:
+    if args.file and not from_file:
         raise CliError(f"say what {args.file} is: --from cookies-txt {args.file}")
+    if args.profile and not (args.source and not from_file):
+        raise CliError("--profile goes with --from BROWSER")
     service = build_service(args)
     server = _guard_value(lambda: service.server(args.server))
+    host = urlsplit(server.url).hostname or ""
     if args.cookie_stdin:
-        host = urlsplit(server.url).hostname or ""
         cookies = parse_cookie_header(sys.stdin.read(), host)
         where = "the Cookie header"
+    elif not from_file:
+        from switcher.browsers.opener import read_profile
+        from switcher.browsers.registry import label
+        from switcher.cli.export import choose_profile
+
+        profile = choose_profile(args.source, args.profile)
+        try:
+            cookies = read_profile(args.source, profile.path, host)
+        except CookieReadError as error:
+            raise CliError(str(error)) from None
+        where = f"{label(args.source)} profile {profile.name}"
     else:
         try:
             read = cookies_txt.read(Path(args.file))

@@ -37,7 +37,8 @@ def _profiles(target: str | None) -> list[Profile]:
     return [p for p in all_profiles() if not target or p.browser == target]
 
 
-def _choose(target: str, wanted: str | None) -> Profile:
+def choose_profile(target: str, wanted: str | None) -> Profile:
+    """``target``'s profile named or at ``wanted``, else its default one."""
     profiles = _profiles(target)
     if wanted:
         path = Path(wanted).expanduser()
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             log.info("exported %d cookies to cookies.txt file %s", len(cookies), args.output)
             print(f"wrote {len(cookies)} cookies to {args.output} (keep it private)")
             return 0
-        profile = _choose(args.target, args.profile)
+        profile = choose_profile(args.target, args.profile)
         write_profile(
             args.target,
             profile.path,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from switcher import __version__
-from switcher.browsers.registry import CHROMIUM_ENCRYPTIONS, ids
+from switcher.browsers.registry import CHROMIUM_ENCRYPTIONS, ids, readable_ids
 
 if TYPE_CHECKING:
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -179,9 +179,11 @@ def _accounts_and_servers(commands: Commands) -> None:
         "with --password-stdin)",
     )
     sign_in.set_defaults(handler="switcher.cli.accounts:accounts_add")
+    readable = readable_ids()
     bring = acc.add_parser(
         "import",
-        help="bring in the sessions a browser holds: from a cookies.txt or a Cookie header",
+        help="bring in the sessions a browser holds: from its profile, a cookies.txt or a "
+        "Cookie header",
         description="Every session of the current server's site among the cookies is asked "
         "about; those the site still honours become accounts here. Cookies for other "
         "sites are not read.",
@@ -189,8 +191,15 @@ def _accounts_and_servers(commands: Commands) -> None:
     bring.add_argument(
         "--from",
         dest="source",
-        choices=("cookies-txt",),
-        help="where the cookies are: a Netscape cookies.txt (curl -c, browser add-ons)",
+        choices=(*readable, "cookies-txt"),
+        metavar="BROWSER|cookies-txt",
+        help=f"a browser's profile (one of: {', '.join(readable)}; read from a copy, also "
+        "while it runs), or a Netscape cookies.txt (curl -c, browser add-ons)",
+    )
+    bring.add_argument(
+        "--profile",
+        metavar="NAME|PATH",
+        help="the browser profile to read (default: its default)",
     )
     bring.add_argument("file", nargs="?", metavar="FILE", help="the cookies.txt file")
     bring.add_argument(

@@ -56,3 +56,11 @@ def test_a_pasted_header_with_or_without_its_name() -> None:
             ("b", "x=y", "app.example.com"),
             ("c", "", "app.example.com"),
         ]
+
+
+def test_an_address_has_no_parent_domains() -> None:
+    cookies = [
+        _cookie("better-auth.session_token", "wide.sig", domain="0.0.1", host_only=False),
+        _cookie("better-auth.session_token", "mine.sig", domain="127.0.0.1"),
+    ]
+    assert [f.token for f in sessions_for("http://127.0.0.1:3000", cookies, NOW)] == ["mine"]

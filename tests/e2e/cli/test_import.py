@@ -152,7 +152,7 @@ def test_a_pasted_cookie_header_brings_its_session_in(
 @pytest.mark.parametrize(
     ("args", "stdin", "says"),
     [
-        ((), None, "give one source: --from cookies-txt FILE, or --cookie-stdin"),
+        ((), None, "give one source: --from BROWSER, --from cookies-txt FILE, or --cookie-stdin"),
         (("--from", "cookies-txt"), None, "--from cookies-txt needs the FILE to read"),
         (("{missing}",), None, "say what"),
         (("--from", "cookies-txt", "{missing}"), None, "cannot read"),

@@ -1,0 +1,98 @@
+"""Reading one site's cookies out of a Firefox profile, also while Firefox runs.
+
+Firefox keeps ``cookies.sqlite`` in WAL mode and holds it open: the database
+and its ``-wal`` file are copied into a private temporary directory, quickly,
+and the copy is read (SQLite replays the copied WAL). The profile itself is
+never opened, locked or written. Only rows whose host the site would be sent
+are read: cookies for other sites never leave the profile.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import tempfile
+from contextlib import closing
+from pathlib import Path
+
+from switcher.browsers import CookieReadError
+from switcher.browsers.firefox import COOKIES, MAX_SCHEMA, MIN_SCHEMA
+from switcher.protocol.cookie import Cookie
+from switcher.protocol.hosts import is_ip_address
+
+# A copy taken while Firefox writes may catch the WAL mid-checkpoint: try again.
+COPY_ATTEMPTS = 3
+
+
+def read_cookies(profile: Path, host: str, browser: str = "firefox") -> list[Cookie]:
+    """The cookies ``host`` would be sent, from every container of ``profile``.
+
+    ``browser`` is the registry's id (every Firefox-family browser reads alike).
+    """
+    db = profile / COOKIES
+    if not db.is_file():
+        raise CookieReadError(f"{profile} has no {COOKIES} (has Firefox run with this profile?)")
+    last: sqlite3.Error | None = None
+    for _ in range(COPY_ATTEMPTS):
+        with tempfile.TemporaryDirectory(prefix="switcher-firefox-") as scratch:
+            copy = Path(scratch) / COOKIES
+            try:
+                shutil.copyfile(db, copy)
+                wal = db.with_name(COOKIES + "-wal")
+                if wal.is_file():
+                    shutil.copyfile(wal, copy.with_name(COOKIES + "-wal"))
+            except OSError as error:
+                raise CookieReadError(f"cannot read {db}: {error.strerror}") from None
+            try:
+                return _rows(copy, host)
+            except sqlite3.DatabaseError as error:
+                last = error
+    raise CookieReadError(f"{db} cannot be read as Firefox's cookie store ({last})")
+
+
+def _rows(db: Path, host: str) -> list[Cookie]:
+    with closing(sqlite3.connect(db)) as connection:
+        version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+        if version > MAX_SCHEMA:
+            raise CookieReadError(
+                f"{db.name} uses cookie schema {version}, newer than the {MAX_SCHEMA} switcher "
+                "knows; update switcher"
+            )
+        if version < MIN_SCHEMA:
+            raise CookieReadError(f"{db.name} is from a Firefox too old for switcher")
+        # One query per host value: parameters only, no SQL built from strings.
+        rows = [
+            row
+            for stored in _hosts_sent_to(host)
+            for row in connection.execute(
+                "SELECT name, value, host, path, expiry, isSecure, isHttpOnly FROM moz_cookies "
+                "WHERE host = ?",
+                (stored,),
+            )
+        ]
+    # Schema 16 (Firefox 142) moved expiry from seconds to milliseconds.
+    scale = 1000.0 if version >= 16 else 1.0
+    return [
+        Cookie(
+            str(name),
+            str(value),
+            str(stored).lstrip("."),
+            host_only=not str(stored).startswith("."),
+            path=str(path or "/"),
+            secure=bool(secure),
+            http_only=bool(http_only),
+            expires=int(expiry) / scale if expiry else None,
+        )
+        for name, value, stored, path, expiry, secure, http_only in rows
+    ]
+
+
+def _hosts_sent_to(host: str) -> list[str]:
+    """``moz_cookies.host`` values a request to ``host`` carries: itself, and each
+    parent domain with a leading dot (a domain cookie)."""
+    host = host.lower()
+    if is_ip_address(host):
+        return [host, "." + host]  # an address has no parent domains
+    labels = host.split(".")
+    parents = ["." + ".".join(labels[i:]) for i in range(len(labels))]
+    return [host, *parents]
