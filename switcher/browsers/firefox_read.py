@@ -18,7 +18,7 @@ from pathlib import Path
 from switcher.browsers import CookieReadError
 from switcher.browsers.firefox import COOKIES, MAX_SCHEMA, MIN_SCHEMA
 from switcher.protocol.cookie import Cookie
-from switcher.protocol.hosts import is_ip_address
+from switcher.protocol.hosts import stored_cookie_hosts
 
 # A copy taken while Firefox writes may catch the WAL mid-checkpoint: try again.
 COPY_ATTEMPTS = 3
@@ -63,7 +63,7 @@ def _rows(db: Path, host: str) -> list[Cookie]:
         # One query per host value: parameters only, no SQL built from strings.
         rows = [
             row
-            for stored in _hosts_sent_to(host)
+            for stored in stored_cookie_hosts(host)
             for row in connection.execute(
                 "SELECT name, value, host, path, expiry, isSecure, isHttpOnly FROM moz_cookies "
                 "WHERE host = ?",
@@ -85,14 +85,3 @@ def _rows(db: Path, host: str) -> list[Cookie]:
         )
         for name, value, stored, path, expiry, secure, http_only in rows
     ]
-
-
-def _hosts_sent_to(host: str) -> list[str]:
-    """``moz_cookies.host`` values a request to ``host`` carries: itself, and each
-    parent domain with a leading dot (a domain cookie)."""
-    host = host.lower()
-    if is_ip_address(host):
-        return [host, "." + host]  # an address has no parent domains
-    labels = host.split(".")
-    parents = ["." + ".".join(labels[i:]) for i in range(len(labels))]
-    return [host, *parents]

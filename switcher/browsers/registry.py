@@ -166,7 +166,7 @@ def is_firefox(browser: str) -> bool:
 
 # The families whose profiles switcher reads sessions from (accounts import):
 # each has a ``switcher.browsers.<family>_read`` module.
-READABLE = (Family.FIREFOX,)
+READABLE = (Family.FIREFOX, Family.CHROMIUM)
 
 
 def readable_ids() -> tuple[str, ...]:

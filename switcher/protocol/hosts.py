@@ -22,3 +22,16 @@ def is_ip_address(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def stored_cookie_hosts(host: str) -> list[str]:
+    """How browsers store the hosts of the cookies a request to ``host`` carries.
+
+    The host itself (a host-only cookie), and with a leading dot the host and
+    each parent domain (domain cookies); an address has no parent domains.
+    """
+    host = host.lower()
+    if is_ip_address(host):
+        return [host, "." + host]
+    labels = host.split(".")
+    return [host, *("." + ".".join(labels[i:]) for i in range(len(labels)))]

@@ -12,7 +12,7 @@ import shutil
 import sqlite3
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,17 +62,19 @@ def run_chromium(
     password_store: str = "basic",
     env: Mapping[str, str] | None = None,
     timeout: float = RUN_TIMEOUT,
+    extra: Sequence[str] = (),
 ) -> Run:
     """``chromium --headless … --dump-dom url``; returns the DOM on stdout.
 
     ``password_store`` is "basic" (v10) or "gnome-libsecret" (v11, with
-    ``env`` pointing at a Secret Service).
+    ``env`` pointing at a Secret Service); ``extra`` flags go before the URL.
     """
     cmd = [
         chromium_binary(),
         *FLAGS,
         f"--password-store={password_store}",
         f"--user-data-dir={user_data_dir}",
+        *extra,
         "--dump-dom",
         url,
     ]

@@ -1,0 +1,167 @@
+"""Reading one site's cookies out of a Chromium-family profile, also while it runs.
+
+The cookie database (and any ``-wal``/``-journal`` beside it) is copied into a
+private temporary directory and the copy is read: the profile is never
+opened, locked or written. Only rows whose host the site would be sent are
+selected. Values are decrypted as Chromium does on load (the same keys export
+uses: Linux's fixed v10 key, the v11 key in the Secret Service or KWallet,
+the Keychain on macOS, DPAPI on Windows); each key store is asked only when
+a row needs it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import sys
+import tempfile
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from switcher.browsers import CookieReadError
+from switcher.browsers.chromium import SUPPORTED_META_VERSION, cookie_db
+from switcher.browsers.chromium_crypto import (
+    MAC_ITERATIONS,
+    V10,
+    V11,
+    CookieCryptoError,
+    decrypt_value,
+    derive_key,
+)
+from switcher.browsers.chromium_keys import dpapi_key, keychain_password, keyring_password
+from switcher.protocol.cookie import Cookie
+from switcher.protocol.hosts import stored_cookie_hosts
+
+# Seconds between 1601-01-01 (Chromium's epoch) and 1970-01-01.
+_EPOCH_DELTA = 11_644_473_600
+COPY_ATTEMPTS = 3
+_COMPANIONS = ("-wal", "-journal")
+
+
+def read_cookies(profile: Path, host: str, browser: str = "chromium") -> list[Cookie]:
+    """The cookies ``host`` would be sent, from ``profile`` (a ``Default``-like directory)."""
+    db = cookie_db(profile)
+    if not db.is_file():
+        raise CookieReadError(f"{profile} has no cookie database (has the browser used it?)")
+    last: sqlite3.Error | None = None
+    for _ in range(COPY_ATTEMPTS):
+        with tempfile.TemporaryDirectory(prefix="switcher-chromium-") as scratch:
+            copy = Path(scratch) / db.name
+            try:
+                shutil.copyfile(db, copy)
+                for suffix in _COMPANIONS:
+                    companion = db.with_name(db.name + suffix)
+                    if companion.is_file():
+                        shutil.copyfile(companion, copy.with_name(copy.name + suffix))
+            except OSError as error:
+                raise CookieReadError(f"cannot read {db}: {error.strerror}") from None
+            try:
+                version, rows = _rows(copy, host)
+            except sqlite3.DatabaseError as error:
+                last = error
+                continue
+        return _decrypted(rows, version, _Keys(browser, profile.parent))
+    raise CookieReadError(f"{db} cannot be read as a Chromium cookie database ({last})")
+
+
+Row = tuple[str, str, str, bytes, str, int, int, int, int]
+# Unpartitioned rows only: a partitioned cookie belongs to another top-level site.
+_SELECT = (
+    "SELECT host_key, name, value, encrypted_value, path, expires_utc, has_expires, is_secure, "
+    "is_httponly FROM cookies WHERE host_key = ? AND top_frame_site_key = ''"
+)
+
+
+def _rows(db: Path, host: str) -> tuple[int, list[Row]]:
+    with closing(sqlite3.connect(db)) as connection:
+        meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+        version = int(str(meta.get("version", "0")) or 0)
+        if version > SUPPORTED_META_VERSION:
+            raise CookieReadError(
+                f"the cookie database has version {version}, newer than the "
+                f"{SUPPORTED_META_VERSION} switcher knows; update switcher"
+            )
+        rows: list[Row] = []
+        for stored in stored_cookie_hosts(host):
+            rows += [_row(found) for found in connection.execute(_SELECT, (stored,))]
+    return version, rows
+
+
+def _row(found: Any) -> Row:
+    """One row as typed values (SQLite hands back whatever the column held)."""
+    host_key, name, value, encrypted, path, expires, has_expires, secure, http_only = found
+    return (
+        str(host_key), str(name), str(value), bytes(encrypted or b""),
+        str(path), int(expires), int(has_expires), int(secure), int(http_only),
+    )  # fmt: skip
+
+
+class _Keys:
+    """The profile's cookie keys by prefix, each fetched once, when a row first needs it."""
+
+    def __init__(self, browser: str, user_data_dir: Path) -> None:
+        self._browser, self._user_data_dir = browser, user_data_dir
+        self._known: dict[bytes, bytes | None] = {}
+
+    def for_prefix(self, prefix: bytes) -> bytes | None:
+        if prefix not in self._known:
+            self._known[prefix] = self._fetch(prefix)
+        return self._known[prefix]
+
+    def _fetch(self, prefix: bytes) -> bytes | None:
+        fetch: Callable[[], bytes | None]
+        if sys.platform == "darwin":
+
+            def fetch() -> bytes | None:
+                password = keychain_password(self._browser)
+                return None if password is None else derive_key(password, MAC_ITERATIONS)
+
+        elif sys.platform == "win32":
+
+            def fetch() -> bytes | None:
+                return dpapi_key(self._user_data_dir)
+
+        elif prefix == V11:
+
+            def fetch() -> bytes | None:
+                password = keyring_password(self._browser)
+                return None if password is None else derive_key(password)
+
+        else:
+            return None  # v10 on Linux: decrypt_value's fixed key
+        return fetch()
+
+
+def _decrypted(rows: list[Row], version: int, keys: _Keys) -> list[Cookie]:
+    cookies, failed = [], 0
+    for host_key, name, value, encrypted, path, expires, has_expires, secure, http_only in rows:
+        if encrypted:
+            prefix = encrypted[:3]
+            key = keys.for_prefix(prefix) if prefix in (V10, V11) else None
+            try:
+                value = decrypt_value(
+                    encrypted, host_key, meta_version=version, keys={prefix: key} if key else None
+                )
+            except CookieCryptoError:
+                failed += 1
+                continue
+        cookies.append(
+            Cookie(
+                name,
+                value,
+                host_key.lstrip("."),
+                host_only=not host_key.startswith("."),
+                path=path or "/",
+                secure=bool(secure),
+                http_only=bool(http_only),
+                expires=expires / 1_000_000 - _EPOCH_DELTA if has_expires else None,
+            )
+        )
+    if failed and not cookies:
+        raise CookieReadError(
+            f"none of the site's {failed} cookies could be decrypted: the browser's key is not "
+            "available here (a locked keyring, or another user's profile)"
+        )
+    return cookies
