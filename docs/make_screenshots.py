@@ -58,6 +58,9 @@ def main() -> int:
         tray.menu.grab().save(str(HERE / "tray-menu.png"))
 
         dialog = SignInDialog(controller)
+        dialog.show()
+        while dialog.methods_job is not None:  # it asks the site how it signs in
+            app.processEvents()
         dialog.email.setText("bob@work.example")
         dialog.password.setText("not the password")
         dialog.show_error("Invalid email or password")

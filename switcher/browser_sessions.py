@@ -1,16 +1,18 @@
 """An account's session in a browser: exported into a profile, or a site opened as it.
 
-Shared by ``switcher export``/``switcher open`` and the tray's menus: the
-service says which cookies, ``switcher.browsers`` writes them and launches.
+Shared by ``switcher export``/``switcher open``/``accounts import`` and the
+tray's menus: the service says which cookies, ``switcher.browsers`` writes
+(or reads) them and launches.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from switcher.accounts import Accounts
+from switcher.accounts import Accounts, Imported
 from switcher.browsers import ExportError, Profile, launch
-from switcher.browsers.opener import write_profile, writer
+from switcher.browsers.opener import read_profile, write_profile, writer
 from switcher.browsers.registry import is_firefox, labels
 
 
@@ -32,6 +34,14 @@ def export_to(
     cookies = service.device_cookies(email, server_name)
     write_profile(profile.browser, profile.path, cookies)
     return len(cookies)
+
+
+def import_from(service: Accounts, profile: Profile, server_name: str | None = None) -> Imported:
+    """The sessions ``profile`` holds for the server's site, brought in (it is only read)."""
+    server = service.server(server_name)
+    host = urlsplit(server.url).hostname or ""
+    cookies = read_profile(profile.browser, profile.path, host)
+    return service.import_sessions(cookies, server.name)
 
 
 def open_as(

@@ -13,7 +13,6 @@ from switcher import bootstrap
 from switcher.accounts import (
     Accounts,
     AccountsError,
-    NoSessionsFoundError,
     NoStoredSessionError,
     ServerNotFoundError,
 )
@@ -167,73 +166,6 @@ def accounts_add(args: argparse.Namespace) -> int:
     service = build_service(args)
     account: Account = _guard_value(lambda: sign_in.sign_in(service, args))
     print(f"signed in as {account.email} (active)")
-    return 0
-
-
-def accounts_import(args: argparse.Namespace) -> int:
-    from pathlib import Path
-    from urllib.parse import urlsplit
-
-    from switcher.browsers import CookieReadError, cookies_txt
-    from switcher.session_import import parse_cookie_header
-
-    from_file = args.source == "cookies-txt"
-    if args.cookie_stdin == bool(args.source or args.file):
-        raise CliError(
-            "give one source: --from BROWSER, --from cookies-txt FILE, or --cookie-stdin"
-        )
-    if from_file and not args.file:
-        raise CliError("--from cookies-txt needs the FILE to read")
-    if args.file and not from_file:
-        raise CliError(f"say what {args.file} is: --from cookies-txt {args.file}")
-    if args.profile and not (args.source and not from_file):
-        raise CliError("--profile goes with --from BROWSER")
-    service = build_service(args)
-    server = _guard_value(lambda: service.server(args.server))
-    host = urlsplit(server.url).hostname or ""
-    if args.cookie_stdin:
-        cookies = parse_cookie_header(sys.stdin.read(), host)
-        where = "the Cookie header"
-    elif not from_file:
-        from switcher.browsers.opener import read_profile
-        from switcher.browsers.registry import label
-        from switcher.cli.export import choose_profile
-
-        profile = choose_profile(args.source, args.profile)
-        try:
-            cookies = read_profile(args.source, profile.path, host)
-        except CookieReadError as error:
-            raise CliError(str(error)) from None
-        where = f"{label(args.source)} profile {profile.name}"
-    else:
-        try:
-            read = cookies_txt.read(Path(args.file))
-        except CookieReadError as error:
-            raise CliError(str(error)) from None
-        if read.skipped:
-            print(
-                f"switcher: {read.skipped} line{'s' if read.skipped != 1 else ''} of "
-                f"{args.file} {'are' if read.skipped != 1 else 'is'} not a cookie; skipped",
-                file=sys.stderr,
-            )
-        cookies, where = read.cookies, args.file
-    try:
-        result = service.import_sessions(cookies, server.name)
-    except NoSessionsFoundError as error:
-        raise CliError(f"{error} ({where}); sign in to {server.url} there first") from None
-    except (AccountsError, SecretStoreError, VaultError) as error:
-        raise CliError(str(error)) from None
-    active = service.server(server.name).active
-    for account in result.added:
-        mark = " (active)" if account.user_id == active else ""
-        print(f"imported {account.email}{mark}")
-    for account in result.already:
-        print(f"already signed in here: {account.email}")
-    if result.ended:
-        plural = "s" if result.ended != 1 else ""
-        print(f"{result.ended} session{plural} had ended on the site; not imported")
-    if not (result.added or result.already):
-        raise CliError(f"no session in {where} is still signed in on {server.url}")
     return 0
 
 

@@ -207,7 +207,7 @@ def _accounts_and_servers(commands: Commands) -> None:
         action="store_true",
         help="read a Cookie header's value (as a browser's developer tools show it) from stdin",
     )
-    bring.set_defaults(handler="switcher.cli.accounts:accounts_import")
+    bring.set_defaults(handler="switcher.cli.importing:run")
     for verb, text, handler in (
         ("use", "make an account the active one", "switcher.cli.use:run"),
         (

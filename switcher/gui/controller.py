@@ -11,8 +11,15 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QIcon
 
-from switcher.accounts import Accounts, AccountsError, Event, EventKind, TwoFactorRequired
-from switcher.browsers import ExportError, Profile
+from switcher.accounts import (
+    Accounts,
+    AccountsError,
+    Event,
+    EventKind,
+    Imported,
+    TwoFactorRequired,
+)
+from switcher.browsers import CookieReadError, ExportError, Profile
 from switcher.gui.avatars import avatar_icon
 from switcher.gui.images import ImageCache
 from switcher.gui.jobs import Job, JobKind
@@ -23,6 +30,18 @@ from switcher.sign_in_steps import Factor, SignInMethod, TwoFactorChallenge
 from switcher.vault import Account, AccountStatus, VaultError
 
 log = logging.getLogger("switcher.gui")
+
+
+def imported_summary(result: Imported) -> str:
+    """What bringing sessions in did, as one notification's text."""
+    parts = []
+    if result.added:
+        parts.append("added " + ", ".join(a.email for a in result.added))
+    if result.already:
+        parts.append("already here: " + ", ".join(a.email for a in result.already))
+    if result.ended:
+        parts.append(f"{result.ended} ended on the site, not added")
+    return "; ".join(parts) or "no session for this site"
 
 
 @dataclass(frozen=True)
@@ -59,7 +78,9 @@ class Controller(QObject):
         self.images.loaded.connect(
             lambda _url: self.changed.emit(), Qt.ConnectionType.QueuedConnection
         )
-        self.worker = Worker((AccountsError, ExportError, SecretStoreError, VaultError))
+        self.worker = Worker(
+            (AccountsError, CookieReadError, ExportError, SecretStoreError, VaultError)
+        )
         self.worker.done.connect(self._done)
         self.worker.failed.connect(self._failed)
 
@@ -190,6 +211,15 @@ class Controller(QObject):
             lambda s: export_to(self.service, profile, server_name=s),
         )
 
+    def import_from(self, profile: Profile) -> int:
+        """The sessions a browser profile holds, brought in (a notification says what came)."""
+        from switcher.browser_sessions import import_from
+
+        return self._submit(
+            Job(JobKind.IMPORT, f"{profile.browser}:{profile.name}"),
+            lambda s: import_from(self.service, profile, server_name=s),
+        )
+
     def refresh(self) -> int:
         return self._submit(Job(JobKind.REFRESH), lambda s: self.service.refresh(s))
 
@@ -312,6 +342,8 @@ class Controller(QObject):
             self.switched.emit()
         if what.kind == JobKind.EXPORT:
             self.notify.emit("Exported", f"the session is in {what.subject}")
+        if what.kind == JobKind.IMPORT:
+            self.notify.emit("Imported from the browser", imported_summary(outcome.value))
         # Whoever waits on the job (a dialog, the command line over the app's
         # channel) hears first; repainting the tray and window comes after.
         self._values[job] = outcome.value

@@ -16,6 +16,7 @@ class JobKind(Enum):
     METHODS = "methods"  # ask the site how it signs people in
     OPEN = "open"  # a site in a browser as an account
     EXPORT = "export"  # the active session into a browser profile
+    IMPORT = "import"  # the sessions a browser profile holds, brought in
     SIGN_OUT = "sign-out"
     USE_SERVER = "use-server"
     ADD_SERVER = "add-server"

@@ -161,6 +161,15 @@ class Tray(QObject):
             item.triggered.connect(lambda _=False, p=profile: self.controller.export_to(p))
         if not export_menu.actions():
             export_menu.addAction("No browser profiles found").setEnabled(False)
+        import_menu = menu.addMenu("Import from browser")
+        for profile in self._profiles():
+            if profile.browser not in registry.readable_ids():
+                continue
+            label = menu_text(f"{registry.label(profile.browser)} — {profile.name}")
+            item = import_menu.addAction(label + ("  (default)" if profile.is_default else ""))
+            item.triggered.connect(lambda _=False, p=profile: self.controller.import_from(p))
+        if not import_menu.actions():
+            import_menu.addAction("No browser profiles found").setEnabled(False)
         if snapshot.accounts:
             revoke_menu = menu.addMenu("Revoke")
             for account in snapshot.accounts:

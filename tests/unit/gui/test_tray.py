@@ -111,6 +111,55 @@ def test_the_export_menu_lists_profiles_and_notices_new_ones(
     assert _export_entries(tray) == ["Chromium — Work  (default)"]
 
 
+def test_import_from_a_browser_brings_its_sessions_in_and_says_what_came(
+    qtbot: QtBot,
+    make_controller: Callable[..., Controller],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+    from urllib.parse import urlsplit
+
+    from switcher.browsers import chromium
+    from switcher.protocol.cookie import Cookie
+    from tests.support.browser import Browser
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    controller = make_controller()
+    site = controller.service.server()
+    host = urlsplit(site.url).hostname or ""
+    # A browser signed in to two accounts through the site's own switcher.
+    browser = Browser(site.url)
+    emails = [unique_email("tray-a"), unique_email("tray-b")]
+    for email in emails:
+        made = browser.post("/sign-up/email", {"email": email, "password": PASSWORD, "name": "T"})
+        assert made.status_code == 200, made.text
+    browser.close()
+    later = time.time() + 3600
+    cookies = [Cookie(n, v, host, expires=later) for n, v in browser.jar.items()]
+    profile = tmp_path / ".config" / "chromium" / "Default"
+    profile.mkdir(parents=True)
+    chromium.export(profile, cookies, backup_dir=tmp_path / "b", encryption="v10", platform="linux")
+    state = {"profile": {"info_cache": {"Default": {"name": "Work"}}, "last_used": "Default"}}
+    (profile.parent / "Local State").write_text(json.dumps(state))
+
+    tray = Tray(controller)
+    tray.menu.aboutToShow.emit()
+    menu = next(a.menu() for a in tray.menu.actions() if a.text() == "Import from browser")
+    assert isinstance(menu, QMenu)
+    (entry,) = menu.actions()
+    assert entry.text() == "Chromium — Work  (default)"
+    told: list[tuple[str, str]] = []
+    controller.notify.connect(lambda title, text: told.append((title, text)))
+    entry.trigger()
+    qtbot.waitUntil(lambda: not controller.pending, timeout=20000)
+    assert told[-1][0] == "Imported from the browser"
+    assert told[-1][1].startswith("added ")
+    assert sorted(told[-1][1].removeprefix("added ").split(", ")) == sorted(emails)
+    assert sorted(a.email for a in controller.snapshot.accounts) == sorted(emails)
+
+
 def test_a_servers_odd_names_stay_one_short_line_in_the_menu(
     qtbot: QtBot, make_controller: Callable[..., Controller]
 ) -> None:
