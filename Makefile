@@ -72,6 +72,7 @@ bench: $(STAMP) peer
 	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/gui.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/import_profile.py
 
 # The bundle for this OS (PyInstaller, one folder; on Linux also a .tar.gz with
 # the desktop entry, metainfo and icons), and the wheel and sdist, in dist/.
