@@ -71,7 +71,7 @@ def _chromium_profile_with_cookies(profile: Path) -> None:
         )
 
 
-def _time(export: Callable[[], None], runs: int) -> list[float]:
+def _time(export: Callable[[], object], runs: int) -> list[float]:
     samples = []
     for _ in range(runs):
         start = time.perf_counter()

@@ -34,6 +34,7 @@ from bench.export import (  # noqa: E402
     OTHER_COOKIES,
     _chromium_profile_with_cookies,
     _profile_with_cookies,
+    _time,
 )
 from bench.report import print_table  # noqa: E402
 from switcher.accounts import Accounts  # noqa: E402
@@ -85,15 +86,6 @@ def _importer(
         assert len(result.added) == ACCOUNTS
 
     return whole
-
-
-def _time(call: Callable[[], object], runs: int) -> list[float]:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - start)
-    return samples
 
 
 def main() -> int:

@@ -30,6 +30,8 @@ from switcher.logs import teardown_logging  # noqa: E402
 from switcher.secrets import KeyringSecrets  # noqa: E402
 from switcher.vault import Vault  # noqa: E402
 from tests.support.cli import Cli  # noqa: E402
+from tests.support.components import missing  # noqa: E402
+from tests.support.firefox import Served, firefox_binary, recording_switcher  # noqa: E402
 from tests.support.memory_keyring import MemoryKeyring, memory_keyring  # noqa: E402
 from tests.support.secret_service import SecretService, running_secret_service  # noqa: E402
 from tests.support.targets import (  # noqa: E402
@@ -41,6 +43,7 @@ from tests.support.targets import (  # noqa: E402
     Serve,
     Servers,
     Target,
+    served_config,
 )
 
 TESTS = Path(__file__).parent
@@ -254,7 +257,23 @@ def make_controller(
         controller.shutdown()
 
 
-# Browser profiles ------------------------------------------------------------------
+# Browser profiles and real browsers ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def firefox_bin() -> str:
+    """The firefox-esr executable (missing: skipped, or failed under CI=true)."""
+    binary = firefox_binary()
+    if binary is None:
+        missing("firefox-esr", "apt-get install -y --no-install-recommends firefox-esr")
+    return binary
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    """switcher's server over HTTP on 127.0.0.1, recording each request's cookies."""
+    with recording_switcher(served_config(tmp_path)) as server:
+        yield server
 
 
 @pytest.fixture

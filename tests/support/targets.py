@@ -150,3 +150,13 @@ def row_counts(target: Target) -> dict[str, int] | None:
             t: conn.execute(f'select count(*) from "{t}"').fetchone()[0]  # type: ignore[index]
             for t in tables
         }
+
+
+def served_config(directory: Path) -> ServerConfig:
+    """switcher's server on ``directory/auth.db`` for ``running_switcher`` (no rate limit)."""
+    return ServerConfig(
+        secret=SECRET,
+        base_url="http://127.0.0.1:1",  # replaced with the real port
+        database_url=f"sqlite:///{directory / 'auth.db'}",
+        rate_limit=None,
+    )

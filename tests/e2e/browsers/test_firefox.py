@@ -13,19 +13,15 @@ import pytest
 
 from switcher.browsers import BrowserRunningError, firefox
 from switcher.protocol.cookie import Cookie
-from switcher.server import ServerConfig
 from tests.support.browser import Browser
-from tests.support.components import missing
 from tests.support.firefox import (
     Served,
-    firefox_binary,
     new_profile,
-    recording_switcher,
     visit,
 )
 from tests.support.firefox_profiles import WEEK, a_cookie, cookie_db, cookie_rows, profile_files
 from tests.support.marionette import controlled_firefox
-from tests.support.targets import SECRET, sign_up
+from tests.support.targets import sign_up
 
 TOKEN = "better-auth.session_token"
 
@@ -75,26 +71,6 @@ def test_lock_held_refused_byte_identical(profile: Path, held_parentlock: Path) 
 
 
 # --- the real browser -------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def firefox_bin() -> str:
-    binary = firefox_binary()
-    if binary is None:
-        missing("firefox-esr", "apt-get install -y --no-install-recommends firefox-esr")
-    return binary
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    config = ServerConfig(
-        secret=SECRET,
-        base_url="http://127.0.0.1:1",  # replaced with the real port
-        database_url=f"sqlite:///{tmp_path / 'auth.db'}",
-        rate_limit=None,
-    )
-    with recording_switcher(config) as server:
-        yield server
 
 
 def signed_up(served: Served, label: str) -> list[Cookie]:

@@ -18,13 +18,13 @@ from urllib.parse import quote
 import pytest
 
 from switcher.browsers.opener import read_profile
-from switcher.server import AuthApp, ServerConfig
+from switcher.server import AuthApp
 from tests.support.chromium import cookie_rows, run_chromium
 from tests.support.cli import Cli
 from tests.support.firefox_profiles import profile_files
 from tests.support.secret_service import SecretService, bus_environment
 from tests.support.switcher_server import running_switcher
-from tests.support.targets import PASSWORD, SECRET, unique_email
+from tests.support.targets import PASSWORD, served_config, unique_email
 
 PAGE = "/test/sign-up"
 # What a site's own sign-in page does, for each address in the query: sign it
@@ -68,13 +68,7 @@ class WithSignUpPage:
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[str]:
-    config = ServerConfig(
-        secret=SECRET,
-        base_url="http://127.0.0.1:1",  # replaced with the real port
-        database_url=f"sqlite:///{tmp_path / 'auth.db'}",
-        rate_limit=None,
-    )
-    with running_switcher(config, wrap=WithSignUpPage) as app:
+    with running_switcher(served_config(tmp_path), wrap=WithSignUpPage) as app:
         yield app.config.base_url
 
 

@@ -9,20 +9,17 @@ form does), and switcher reads them out of the profile: while Firefox runs
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from switcher.browsers.opener import read_profile
-from switcher.server import ServerConfig
 from tests.support.cli import Cli
-from tests.support.components import missing
-from tests.support.firefox import Served, firefox_binary, new_profile, recording_switcher
+from tests.support.firefox import Served, new_profile
 from tests.support.firefox_profiles import profile_files
 from tests.support.marionette import Marionette, controlled_firefox
 from tests.support.secret_service import SecretService
-from tests.support.targets import PASSWORD, SECRET, unique_email
+from tests.support.targets import PASSWORD, unique_email
 
 _SIGN_UP = """
 const [emails, password] = arguments;
@@ -39,26 +36,6 @@ const done = arguments[arguments.length - 1];
   done("ok");
 })();
 """
-
-
-@pytest.fixture(scope="module")
-def firefox_bin() -> str:
-    binary = firefox_binary()
-    if binary is None:
-        missing("firefox-esr", "apt-get install -y --no-install-recommends firefox-esr")
-    return binary
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    config = ServerConfig(
-        secret=SECRET,
-        base_url="http://127.0.0.1:1",  # replaced with the real port
-        database_url=f"sqlite:///{tmp_path / 'auth.db'}",
-        rate_limit=None,
-    )
-    with recording_switcher(config) as server:
-        yield server
 
 
 @pytest.fixture

@@ -80,6 +80,15 @@ def test_accounts_are_checkable_entries_with_the_active_one_checked(
     assert header == "test — online"
 
 
+def _chromium_profile(home: Path, name: str) -> Path:
+    """Chromium's Default profile under ``home``, named ``name`` in its Local State."""
+    data = home / ".config" / "chromium"
+    (data / "Default").mkdir(parents=True)
+    state = {"profile": {"info_cache": {"Default": {"name": name}}, "last_used": "Default"}}
+    (data / "Local State").write_text(json.dumps(state))
+    return data / "Default"
+
+
 def _export_entries(tray: Tray) -> list[str]:
     menu = next(a.menu() for a in tray.menu.actions() if a.text() == "Export to browser")
     assert isinstance(menu, QMenu)
@@ -98,10 +107,7 @@ def test_the_export_menu_lists_profiles_and_notices_new_ones(
     tray.menu.aboutToShow.emit()
     assert _export_entries(tray) == ["No browser profiles found"]
 
-    chromium = tmp_path / ".config" / "chromium"
-    (chromium / "Default").mkdir(parents=True)
-    state = {"profile": {"info_cache": {"Default": {"name": "Work"}}, "last_used": "Default"}}
-    (chromium / "Local State").write_text(json.dumps(state))
+    _chromium_profile(tmp_path, "Work")
     # Looked up at most once a minute: not yet...
     tray.menu.aboutToShow.emit()
     assert _export_entries(tray) == ["No browser profiles found"]
@@ -138,11 +144,8 @@ def test_import_from_a_browser_brings_its_sessions_in_and_says_what_came(
     browser.close()
     later = time.time() + 3600
     cookies = [Cookie(n, v, host, expires=later) for n, v in browser.jar.items()]
-    profile = tmp_path / ".config" / "chromium" / "Default"
-    profile.mkdir(parents=True)
+    profile = _chromium_profile(tmp_path, "Work")
     chromium.export(profile, cookies, backup_dir=tmp_path / "b", encryption="v10", platform="linux")
-    state = {"profile": {"info_cache": {"Default": {"name": "Work"}}, "last_used": "Default"}}
-    (profile.parent / "Local State").write_text(json.dumps(state))
 
     tray = Tray(controller)
     tray.menu.aboutToShow.emit()
