@@ -49,7 +49,7 @@ from switcher.protocol.endpoints import COMMON_BASE_PATHS, DEFAULT_BASE_PATH
 from switcher.protocol.errors import ErrorCode
 from switcher.protocol.hosts import is_loopback
 from switcher.secrets import SecretStoreError
-from switcher.session_import import sessions_for
+from switcher.session_import import FoundSession, sessions_for
 from switcher.sign_in_steps import (
     Factor,
     NotALinkError,
@@ -73,6 +73,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("switcher.accounts")
 
 STALE_AFTER = 60.0  # seconds before list/refresh asks the server again
+# Seconds at least between two keep-alive asks for a session the site did not extend.
+RETRY_FLOOR = 60.0
 # A sign-in left in the index longer than this was interrupted, whatever its
 # pid says (another host sharing the config dir, a reused pid): two requests
 # and a few keyring calls, each with its own deadline, take far less.
@@ -291,6 +293,15 @@ def _server_end(account: Account) -> float | None:
         return None
 
 
+def _lifetime(session: DeviceSession) -> float:
+    """Seconds the site last gave the session (expiresAt - updatedAt); 0 if unknown."""
+    try:
+        extended = parse_iso(session.updated_at or "").timestamp()
+        return max(0.0, parse_iso(session.expires_at).timestamp() - extended)
+    except ValueError:
+        return 0.0
+
+
 def _due(session: DeviceSession, now: float) -> bool:
     """Whether a session is past half the lifetime the site last gave it (see _keep_alive)."""
     if session.updated_at is None:
@@ -353,8 +364,9 @@ class Accounts:
         lapse soon, so it extends them (see ``_keep_alive``)."""
         self.vault = vault
         self.keep_alive = keep_alive
-        # Sessions a keep-alive asked for in vain, by (site, session id): their updatedAt then.
-        self._not_extended: dict[tuple[str, str], str | None] = {}
+        # Sessions a keep-alive asked for in vain, by (site, session id): their
+        # updatedAt then, and when it asked.
+        self._not_extended: dict[tuple[str, str], tuple[str | None, float]] = {}
         self._transport_for = transport_for or (lambda server: None)
         self.timeout = timeout
         self._listeners: list[Callable[[Event], None]] = []
@@ -695,6 +707,9 @@ class Accounts:
             token = magic_link_token(link, prepared.url)
         except NotALinkError as error:
             raise BadLinkError(str(error)) from None
+        # Verified with no session of this device along: the link may be another
+        # account's, and the site ends the device's sessions of whichever user it
+        # signs in. A session it replaces here is ended once the new one is kept.
         return self._sign_in(
             prepared,
             email,
@@ -702,6 +717,7 @@ class Accounts:
             lambda client: client.verify_magic_link(token),
             remember=True,
             expect_email=email,
+            device=(CookieJar(), {}),
         )
 
     def send_email_code(self, email: str, server_name: str | None = None) -> None:
@@ -741,6 +757,21 @@ class Accounts:
             raise NoSessionsFoundError(f"no signed-in session for {host} among those cookies")
         self.vault.secrets.warm()
         result = Imported()
+        try:
+            self._bring_in(prepared, host, parts.scheme == "https", found, result)
+        finally:
+            if result.added:
+                self._after_import(prepared, result)
+        return result
+
+    def _bring_in(
+        self,
+        prepared: Server,
+        host: str,
+        https: bool,
+        found: list[FoundSession],
+        result: Imported,
+    ) -> None:
         for session in found:
             jar = CookieJar()
             jar.set(session.as_request_cookie(host))
@@ -757,11 +788,8 @@ class Accounts:
                 result.already.append(known)
                 continue
             ends = parse_iso(answer.expires_at).timestamp()
-            cookie = session.as_device_cookie(host, parts.scheme == "https", ends)
+            cookie = session.as_device_cookie(host, https, ends)
             result.added.append(self._adopt(prepared, answer, cookie))
-        if result.added:
-            self._after_import(prepared, result)
-        return result
 
     def _adopt(self, prepared: Server, answer: DeviceSession, cookie: Cookie) -> Account:
         """Keep a session found elsewhere as an account, as a sign-in keeps its own."""
@@ -799,15 +827,22 @@ class Accounts:
         return account
 
     def _after_import(self, prepared: Server, result: Imported) -> None:
-        """The account active before stays active; else the first one brought in."""
-        before = prepared.account(prepared.active) if prepared.active else None
-        keep = before if before is not None and before.status == AccountStatus.VALID else None
-        chosen = keep.user_id if keep else result.added[0].user_id
+        """The account active before stays active; else the first one brought in.
+
+        Keeping each account made it active (as a sign-in does): set back, under
+        the lock, unless someone chose an account meanwhile.
+        """
+        brought = {a.user_id for a in result.added}
         with self.vault.locked() as index:
             server = _same_server(index, prepared)
-            server.active = chosen
-        if keep is None:
-            self._emit(Event(EventKind.ACTIVE_CHANGED, prepared.name, result.added[0]))
+            if server.active is not None and server.active not in brought:
+                return  # chosen meanwhile (the tray, another command): theirs stands
+            before = server.account(prepared.active) if prepared.active else None
+            if before is not None and before.status == AccountStatus.VALID:
+                server.active = before.user_id
+                return
+            server.active = result.added[0].user_id
+        self._emit(Event(EventKind.ACTIVE_CHANGED, prepared.name, result.added[0]))
 
     def sign_in_methods(self, server_name: str | None = None) -> frozenset[SignInMethod]:
         """Which ways of signing in the site offers besides a password (asked, not stored)."""
@@ -1007,6 +1042,13 @@ class Accounts:
         the code is given. A sign-in given up at the code would then have cost
         the session already here. It is ended only once the new one is kept.
         """
+        if is_username(email):
+            # Which account a name is, only the site's answer says: none goes along.
+            for cookie in list(jar):
+                if MULTI_MARKER in cookie.name:
+                    jar.remove(cookie.name)
+            asked.clear()
+            return
         account = server.find(email)
         if account is None or account.user_id not in asked:
             return
@@ -1228,8 +1270,16 @@ class Accounts:
             if account is None or session.user_id not in asked or not _due(session, now):
                 continue
             key = (prepared.url, session.session_id)
-            if self._not_extended.get(key) == session.updated_at:
-                continue  # asked since the site last extended it, in vain: not every minute
+            asked_before = self._not_extended.get(key)
+            # Asked in vain since the site last extended it: again only after a
+            # tenth of its lifetime, a minute at least (the site's updateAge may
+            # not have passed yet: 16.8 h apart for a 7-day session).
+            if (
+                asked_before is not None
+                and asked_before[0] == session.updated_at
+                and now - asked_before[1] < max(_lifetime(session) / 10, RETRY_FLOOR)
+            ):
+                continue
             try:
                 own = self.vault.cookies(prepared, account)
             except SecretStoreError:
@@ -1252,13 +1302,18 @@ class Accounts:
             if answer.expires_at == session.expires_at:
                 # Not extended: a one-day (--no-remember) session, or an updateAge
                 # past half the lifetime. Asked again once the site moves it.
-                self._not_extended[key] = session.updated_at
+                self._not_extended[key] = (session.updated_at, now)
                 log.info("%s's session on %s was not extended", account.email, prepared.name)
                 continue
-            with self.vault.locked() as index:
-                current = _same_server(index, prepared).account(account.user_id)
-                if current is not None and current.cookie_stamp == asked[account.user_id]:
-                    current.expires_at = answer.expires_at
+            try:
+                with self.vault.locked() as index:
+                    current = _same_server(index, prepared).account(account.user_id)
+                    if current is not None and current.cookie_stamp == asked[account.user_id]:
+                        current.expires_at = answer.expires_at
+            except (AccountsError, VaultError) as error:
+                # The site extended it; the index says so at the next refresh.
+                log.info("could not save %s's new session end: %s", account.email, error)
+                continue
             log.info(
                 "kept %s's session on %s alive, until %s", account.email, prepared.name,
                 answer.expires_at,

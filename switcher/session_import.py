@@ -10,7 +10,7 @@ another site is never read into switcher.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from switcher.protocol.cookie import Cookie
@@ -23,8 +23,8 @@ class FoundSession:
     """One signed session value, and the name of the session cookie it goes under."""
 
     session_name: str  # e.g. better-auth.session_token (the site's prefix)
-    value: str  # the signed value, as the cookie carried it
-    token: str
+    value: str = field(repr=False)  # the signed value, as the cookie carried it
+    token: str = field(repr=False)
 
     def as_request_cookie(self, host: str) -> Cookie:
         """The value as the ``session_token`` a request to ``host`` sends."""

@@ -93,8 +93,8 @@ class TwoFactorChallenge:
     email: str
     remember: bool
     factors: tuple[Factor, ...]
-    jar: CookieJar
-    asked: dict[str, str | None]
+    jar: CookieJar = field(repr=False)  # holds the signed two_factor cookie
+    asked: dict[str, str | None] = field(repr=False)
     started: float = field(default_factory=time.monotonic)
     code_sent: bool = False
 

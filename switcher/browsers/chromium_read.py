@@ -38,6 +38,7 @@ from switcher.protocol.hosts import stored_cookie_hosts
 _EPOCH_DELTA = 11_644_473_600
 COPY_ATTEMPTS = 3
 _COMPANIONS = ("-wal", "-journal")
+APP_BOUND = b"v20"
 
 
 def read_cookies(profile: Path, host: str, browser: str = "chromium") -> list[Cookie]:
@@ -62,6 +63,8 @@ def read_cookies(profile: Path, host: str, browser: str = "chromium") -> list[Co
             except sqlite3.DatabaseError as error:
                 last = error
                 continue
+            except (TypeError, ValueError) as error:  # a row of unexpected types
+                raise CookieReadError(f"{db} has a cookie row switcher cannot read") from error
         return _decrypted(rows, version, _Keys(browser, profile.parent))
     raise CookieReadError(f"{db} cannot be read as a Chromium cookie database ({last})")
 
@@ -139,6 +142,12 @@ def _decrypted(rows: list[Row], version: int, keys: _Keys) -> list[Cookie]:
     for host_key, name, value, encrypted, path, expires, has_expires, secure, http_only in rows:
         if encrypted:
             prefix = encrypted[:3]
+            if prefix == APP_BOUND:
+                raise CookieReadError(
+                    "the browser encrypts its cookies with an app-bound key (Chrome 127 and later "
+                    "on Windows), which only the browser can unwrap; export a cookies.txt from "
+                    "it instead"
+                )
             key = keys.for_prefix(prefix) if prefix in (V10, V11) else None
             try:
                 value = decrypt_value(

@@ -60,6 +60,10 @@ def check_arguments(args: argparse.Namespace) -> None:
 def sign_in(service: Accounts, args: argparse.Namespace) -> Account:
     """Run the sign-in the arguments ask for, every step of it."""
     email = args.email.strip()
+    if (args.magic_link or args.email_code) and not (args.code_stdin or sys.stdin.isatty()):
+        # Said before the site sends anything: the answer could not be read.
+        what = "link" if args.magic_link else "code"
+        raise CliError(f"no terminal to ask for the {what} on; pass it with --code-stdin")
     if args.magic_link:
         service.send_magic_link(email, args.server)
         prompt = f"Paste the sign-in link emailed to {email}: "

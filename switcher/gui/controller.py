@@ -127,7 +127,14 @@ class Controller(QObject):
         return self._submit(Job(JobKind.REVOKE, email), lambda s: self.service.revoke(email, s))
 
     def add(
-        self, email: str, password: str, *, sign_up: bool, name: str | None, remember: bool
+        self,
+        email: str,
+        password: str,
+        *,
+        sign_up: bool,
+        name: str | None,
+        remember: bool,
+        server: str | None = None,
     ) -> int:
         """A password sign-in; its value is the account, or a ``TwoFactorChallenge``."""
 
@@ -140,7 +147,7 @@ class Controller(QObject):
             except TwoFactorRequired as asked:
                 return asked.challenge
 
-        return self._submit(Job(JobKind.ADD, email), run)
+        return self._submit(Job(JobKind.ADD, email), run, server)
 
     def add_second_factor(
         self, challenge: TwoFactorChallenge, factor: Factor, code: str, trust_device: bool

@@ -234,6 +234,8 @@ class SignInDialog(QDialog):
                 sign_up=creating,
                 name=self.name.text().strip() or None if creating else None,
                 remember=self.remember.isChecked(),
+                # The server the dialog shows, even if the tray moved to another meanwhile.
+                server=self.server_name,
             )
         )
 

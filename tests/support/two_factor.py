@@ -46,11 +46,17 @@ class TwoFactorUser:
         return next(c for c in (f"{n:06d}" for n in range(1000000)) if c not in valid)
 
 
-def user_with_totp(url: str, email: str) -> TwoFactorUser:
-    """Sign a user up on the site at ``url`` and turn on its authenticator-app sign-in."""
+def user_with_totp(url: str, email: str, username: str | None = None) -> TwoFactorUser:
+    """Sign a user up on the site at ``url`` and turn on its authenticator-app sign-in.
+
+    ``username``: also its name for the username plugin's sign-in.
+    """
     browser = Browser(url)
     try:
-        made = browser.post("/sign-up/email", {"email": email, "password": PASSWORD, "name": "Two"})
+        body = {"email": email, "password": PASSWORD, "name": "Two"}
+        if username is not None:
+            body["username"] = username
+        made = browser.post("/sign-up/email", body)
         assert made.status_code == 200, made.text
         enabled = browser.post("/two-factor/enable", {"password": PASSWORD})
         assert enabled.status_code == 200, enabled.text

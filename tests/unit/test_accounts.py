@@ -54,7 +54,7 @@ def test_a_refresh_refused_with_a_better_auth_error_is_one_clear_line(
 
 
 def test_a_session_the_site_will_not_extend_is_asked_for_once_not_at_every_refresh(
-    tmp_path: Path, backend: MemoryKeyring
+    tmp_path: Path, backend: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A --no-remember session stays a one-day session: keep-alive asks once, in vain."""
     import dataclasses
@@ -62,6 +62,7 @@ def test_a_session_the_site_will_not_extend_is_asked_for_once_not_at_every_refre
 
     import httpx
 
+    from switcher import accounts as accounts_module
     from switcher.server import AuthApp
     from tests.support.local_transport import InProcessTransport, bundled_config
 
@@ -89,5 +90,11 @@ def test_a_session_the_site_will_not_extend_is_asked_for_once_not_at_every_refre
             service.refresh()
         assert asked.count("/api/auth/get-session") == 1  # once, not at every refresh
         assert service.find("brief@example.com").expires_at == first_end  # not extended
+        # Asked again once a while has passed (a tenth of its lifetime, RETRY_FLOOR at least):
+        # a site's updateAge may have come meanwhile.
+        monkeypatch.setattr(accounts_module, "RETRY_FLOOR", 0.1)
+        time.sleep(0.25)
+        service.refresh()
+        assert asked.count("/api/auth/get-session") == 2
     finally:
         transport.shutdown()

@@ -155,3 +155,22 @@ def test_a_site_without_the_plugin_says_so(
         service.send_magic_link(unique_email("x"))
     with pytest.raises(SignInRefusedError, match="does not sign in by emailed code"):
         service.send_email_code(unique_email("x"))
+
+
+def test_a_link_for_an_account_already_here_leaves_that_account_signed_in(
+    tmp_path: Path, backend: MemoryKeyring, site: PeerServer, mail_log: Path
+) -> None:
+    service, plain = _with_plain_account(tmp_path, site.base_url)
+    other = unique_email("here")
+    # Signed in here by a link (a password account whose email is not verified
+    # yet would lose its sessions to any link: better-auth's own rule).
+    service.send_magic_link(other)
+    service.add_by_magic_link(other, mailed(mail_log, "magic-link", other)["url"])
+    asked = unique_email("asked")
+    service.send_magic_link(other)
+    link = mailed(mail_log, "magic-link", other)["url"]
+    with pytest.raises(AccountsError, match=f"that link signs in {other}, not {asked}"):
+        service.add_by_magic_link(asked, link)
+    server = service.refresh()
+    assert {a.email: a.status for a in server.accounts} == {plain: "valid", other: "valid"}
+    assert service.use(other).status == "valid"

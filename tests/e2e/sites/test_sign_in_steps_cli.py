@@ -282,3 +282,13 @@ def test_options_that_do_not_go_together_are_refused_before_anything_is_sent(
     assert ran.returncode == 1
     assert ran.stderr == f"switcher: {says}\n" or says in ran.stderr
     assert email not in (mail_log.read_text() if mail_log.exists() else "")
+
+
+def test_without_a_way_to_read_the_answer_nothing_is_sent(cli: Cli, mail_log: Path) -> None:
+    email = unique_email("unsent")
+    for option, what in (("--magic-link", "link"), ("--email-code", "code")):
+        ran = cli("accounts", "add", email, option, stdin="", check=False)
+        assert ran.stderr == (
+            f"switcher: no terminal to ask for the {what} on; pass it with --code-stdin\n"
+        )
+    assert email not in (mail_log.read_text() if mail_log.exists() else "")

@@ -238,3 +238,29 @@ def test_a_sign_in_again_left_at_the_code_keeps_the_session_already_here(
     assert not _session_lives(site, stored)
     assert service.use(user.email).status == "valid"
     assert len(service.refresh().accounts) == 2
+
+
+def test_a_sign_in_again_by_username_left_at_the_code_keeps_the_session_already_here(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    with PeerServer(secret=SECRET, two_factor=True, username=True) as named:
+        name = unique_email("u").split("@")[0].replace("-", "_")
+        user = user_with_totp(named.base_url, unique_email("named"), username=name)
+        service = site_service(tmp_path, named.base_url)
+        service.add_second_factor(_challenge(service, name), Factor.TOTP, user.code())
+        plain = _plain_account(service)
+        server = service.server()
+        (stored,) = [
+            c
+            for c in service.vault.cookies(server, service.find(user.email))
+            if "_multi-" in c.name
+        ]
+        _challenge(service, name)  # given up at the code
+        assert _session_lives(named, stored)
+        statuses = {a.email: a.status for a in service.refresh().accounts}
+        assert statuses == {user.email: "valid", plain: "valid"}
+        # Finished by name, the new session replaces the old one, which ends.
+        service.add_second_factor(_challenge(service, name), Factor.TOTP, user.code())
+        assert not _session_lives(named, stored)
+        assert {a.email: a.status for a in service.refresh().accounts} == statuses
+        assert service.use(plain).status == "valid"

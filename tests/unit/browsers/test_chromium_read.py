@@ -60,3 +60,11 @@ def test_missing_newer_and_undecryptable_stores_are_clear_errors(tmp_path: Path)
     db.write_bytes(b"not a database at all" * 100)
     with pytest.raises(CookieReadError, match="cannot be read as a Chromium cookie database"):
         read_cookies(profile, "127.0.0.1")
+
+
+def test_app_bound_values_say_what_to_do_instead(tmp_path: Path) -> None:
+    profile = _profile(tmp_path, [Cookie("sid", "v.s", "127.0.0.1", expires=LATER)])
+    with closing(sqlite3.connect(profile / "Cookies")) as connection, connection:
+        connection.execute("UPDATE cookies SET encrypted_value = ?", (b"v20" + b"\x00" * 40,))
+    with pytest.raises(CookieReadError, match=r"app-bound key .* export a cookies\.txt"):
+        read_cookies(profile, "127.0.0.1")

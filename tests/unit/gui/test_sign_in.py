@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from switcher.gui.controller import Controller
-from tests.support.qt import OFFSCREEN_NOTES, open_sign_in
+from tests.support.qt import OFFSCREEN_NOTES, open_sign_in, type_into, wait_job
 from tests.support.targets import PASSWORD, unique_email
 
 pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOTES)
@@ -126,3 +126,23 @@ def test_enter_after_a_refused_sign_in_tries_again_and_never_cancels(
         pass
     assert controller.snapshot.active is not None
     assert controller.snapshot.active.email == email
+
+
+def test_the_password_goes_to_the_server_the_dialog_shows_even_if_the_tray_moved(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    controller = make_controller()
+    dialog = open_sign_in(qtbot, controller)
+    assert dialog.server.text().startswith("Server: test ")
+    controller.service.add_server("http://127.0.0.1:9", name="elsewhere")  # nothing listens
+    wait_job(qtbot, controller, controller.use_server("elsewhere"))
+    assert controller.snapshot.server == "elsewhere"  # the tray moved on meanwhile
+    email = unique_email("shown")
+    dialog.create_account.setChecked(True)
+    type_into(qtbot, dialog.email, email)
+    type_into(qtbot, dialog.password, PASSWORD)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=20000)
+    assert not dialog.isVisible(), dialog.error.text()
+    assert [a.email for a in controller.service.server("test").accounts] == [email]
+    assert controller.service.server("elsewhere").accounts == []
