@@ -42,7 +42,12 @@ from switcher.client.errors import (
 from switcher.client.jar import CookieJar, Refusal, Refused
 from switcher.logs import REPORTED
 from switcher.protocol.cookie import Cookie
-from switcher.protocol.cookies import MULTI_MARKER, decode_value, is_session_cookie
+from switcher.protocol.cookies import (
+    MULTI_MARKER,
+    decode_value,
+    is_session_cookie,
+    session_name_of,
+)
 from switcher.protocol.dates import parse_iso, to_iso, utc_now
 from switcher.protocol.email import is_username
 from switcher.protocol.endpoints import COMMON_BASE_PATHS, DEFAULT_BASE_PATH
@@ -293,26 +298,36 @@ def _server_end(account: Account) -> float | None:
         return None
 
 
+def _span(session: DeviceSession) -> tuple[float, float] | None:
+    """When the site last extended a session and when it ends (Unix times), if it said."""
+    if session.updated_at is None:
+        return None
+    try:
+        return parse_iso(session.updated_at).timestamp(), parse_iso(session.expires_at).timestamp()
+    except ValueError:
+        return None
+
+
 def _lifetime(session: DeviceSession) -> float:
     """Seconds the site last gave the session (expiresAt - updatedAt); 0 if unknown."""
-    try:
-        extended = parse_iso(session.updated_at or "").timestamp()
-        return max(0.0, parse_iso(session.expires_at).timestamp() - extended)
-    except ValueError:
-        return 0.0
+    span = _span(session)
+    return max(0.0, span[1] - span[0]) if span else 0.0
 
 
 def _due(session: DeviceSession, now: float) -> bool:
     """Whether a session is past half the lifetime the site last gave it (see _keep_alive)."""
-    if session.updated_at is None:
+    span = _span(session)
+    if span is None:
         return False
-    try:
-        extended = parse_iso(session.updated_at).timestamp()
-        ends = parse_iso(session.expires_at).timestamp()
-    except ValueError:
-        return False
+    extended, ends = span
     lifetime = ends - extended
     return lifetime > 0 and extended + lifetime / 2 <= now < ends
+
+
+def _as_session(multi: Cookie) -> Cookie:
+    """An account's multi-session cookie as the ``session_token`` naming it active
+    (better-auth gives both the same signed value)."""
+    return replace(multi, name=session_name_of(multi.name))
 
 
 def _for_request(cookie: Cookie) -> Cookie:
@@ -426,23 +441,29 @@ class Accounts:
             "give the site's URL or its auth URL, or where it mounts better-auth with --base-path"
         )
 
-    def _answers_ok(self, server: Server) -> bool:
-        """Whether ``GET {auth URL}/ok`` answers ``{"ok": true}``; an unreachable site raises."""
+    def _new_client(self, server: Server, jar: CookieJar | None = None) -> AuthClient:
+        """A client for ``server``, over the exchange or transport it is reached by."""
         from switcher.client.client import AuthClient
-        from switcher.client.errors import BadResponseError
-
-        link = self._transport_for(server)
         from switcher.client.exchange import Exchange
 
+        link = self._transport_for(server)
+        return AuthClient(
+            server.url,
+            jar,
+            base_path=server.base_path,
+            timeout=self.timeout,
+            ca_bundle=server.ca_bundle,
+            exchange=link if isinstance(link, Exchange) else None,
+            transport=None if isinstance(link, Exchange) else link,
+            origin=server.origin,
+        )
+
+    def _answers_ok(self, server: Server) -> bool:
+        """Whether ``GET {auth URL}/ok`` answers ``{"ok": true}``; an unreachable site raises."""
+        from switcher.client.errors import BadResponseError
+
         try:
-            with AuthClient(
-                server.url,
-                base_path=server.base_path,
-                timeout=self.timeout,
-                ca_bundle=server.ca_bundle,
-                exchange=link if isinstance(link, Exchange) else None,
-                transport=None if isinstance(link, Exchange) else link,
-            ) as client:
+            with self._new_client(server) as client:
                 return client.ok()
         except (AuthError, BadResponseError):
             return False  # something answers there, but not better-auth's health check
@@ -550,29 +571,15 @@ class Accounts:
                 asked[account.user_id] = account.cookie_stamp
         for cookie in active_cookies:
             if MULTI_MARKER in cookie.name:
-                session_name = cookie.name.split(MULTI_MARKER, 1)[0]
-                jar.set(replace(cookie, name=session_name))
+                jar.set(_as_session(cookie))
             else:
                 jar.set(cookie)  # e.g. the signed dont_remember flag
         return jar, asked
 
     @contextmanager
     def _client(self, server: Server, jar: CookieJar) -> Iterator[AuthClient]:
-        from switcher.client.client import AuthClient
-        from switcher.client.exchange import Exchange
-
         log.debug("talking to %s (%s)", server.name, server.url)
-        link = self._transport_for(server)
-        client = AuthClient(
-            server.url,
-            jar,
-            base_path=server.base_path,
-            timeout=self.timeout,
-            ca_bundle=server.ca_bundle,
-            exchange=link if isinstance(link, Exchange) else None,
-            transport=None if isinstance(link, Exchange) else link,
-            origin=server.origin,
-        )
+        client = self._new_client(server, jar)
         try:
             yield client
         except (ServerUnreachableError, ServerTimeoutError) as error:
@@ -1075,9 +1082,8 @@ class Accounts:
 
     def _end_session(self, prepared: Server, cookie: Cookie) -> None:
         """Sign out one replaced session, sent alone (best effort: it may be gone already)."""
-        session_name = cookie.name.split(MULTI_MARKER, 1)[0]
         jar = CookieJar()
-        jar.set(_for_request(replace(cookie, name=session_name)))
+        jar.set(_for_request(_as_session(cookie)))
         try:
             with self._client(prepared, jar) as client:
                 client.sign_out()
@@ -1287,8 +1293,7 @@ class Accounts:
             jar = CookieJar()
             for cookie in own:
                 if MULTI_MARKER in cookie.name:
-                    session_name = cookie.name.split(MULTI_MARKER, 1)[0]
-                    jar.set(_for_request(replace(cookie, name=session_name)))
+                    jar.set(_for_request(_as_session(cookie)))
                 elif not is_trust_cookie(cookie):
                     jar.set(cookie)  # the dont_remember flag: a one-day session stays one day
             try:

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from switcher.protocol.cookie import Cookie
-from switcher.protocol.cookies import MULTI_MARKER, SECURE_PREFIX, decode_value, is_session_cookie
+from switcher.protocol.cookies import (
+    MULTI_MARKER,
+    SECURE_PREFIX,
+    decode_value,
+    is_session_cookie,
+    session_name_of,
+)
 from switcher.protocol.hosts import is_ip_address
 
 
@@ -53,7 +59,7 @@ def sessions_for(site_url: str, cookies: list[Cookie], now: float) -> list[Found
         if not _for_host(cookie, host) or cookie.expired(now):
             continue
         if MULTI_MARKER in cookie.name:
-            session_name = cookie.name.split(MULTI_MARKER, 1)[0]
+            session_name = session_name_of(cookie.name)
         elif is_session_cookie(cookie.name):
             session_name = cookie.name
         else:

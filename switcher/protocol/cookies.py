@@ -53,6 +53,11 @@ class CookieNames:
         return f"{self.session_token}{MULTI_MARKER}{token.lower()}"
 
 
+def session_name_of(multi_name: str) -> str:
+    """The ``session_token`` cookie's name a multi-session cookie's name extends."""
+    return multi_name.split(MULTI_MARKER, 1)[0]
+
+
 def is_session_cookie(name: str) -> bool:
     """A deployment's ``session_token`` cookie, whatever its prefix (not a multi-session one)."""
     return name.endswith(SESSION_TOKEN_SUFFIX) and MULTI_MARKER not in name
