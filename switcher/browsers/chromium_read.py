@@ -1,8 +1,7 @@
 """Reading one site's cookies out of a Chromium-family profile, also while it runs.
 
-The cookie database (and any ``-wal``/``-journal`` beside it) is copied into a
-private temporary directory and the copy is read: the profile is never
-opened, locked or written. Only rows whose host the site would be sent are
+The cookie database is read from a copy (``snapshot.read_from_copy``): the
+profile is never opened, locked or written. Only rows whose host the site would be sent are
 selected. Values are decrypted as Chromium does on load (the same keys export
 uses: Linux's fixed v10 key, the v11 key in the Secret Service or KWallet,
 the Keychain on macOS, DPAPI on Windows); each key store is asked only when
@@ -11,10 +10,8 @@ a row needs it.
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import sys
-import tempfile
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -31,13 +28,12 @@ from switcher.browsers.chromium_crypto import (
     derive_key,
 )
 from switcher.browsers.chromium_keys import dpapi_key, keychain_password, keyring_password
+from switcher.browsers.snapshot import read_from_copy
 from switcher.protocol.cookie import Cookie
 from switcher.protocol.hosts import stored_cookie_hosts
 
 # Seconds between 1601-01-01 (Chromium's epoch) and 1970-01-01.
 _EPOCH_DELTA = 11_644_473_600
-COPY_ATTEMPTS = 3
-_COMPANIONS = ("-wal", "-journal")
 APP_BOUND = b"v20"
 
 
@@ -46,27 +42,13 @@ def read_cookies(profile: Path, host: str, browser: str = "chromium") -> list[Co
     db = cookie_db(profile)
     if not db.is_file():
         raise CookieReadError(f"{profile} has no cookie database (has the browser used it?)")
-    last: sqlite3.Error | None = None
-    for _ in range(COPY_ATTEMPTS):
-        with tempfile.TemporaryDirectory(prefix="switcher-chromium-") as scratch:
-            copy = Path(scratch) / db.name
-            try:
-                shutil.copyfile(db, copy)
-                for suffix in _COMPANIONS:
-                    companion = db.with_name(db.name + suffix)
-                    if companion.is_file():
-                        shutil.copyfile(companion, copy.with_name(copy.name + suffix))
-            except OSError as error:
-                raise CookieReadError(f"cannot read {db}: {error.strerror}") from None
-            try:
-                version, rows = _rows(copy, host)
-            except sqlite3.DatabaseError as error:
-                last = error
-                continue
-            except (TypeError, ValueError) as error:  # a row of unexpected types
-                raise CookieReadError(f"{db} has a cookie row switcher cannot read") from error
-        return _decrypted(rows, version, _Keys(browser, profile.parent))
-    raise CookieReadError(f"{db} cannot be read as a Chromium cookie database ({last})")
+    try:
+        version, rows = read_from_copy(
+            db, lambda copy: _rows(copy, host), "a Chromium cookie database"
+        )
+    except (TypeError, ValueError) as error:  # a row of unexpected types
+        raise CookieReadError(f"{db} has a cookie row switcher cannot read") from error
+    return _decrypted(rows, version, _Keys(browser, profile.parent))
 
 
 Row = tuple[str, str, str, bytes, str, int, int, int, int]

@@ -1,27 +1,22 @@
 """Reading one site's cookies out of a Firefox profile, also while Firefox runs.
 
-Firefox keeps ``cookies.sqlite`` in WAL mode and holds it open: the database
-and its ``-wal`` file are copied into a private temporary directory, quickly,
-and the copy is read (SQLite replays the copied WAL). The profile itself is
-never opened, locked or written. Only rows whose host the site would be sent
-are read: cookies for other sites never leave the profile.
+Firefox keeps ``cookies.sqlite`` in WAL mode and holds it open: it is read
+from a copy (``snapshot.read_from_copy``), never opened, locked or written.
+Only rows whose host the site would be sent are read: cookies for other
+sites never leave the profile.
 """
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-import tempfile
 from contextlib import closing
 from pathlib import Path
 
 from switcher.browsers import CookieReadError
 from switcher.browsers.firefox import COOKIES, MAX_SCHEMA, MIN_SCHEMA
+from switcher.browsers.snapshot import read_from_copy
 from switcher.protocol.cookie import Cookie
 from switcher.protocol.hosts import stored_cookie_hosts
-
-# A copy taken while Firefox writes may catch the WAL mid-checkpoint: try again.
-COPY_ATTEMPTS = 3
 
 
 def read_cookies(profile: Path, host: str, browser: str = "firefox") -> list[Cookie]:
@@ -32,22 +27,7 @@ def read_cookies(profile: Path, host: str, browser: str = "firefox") -> list[Coo
     db = profile / COOKIES
     if not db.is_file():
         raise CookieReadError(f"{profile} has no {COOKIES} (has Firefox run with this profile?)")
-    last: sqlite3.Error | None = None
-    for _ in range(COPY_ATTEMPTS):
-        with tempfile.TemporaryDirectory(prefix="switcher-firefox-") as scratch:
-            copy = Path(scratch) / COOKIES
-            try:
-                shutil.copyfile(db, copy)
-                wal = db.with_name(COOKIES + "-wal")
-                if wal.is_file():
-                    shutil.copyfile(wal, copy.with_name(COOKIES + "-wal"))
-            except OSError as error:
-                raise CookieReadError(f"cannot read {db}: {error.strerror}") from None
-            try:
-                return _rows(copy, host)
-            except sqlite3.DatabaseError as error:
-                last = error
-    raise CookieReadError(f"{db} cannot be read as Firefox's cookie store ({last})")
+    return read_from_copy(db, lambda copy: _rows(copy, host), "Firefox's cookie store")
 
 
 def _rows(db: Path, host: str) -> list[Cookie]:
