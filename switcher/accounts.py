@@ -278,6 +278,21 @@ def _clean_origin(given: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
+def _clean_page_url(given: str | None) -> str | None:
+    """A web page's URL (http or https, with a host), as a person typed it."""
+    if given is None:
+        return None
+    text = given.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AccountsError(
+            f"not a web page's URL: {given!r} (one looks like https://app.example.com/login)"
+        )
+    if parts.username or parts.password or any(c.isspace() or ord(c) < 32 for c in text):
+        raise AccountsError(f"not a web page's URL: {given!r} (no user, password or spaces)")
+    return text
+
+
 def _clean_base_path(given: str | None) -> str:
     """``/auth`` from ``auth``, ``/auth/`` or ``/auth``; the default when none is given."""
     if given is None:
@@ -485,15 +500,18 @@ class Accounts:
         *,
         ask: bool = False,
         origin: str | None = None,
+        sign_in_url: str | None = None,
     ) -> Server:
         """Remember a site; ``base_path`` where it mounts better-auth (default /api/auth).
 
         ``ask``: find where better-auth answers first (``locate``), so a wrong
         URL fails now; a name or URL already taken fails before that.
         ``origin``: the Origin to send, for a site whose trustedOrigins leave
-        out the address it is reached at.
+        out the address it is reached at. ``sign_in_url``: the page where a
+        person signs in with the browser (default: the site's root).
         """
         sent = _clean_origin(origin)
+        page = _clean_page_url(sign_in_url)
         if ask:
             saved = self.vault.load()
             base, chosen, _ = _site_and_name(url, name, base_path)
@@ -505,7 +523,7 @@ class Accounts:
                 chosen = _free_name(index, base, chosen)
             _refuse_taken(index, base, chosen)
             server = index.servers[chosen] = Server(
-                chosen, base, ca_bundle=ca_bundle, base_path=mounted, origin=sent
+                chosen, base, ca_bundle=ca_bundle, base_path=mounted, origin=sent, sign_in_url=page
             )
             if self.vault.directory(server):
                 # The keyring still lists accounts of this URL (an index rebuilt
@@ -780,14 +798,8 @@ class Accounts:
         result: Imported,
     ) -> None:
         for session in found:
-            jar = CookieJar()
-            jar.set(session.as_request_cookie(host))
-            with self._client(prepared, jar) as client:
-                try:
-                    answer = client.get_session()
-                except AuthError as error:
-                    raise AccountsError(f"{prepared.url} refused to say: {error}") from None
-            if answer is None or answer.token != session.token:
+            answer = self._confirm(prepared, host, session)
+            if answer is None:
                 result.ended += 1
                 continue
             known = self._prepare(prepared.name).account(answer.user_id)
@@ -797,6 +809,50 @@ class Accounts:
             ends = parse_iso(answer.expires_at).timestamp()
             cookie = session.as_device_cookie(host, https, ends)
             result.added.append(self._adopt(prepared, answer, cookie))
+
+    def _confirm(self, prepared: Server, host: str, session: FoundSession) -> DeviceSession | None:
+        """The site's word on one found session, sent alone: None if it has ended."""
+        jar = CookieJar()
+        jar.set(session.as_request_cookie(host))
+        with self._client(prepared, jar) as client:
+            try:
+                answer = client.get_session()
+            except AuthError as error:
+                raise AccountsError(f"{prepared.url} refused to say: {error}") from None
+        return answer if answer is not None and answer.token == session.token else None
+
+    def add_signed_in(
+        self, session: FoundSession, server_name: str | None = None
+    ) -> Account | None:
+        """Keep a session a person just signed in to in a browser, as the active account.
+
+        Confirmed with get-session first (None if the site does not honour
+        it). Exactly as a sign-in here: an account already here takes the new
+        session and its previous one is ended; the account becomes active.
+        """
+        prepared = self._prepare(server_name)
+        parts = urlsplit(prepared.url)
+        host = (parts.hostname or "").lower()
+        answer = self._confirm(prepared, host, session)
+        if answer is None:
+            return None
+        from switcher.client.client import SignedIn
+
+        signed = SignedIn(answer.token, answer.user_id, answer.name, answer.email, answer.image)
+        replaced = self._replaced_session(prepared, signed)
+        ends = parse_iso(answer.expires_at).timestamp()
+        cookie = session.as_device_cookie(host, parts.scheme == "https", ends)
+        account = self._adopt(prepared, answer, cookie)
+        if replaced is not None:
+            self._end_session(prepared, replaced)
+        if prepared.active != account.user_id:
+            self._emit(Event(EventKind.ACTIVE_CHANGED, prepared.name, account))
+        return account
+
+    def sign_in_url(self, server_name: str | None = None) -> str:
+        """Where a person signs in to the site in a browser: set per server, else its root."""
+        server = self.server(server_name)
+        return server.sign_in_url or server.url + "/"
 
     def _adopt(self, prepared: Server, answer: DeviceSession, cookie: Cookie) -> Account:
         """Keep a session found elsewhere as an account, as a sign-in keeps its own."""

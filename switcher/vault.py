@@ -43,11 +43,13 @@ from switcher.secrets import SecretStore
 log = logging.getLogger("switcher.vault")
 
 # Version 2 is version 1 plus servers' base_path; version 3 adds their
-# origin. Each is written only when a server needs it (a base path other than
-# the default, an origin of its own), so that an older switcher (one still
-# running after an upgrade) stops with "written by a newer switcher" instead
-# of saving the index back without it.
-INDEX_VERSION = 3
+# origin, version 4 their sign-in page. Each is written only when a server
+# needs it (a base path other than the default, an origin or a sign-in page
+# of its own), so that an older switcher (one still running after an
+# upgrade) stops with "written by a newer switcher" instead of saving the
+# index back without it.
+INDEX_VERSION = 4
+_ORIGIN_INDEX_VERSION = 3
 _BASE_PATH_INDEX_VERSION = 2
 _PLAIN_INDEX_VERSION = 1
 # Seconds to wait for the index lock. Its holders never wait on the network,
@@ -120,6 +122,8 @@ class Server:
     # The Origin to send, for a site that trusts another address than the one
     # it is reached at (None: the site's own URL's origin).
     origin: str | None = None
+    # Where a person signs in to the site in a browser (None: the site's root).
+    sign_in_url: str | None = None
 
     @property
     def auth_url(self) -> str:
@@ -188,8 +192,10 @@ class Index:
     def _version(self) -> int:
         """The oldest version that holds everything in this index."""
         servers = self.servers.values()
-        if any(s.origin is not None for s in servers):
+        if any(s.sign_in_url is not None for s in servers):
             return INDEX_VERSION
+        if any(s.origin is not None for s in servers):
+            return _ORIGIN_INDEX_VERSION
         if any(s.base_path != DEFAULT_BASE_PATH for s in servers):
             return _BASE_PATH_INDEX_VERSION
         return _PLAIN_INDEX_VERSION
@@ -201,7 +207,8 @@ class Index:
         version = data.get("version")
         if isinstance(version, int) and version > INDEX_VERSION:
             raise NewerIndexError(version)
-        if version not in (_PLAIN_INDEX_VERSION, _BASE_PATH_INDEX_VERSION, INDEX_VERSION):
+        known = (_PLAIN_INDEX_VERSION, _BASE_PATH_INDEX_VERSION, _ORIGIN_INDEX_VERSION)
+        if version not in (*known, INDEX_VERSION):
             raise ValueError("not a switcher index of a known version")
         servers = {}
         for name, raw in data["servers"].items():
@@ -216,6 +223,7 @@ class Index:
                 refreshed_at=float(raw.get("refreshed_at", 0.0)),
                 base_path=_base_path(raw.get("base_path", DEFAULT_BASE_PATH)),
                 origin=_optional_text(raw.get("origin")),
+                sign_in_url=_optional_text(raw.get("sign_in_url")),
             )
         servers.setdefault(LOCAL, Server(LOCAL, LOCAL_URL))
         current = str(data.get("current", LOCAL))

@@ -73,11 +73,16 @@ def installed_browsers() -> list[str]:
     return [browser for browser in ids() if find_executable(browser)]
 
 
-def dedicated_profile(browser: str, server_url: str, user_id: str) -> Path:
-    """This account's own profile for ``browser``, created on first use."""
+def profile_path(browser: str, server_url: str, user_id: str) -> Path:
+    """Where this account's own profile for ``browser`` is (whether or not it exists yet)."""
     parts = urlsplit(server_url)
     site = (parts.hostname or "server") + (f"-{parts.port}" if parts.port else "")
-    path = data_dir() / "browser-profiles" / browser / f"{site}-{user_id}"
+    return data_dir() / "browser-profiles" / browser / f"{site}-{user_id}"
+
+
+def dedicated_profile(browser: str, server_url: str, user_id: str) -> Path:
+    """This account's own profile for ``browser``, created on first use."""
+    path = profile_path(browser, server_url, user_id)
     if not path.exists():
         path.mkdir(parents=True, mode=0o700)
         if browser == "firefox":

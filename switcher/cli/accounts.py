@@ -65,6 +65,7 @@ def server_add(args: argparse.Namespace) -> int:
                 args.base_path,
                 ask=not args.no_check,
                 origin=args.origin,
+                sign_in_url=args.sign_in_url,
             )
         except ServerNotFoundError as error:
             if error.reachable:
@@ -164,6 +165,10 @@ def accounts_add(args: argparse.Namespace) -> int:
 
     sign_in.check_arguments(args)
     service = build_service(args)
+    if args.browser is not None:
+        from switcher.cli.browser_sign_in import run
+
+        return _guard_value(lambda: run(service, args))  # type: ignore[no-any-return]
     account: Account = _guard_value(lambda: sign_in.sign_in(service, args))
     print(f"signed in as {account.email} (active)")
     return 0

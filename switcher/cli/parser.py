@@ -120,6 +120,12 @@ def _accounts_and_servers(commands: Commands) -> None:
         help="the Origin to send, for a site that trusts another address than this URL's",
     )
     add.add_argument(
+        "--sign-in-url",
+        metavar="URL",
+        help="the page where people sign in to the site, for accounts add --browser "
+        "(default: the site's root)",
+    )
+    add.add_argument(
         "--no-check",
         action="store_true",
         help="add it without asking it first (a server that is offline now)",
@@ -142,8 +148,23 @@ def _accounts_and_servers(commands: Commands) -> None:
     sign_in = acc.add_parser("add", help="sign an account in (or up) and make it active")
     sign_in.add_argument(
         "email",
+        nargs="?",
         metavar="EMAIL|USERNAME",
         help="a username signs in on sites with better-auth's username plugin",
+    )
+    sign_in.add_argument(
+        "--browser",
+        nargs="?",
+        const="",
+        metavar="BROWSER",
+        help="sign in in a browser window instead, any way the site allows (OAuth, passkeys…): "
+        f"one of {', '.join(ids())} (default: the first installed)",
+    )
+    sign_in.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="with --browser: how long to wait for the sign-in (default: 600)",
     )
     sign_in.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin"

@@ -39,6 +39,17 @@ def _give_up(what: str) -> CliError:
 
 def check_arguments(args: argparse.Namespace) -> None:
     """Refuse impossible combinations before anything is asked or sent."""
+    if args.browser is not None:
+        from switcher.cli.browser_sign_in import check_browser_arguments
+
+        check_browser_arguments(args)
+        return
+    if args.timeout is not None:
+        raise CliError("--timeout goes with --browser")
+    if args.email is None:
+        raise CliError(
+            "give the account's email (or username), or --browser to sign in in a browser"
+        )
     typed = args.email.strip()
     passwordless = args.magic_link or args.email_code
     if args.magic_link and args.email_code:

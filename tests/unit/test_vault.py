@@ -14,7 +14,7 @@ import pytest
 from switcher.bundled import LOCAL, LOCAL_URL
 from switcher.protocol.cookie import Cookie
 from switcher.secrets import FileSecrets, KeyringSecrets
-from switcher.vault import KEEP_CORRUPT_COPIES, Account, Server, Vault, VaultError
+from switcher.vault import INDEX_VERSION, KEEP_CORRUPT_COPIES, Account, Server, Vault, VaultError
 from tests.support.memory_keyring import MemoryKeyring
 
 
@@ -395,7 +395,7 @@ def test_an_index_from_a_newer_switcher_is_left_alone_with_a_clear_error(
     tmp_path: Path, backend: MemoryKeyring
 ) -> None:
     _with_account(Vault(tmp_path, KeyringSecrets()), "u1")
-    newer = json.dumps({"version": 4, "servers": {}, "something": "new"}).encode()
+    newer = json.dumps({"version": INDEX_VERSION + 1, "servers": {}, "something": "new"}).encode()
     (tmp_path / "accounts.json").write_bytes(newer)
     for _ in range(2):
         with pytest.raises(VaultError, match="written by a newer switcher"):
@@ -464,3 +464,28 @@ def test_an_origin_of_its_own_makes_the_index_one_older_switchers_leave_alone(
     with vault.locked() as index:
         del index.servers["proxied"]
     assert json.loads((tmp_path / "accounts.json").read_text())["version"] == 2
+
+
+def test_a_sign_in_page_of_its_own_makes_the_index_one_older_switchers_leave_alone(
+    tmp_path: Path, backend: MemoryKeyring
+) -> None:
+    vault = Vault(tmp_path, KeyringSecrets())
+    with vault.locked() as index:
+        index.servers["proxied"] = Server(
+            "proxied", "https://p.example", origin="https://p.example"
+        )
+    assert json.loads((tmp_path / "accounts.json").read_text())["version"] == 3
+    with vault.locked() as index:
+        index.servers["sso"] = Server(
+            "sso", "https://sso.example", sign_in_url="https://sso.example/login"
+        )
+    saved = json.loads((tmp_path / "accounts.json").read_text())
+    assert saved["version"] == 4  # a version-3 reader stops instead of dropping the page
+    again = Vault(tmp_path, KeyringSecrets()).index.servers
+    assert (again["sso"].sign_in_url, again["proxied"].sign_in_url) == (
+        "https://sso.example/login",
+        None,
+    )
+    with vault.locked() as index:
+        del index.servers["sso"]
+    assert json.loads((tmp_path / "accounts.json").read_text())["version"] == 3

@@ -9,61 +9,19 @@ of the profile without changing it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
 import pytest
 
 from switcher.browsers.opener import read_profile
-from switcher.server import AuthApp
 from tests.support.chromium import cookie_rows, run_chromium
 from tests.support.cli import Cli
 from tests.support.firefox_profiles import profile_files
 from tests.support.secret_service import SecretService, bus_environment
+from tests.support.sign_up_page import WithSignUpPage, page_url
 from tests.support.switcher_server import running_switcher
-from tests.support.targets import PASSWORD, served_config, unique_email
-
-PAGE = "/test/sign-up"
-# What a site's own sign-in page does, for each address in the query: sign it
-# up through fetch (the browser keeps the cookies), then say so in the DOM.
-_SCRIPT = """
-const emails = JSON.parse(decodeURIComponent(location.search.slice(1)));
-(async () => {
-  for (const email of emails) {
-    const answer = await fetch("/api/auth/sign-up/email", {
-      method: "POST",
-      headers: {"content-type": "application/json"},
-      body: JSON.stringify({email, password: "PASSWORD", name: email.split("@")[0]}),
-    });
-    if (!answer.ok) { document.body.textContent = "failed " + answer.status; return; }
-  }
-  document.body.textContent = "signed up " + emails.length;
-})();
-""".replace("PASSWORD", PASSWORD)
-
-
-class WithSignUpPage:
-    """The site, plus one plain page (no CSP) whose script signs accounts up."""
-
-    def __init__(self, app: AuthApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == PAGE:
-            body = f"<html><body>working<script>{_SCRIPT}</script></body></html>".encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [(b"content-type", b"text/html; charset=utf-8")],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
-            return
-        await self.app(scope, receive, send)
+from tests.support.targets import served_config, unique_email
 
 
 @pytest.fixture
@@ -80,7 +38,7 @@ def cli(own_secret_service: SecretService, tmp_path: Path) -> Cli:
 def _signed_up_in_chromium(
     site: str, data: Path, emails: list[str], store: str, env: dict[str, str] | None
 ) -> Path:
-    url = f"{site}{PAGE}?{quote(json.dumps(emails))}"
+    url = page_url(site, emails)
     run = run_chromium(
         data, url, password_store=store, env=env, extra=("--virtual-time-budget=10000",)
     )

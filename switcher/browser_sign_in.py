@@ -1,0 +1,167 @@
+"""Signing an account in through a real browser: any way the site allows.
+
+switcher opens the site's sign-in page in a fresh browser profile of its own,
+the person signs in there (OAuth, a passkey, a magic link, two factors…),
+and the session is taken the moment the site sets it: each session cookie
+the site would be sent, not there when the window opened, is confirmed with
+get-session and kept exactly as a password sign-in keeps its own, and the
+account becomes active. The window is then closed, like an OAuth pop-up, and
+the profile becomes the account's own (the one ``switcher open`` uses), so
+the session there and in switcher is the same one. Cancelled, timed out or
+closed by the person: the profile is deleted and nothing is kept.
+
+Shared by ``switcher accounts add --browser`` and the tray.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from switcher.accounts import Accounts, AccountsError
+from switcher.browsers import ExportError, launch
+from switcher.browsers.registry import is_firefox, label, labels
+from switcher.browsers.sign_in_window import SignInWindow, WindowClosedError, open_window
+from switcher.paths import data_dir, private_dir
+from switcher.session_import import sessions_for
+from switcher.vault import Account
+
+log = logging.getLogger("switcher.browser_sign_in")
+
+DEFAULT_TIMEOUT = 600.0  # seconds: time to go through a provider's pages, and a second factor
+# How often the window's cookies are read: the Chromium family answers over
+# its pipe in about a millisecond; Firefox's store is copied each time.
+POLL_SECONDS = {True: 0.25, False: 0.1}  # keyed by is_firefox
+
+
+class BrowserSignInError(AccountsError):
+    """The browser sign-in ended without an account; nothing was kept."""
+
+
+@dataclass(frozen=True)
+class SignedInWithBrowser:
+    account: Account
+    browser: str
+    profile: Path  # the account's own profile now (kept for ``switcher open``)
+
+
+def choose_browser(browser: str | None) -> tuple[str, str]:
+    """The browser to sign in with (default: the first installed) and its executable."""
+    chosen = browser or next(iter(launch.installed_browsers()), None)
+    if chosen is None:
+        raise BrowserSignInError(f"no supported browser found ({labels()})")
+    executable = launch.find_executable(chosen)
+    if executable is None:
+        raise BrowserSignInError(f"{label(chosen)} is not installed")
+    return chosen, executable
+
+
+def sign_in_with_browser(
+    service: Accounts,
+    browser: str | None = None,
+    server_name: str | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    cancelled: threading.Event | None = None,
+    opened: Callable[[str, str], None] | None = None,
+) -> SignedInWithBrowser:
+    """Wait until the person has signed in in the window; the account, active.
+
+    ``opened(browser, url)`` is called once the window is open. Raises
+    ``BrowserSignInError`` (closed, cancelled, timed out: nothing kept) or
+    ``AccountsError`` (the site failed to confirm a session).
+    """
+    server = service.server(server_name)
+    url = service.sign_in_url(server.name)
+    host = (urlsplit(server.url).hostname or "").lower()
+    chosen, executable = choose_browser(browser)
+    profile = _fresh_profile(chosen)
+    kept = False
+    try:
+        try:
+            window = open_window(chosen, executable, profile, url)
+        except ExportError as error:
+            raise BrowserSignInError(str(error)) from None
+        try:
+            if opened is not None:
+                opened(chosen, url)
+            account = _watch(service, server.name, window, host, timeout, cancelled)
+        finally:
+            window.close()
+        kept_at = _keep_profile(chosen, profile, server.url, account.user_id)
+        kept = True
+        return SignedInWithBrowser(account, chosen, kept_at)
+    finally:
+        if not kept:
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+def _watch(
+    service: Accounts,
+    server_name: str,
+    window: SignInWindow,
+    host: str,
+    timeout: float,
+    cancelled: threading.Event | None,
+) -> Account:
+    server = service.server(server_name)
+    poll = POLL_SECONDS[is_firefox(window.browser)]
+    deadline = time.monotonic() + timeout
+    seen: set[str] = set()  # tokens asked about already (each is asked once)
+    while True:
+        if cancelled is not None and cancelled.is_set():
+            raise BrowserSignInError("sign-in cancelled; nothing was kept")
+        try:
+            cookies = window.cookies(host)
+        except WindowClosedError:
+            raise BrowserSignInError(
+                f"{label(window.browser)} was closed before you signed in; nothing was kept"
+            ) from None
+        for session in sessions_for(server.url, cookies, time.time()):
+            if session.token in seen:
+                continue
+            seen.add(session.token)
+            account = service.add_signed_in(session, server_name)
+            if account is not None:
+                log.info("signed in %s on %s with %s", account.email, server_name, window.browser)
+                return account
+        if time.monotonic() >= deadline:
+            why = getattr(window, "last_error", None)
+            because = f" ({why})" if why else ""
+            raise BrowserSignInError(
+                f"no sign-in within {timeout:.0f} s; nothing was kept{because}"
+            )
+        if cancelled is not None:
+            cancelled.wait(poll)
+        else:
+            time.sleep(poll)
+
+
+def _fresh_profile(browser: str) -> Path:
+    """An empty profile of switcher's own, for one sign-in."""
+    root = data_dir() / "browser-profiles" / browser
+    private_dir(root)
+    path = root / f"sign-in-{uuid.uuid4().hex[:12]}"
+    path.mkdir(mode=0o700)
+    if is_firefox(browser):
+        (path / "user.js").write_text(launch.FIREFOX_PREFS)
+    return path
+
+
+def _keep_profile(browser: str, profile: Path, server_url: str, user_id: str) -> Path:
+    """The signed-in profile becomes the account's own, unless it has one already."""
+    own = launch.profile_path(browser, server_url, user_id)
+    if own.exists():
+        # Its own profile may be open in a window; ``switcher open`` writes the
+        # new session into it before the next launch.
+        shutil.rmtree(profile, ignore_errors=True)
+        return own
+    profile.rename(own)
+    return own

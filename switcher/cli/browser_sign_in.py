@@ -1,0 +1,57 @@
+"""``switcher accounts add --browser``: sign in in a browser window, any way the site allows."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+from switcher.accounts import Accounts
+from switcher.browser_sign_in import DEFAULT_TIMEOUT, sign_in_with_browser
+from switcher.browsers.registry import ids, label
+from switcher.cli.errors import CliError
+
+# Options of a sign-in made here, which a browser sign-in does itself.
+_HERE_ONLY = (
+    ("password_stdin", "--password-stdin"),
+    ("sign_up", "--sign-up"),
+    ("name", "--name"),
+    ("no_remember", "--no-remember"),
+    ("magic_link", "--magic-link"),
+    ("email_code", "--email-code"),
+    ("two_factor", "--two-factor"),
+    ("trust_device", "--trust-device"),
+    ("code_stdin", "--code-stdin"),
+)
+
+
+def check_browser_arguments(args: argparse.Namespace) -> None:
+    if args.browser and args.browser not in ids():
+        raise CliError(f"no browser called {args.browser!r}; one of: {', '.join(ids())}")
+    if args.email is not None:
+        raise CliError("with --browser, leave out the email: you sign in in the browser")
+    used = [flag for attribute, flag in _HERE_ONLY if getattr(args, attribute)]
+    if used:
+        raise CliError(f"{', '.join(used)} cannot go with --browser: the site's page asks")
+    if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise CliError("--timeout is a number of seconds above 0")
+
+
+def run(service: Accounts, args: argparse.Namespace) -> int:
+    def opened(browser: str, url: str) -> None:
+        print(
+            f"Sign in at {url} in the {label(browser)} window; switcher takes the session as "
+            "soon as the site sets it (Ctrl+C to cancel)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    result = sign_in_with_browser(
+        service,
+        args.browser or None,
+        args.server,
+        timeout=args.timeout or DEFAULT_TIMEOUT,
+        opened=opened,
+    )
+    print(f"signed in as {result.account.email} (active)")
+    return 0
