@@ -27,7 +27,7 @@ from switcher.server.http import (
     json_response,
 )
 from switcher.server.origin import TrustedOrigins, check_callbacks, check_request
-from switcher.server.page import render_page
+from switcher.server.page import render_page, sign_in_with_form
 from switcher.server.ratelimit import RateLimiter
 from switcher.server.routes import email_password, multi_session, session
 from switcher.server.store import (
@@ -174,7 +174,7 @@ class AuthApp:
             path = path[len(root) :]
         base = self.config.base_path
         if not path.startswith(base + "/"):
-            if path in ("/", "") and scope["method"] in ("GET", "HEAD"):
+            if path in ("/", "") and scope["method"] in ("GET", "HEAD", "POST"):
                 return await self._page(scope, receive, path)
             return _NOT_FOUND
         sub = path[len(base) :]
@@ -208,13 +208,19 @@ class AuthApp:
         if len(cookie_header) > self.config.max_cookie_header_bytes:
             error = APIError(ErrorCode.REQUEST_HEADER_FIELDS_TOO_LARGE)
             return json_response(error.status, error.body())
+        root = scope.get("root_path", "")
+        what = f"{request.method} /"
         try:
             await self.open()
-            return await render_page(self.services, request)
+            if request.method == "POST":
+                return await sign_in_with_form(
+                    self.services, request, self.trusted, self.limiter, root
+                )
+            return await render_page(self.services, request, root=root)
         except StoreError as error:
-            return store_failed(error, "GET /")
+            return store_failed(error, what)
         except Exception:
-            log.exception("GET / failed")
+            log.exception("%s failed", what)
             return json_response(500, _INTERNAL)
 
     @staticmethod
