@@ -70,6 +70,6 @@ def _cookie(entry: dict[str, Any]) -> Cookie:
         path=str(entry.get("path") or "/"),
         secure=bool(entry.get("secure")),
         http_only=bool(entry.get("httpOnly")),
-        same_site=_SAME_SITE.get(entry.get("sameSite", ""), None),
+        same_site=_SAME_SITE.get(entry.get("sameSite", "")),
         expires=None if session else float(expires),  # type: ignore[arg-type]
     )

@@ -61,6 +61,7 @@ class SwitcherApp(QObject):
         if self.has_tray:
             self.tray = Tray(self.controller)
             self.tray.add_account.connect(self.open_sign_in)
+            self.tray.sign_in_with_browser.connect(self.open_browser_sign_in)
             self.tray.manage.connect(self.show_window)
             self.tray.revoke.connect(self.confirm_revoke)
             self.tray.add_server.connect(self.ask_server)
@@ -156,6 +157,12 @@ class SwitcherApp(QObject):
         self.dialog.show()
         self.dialog.raise_()
         self.dialog.activateWindow()
+
+    def open_browser_sign_in(self) -> None:
+        """The sign-in dialog, already waiting on a browser window it opened."""
+        self.open_sign_in()
+        if self.dialog is not None and self.dialog.job is None:
+            self.dialog.start_browser_sign_in()
 
     def open_settings(self) -> None:
         from switcher.browsers.opener import all_profiles

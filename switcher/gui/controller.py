@@ -63,6 +63,8 @@ class Controller(QObject):
         self.snapshot = Snapshot.of(service.vault.index)
         # Whether each server answered last time (None: not asked yet).
         self.reachable: dict[str, bool] = {}
+        # Jobs that wait on a person, and how to stop each (see ``cancel``).
+        self._cancels: dict[int, threading.Event] = {}
         self.pending: dict[int, Job] = {}  # job id -> what it does
         self._events_of: dict[int, list[Event]] = {}
         self._values: dict[int, Any] = {}
@@ -90,12 +92,19 @@ class Controller(QObject):
             events.append(event)
 
     # -- intents ------------------------------------------------------------------
-    def _submit(self, what: Job, call: Callable[[str], Any], server: str | None = None) -> int:
+    def _submit(
+        self,
+        what: Job,
+        call: Callable[[str], Any],
+        server: str | None = None,
+        lane: str | None = None,
+    ) -> int:
         """Run ``call(server)`` on that server's lane (default: the one shown now).
 
         The server is fixed here, when the person acts, not when the job runs:
         lanes run side by side, and a server chosen meanwhile must not receive
-        a password, a revoke or a switch meant for the one on screen.
+        a password, a revoke or a switch meant for the one on screen. A job
+        that waits on a person for minutes takes a ``lane`` of its own.
         """
         target = self.snapshot.server if server is None else server
         events: list[Event] = []  # this job's, also when it fails (OFFLINE, ERROR)
@@ -108,7 +117,7 @@ class Controller(QObject):
                 self._job_events.events = None
             return Outcome(Snapshot.of(self.service.vault.index), tuple(events), value)
 
-        job = self.worker.submit(str(what), run, lane=target)
+        job = self.worker.submit(str(what), run, lane=target if lane is None else lane)
         self.pending[job] = what
         self._server_of[job] = target
         self._events_of[job] = events
@@ -190,6 +199,30 @@ class Controller(QObject):
             lambda s: self.service.add_by_email_code(email, code, s),
             server,
         )
+
+    def sign_in_with_browser(self, server: str, browser: str | None = None) -> int:
+        """Open the site's sign-in page in a browser; the job ends once the site signs in.
+
+        It waits on a person, for minutes: on a lane of its own, so switching
+        and refreshing go on meanwhile. ``cancel`` ends it, keeping nothing.
+        """
+        from switcher.browser_sign_in import sign_in_with_browser
+
+        stop = threading.Event()
+        job = self._submit(
+            Job(JobKind.BROWSER_SIGN_IN, server),
+            lambda s: sign_in_with_browser(self.service, browser, s, cancelled=stop),
+            server,
+            lane=f"browser-sign-in:{server}",
+        )
+        self._cancels[job] = stop
+        return job
+
+    def cancel(self, job: int) -> None:
+        """Stop a job that waits on a person (a browser sign-in); it then fails, keeping nothing."""
+        stop = self._cancels.get(job)
+        if stop is not None:
+            stop.set()
 
     def sign_in_methods(self, server: str) -> int:
         """Ask the site which password-free sign-ins it offers (the value: a frozenset)."""
@@ -289,6 +322,8 @@ class Controller(QObject):
         self.changed.emit()
 
     def shutdown(self) -> None:
+        for stop in self._cancels.values():
+            stop.set()  # a browser sign-in closes its window and keeps nothing
         self.worker.stop()
         self.images.stop()
 
@@ -351,6 +386,10 @@ class Controller(QObject):
             self.notify.emit("Exported", f"the session is in {what.subject}")
         if what.kind == JobKind.IMPORT:
             self.notify.emit("Imported from the browser", imported_summary(outcome.value))
+        if what.kind == JobKind.BROWSER_SIGN_IN:
+            self._cancels.pop(job, None)
+            email = outcome.value.account.email
+            self.notify.emit("Signed in", f"{email} is the active account now")
         # Whoever waits on the job (a dialog, the command line over the app's
         # channel) hears first; repainting the tray and window comes after.
         self._values[job] = outcome.value
@@ -363,6 +402,7 @@ class Controller(QObject):
     def _failed(self, job: int, _label: str, message: str) -> None:
         what = self.pending.pop(job)
         self._server_of.pop(job, None)
+        self._cancels.pop(job, None)
         error = self.worker.take(job)
         self._apply_events(tuple(self._events_of.pop(job, [])))
         self.announce_notices()
@@ -375,5 +415,5 @@ class Controller(QObject):
             self._errors.pop(job, None)
         self.changed.emit()
         # The sign-in dialog shows its own errors inline; a probe's failure only hides options.
-        if what.kind not in (JobKind.ADD, JobKind.SEND, JobKind.METHODS):
+        if what.kind not in (JobKind.ADD, JobKind.SEND, JobKind.METHODS, JobKind.BROWSER_SIGN_IN):
             self.notify.emit("switcher", message)

@@ -13,6 +13,7 @@ class JobKind(Enum):
     REVOKE = "revoke"
     ADD = "add"  # every step of a sign-in, up to the account being kept
     SEND = "send"  # ask the site to email a sign-in link or code
+    BROWSER_SIGN_IN = "browser-sign-in"  # a sign-in in a browser window, until the site sets it
     METHODS = "methods"  # ask the site how it signs people in
     OPEN = "open"  # a site in a browser as an account
     EXPORT = "export"  # the active session into a browser profile

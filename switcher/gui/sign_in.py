@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from switcher.accounts import SignInRefusedError
+from switcher.browser_sign_in import BrowserSignInError, choose_browser
+from switcher.browsers.registry import label
 from switcher.gui.controller import Controller
-from switcher.gui.sign_in_pages import EmailedPage, SecondFactorPage
+from switcher.gui.sign_in_pages import BrowserPage, EmailedPage, SecondFactorPage
 from switcher.protocol.email import is_email, is_username
 from switcher.sign_in_steps import CHALLENGE_ENDED, Factor, SignInMethod, TwoFactorChallenge
 
@@ -100,6 +102,7 @@ class SignInDialog(QDialog):
         cancel.setAutoDefault(False)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
+        self.cancel = cancel
 
         # Password-free ways in, shown once the site is known to offer them.
         self.by_link = QPushButton("Email me a sign-in &link")
@@ -120,6 +123,13 @@ class SignInDialog(QDialog):
         form.addRow("", self.passwordless)
         self.form = form
         form.setRowVisible(self.passwordless, False)
+        # Every other way the site signs in (OAuth, passkeys…) is on its own pages.
+        self.by_browser = QPushButton("Sign in with a &browser instead…")
+        self.by_browser.setAutoDefault(False)
+        self.by_browser.setFlat(True)
+        self.by_browser.setAccessibleName("Sign in with a browser instead")
+        self.by_browser.clicked.connect(self.start_browser_sign_in)
+        form.addRow("", self.by_browser)
         password_page = QWidget()
         first = QVBoxLayout(password_page)
         first.setContentsMargins(0, 0, 0, 0)
@@ -129,8 +139,10 @@ class SignInDialog(QDialog):
         self.second.changed.connect(self._clear_error)
         self.emailed = EmailedPage(wide)
         self.emailed.again.clicked.connect(lambda: self._send_by_email(link=self.emailed.link))
+        self.browser = BrowserPage()
+        self.browser_job: int | None = None
         self.pages = QStackedWidget()
-        for page in (password_page, self.second, self.emailed):
+        for page in (password_page, self.second, self.emailed, self.browser):
             self.pages.addWidget(page)
         self.pages.currentChanged.connect(self._fit_page)
         self._fit_page()
@@ -210,11 +222,35 @@ class SignInDialog(QDialog):
             return f"A new password needs at least {MIN_PASSWORD} characters."
         return None
 
+    def start_browser_sign_in(self) -> None:
+        """Open the site's sign-in page in a browser; the dialog waits for the site."""
+        if self.job is not None:
+            return
+        try:
+            browser, _ = choose_browser(None)
+        except BrowserSignInError as error:
+            self.show_error(str(error))
+            return
+        self.browser.start(label(browser), self.controller.service.sign_in_url(self.server_name))
+        self._show_page(self.browser)
+        self.setWindowTitle("Sign in with a browser — switcher")
+        self.browser_job = self.controller.sign_in_with_browser(self.server_name, browser)
+        self._start(self.browser_job)
+        self.cancel.setFocus()
+
+    def reject(self) -> None:
+        # Cancel, Escape or closing the dialog: a browser sign-in stops and keeps nothing.
+        if self.browser_job is not None:
+            self.controller.cancel(self.browser_job)
+        super().reject()
+
     def submit(self) -> None:
         if self.job is not None:
             return
         page = self.pages.currentWidget()
-        if page is self.second:
+        if page is self.browser:
+            self.start_browser_sign_in()
+        elif page is self.second:
             self._submit_second_factor()
         elif page is self.emailed:
             self._submit_emailed()
@@ -305,6 +341,7 @@ class SignInDialog(QDialog):
         if self.job is not None:
             return
         self._clear_error()
+        self.setWindowTitle("Add account — switcher")
         self.second.challenge = None
         self.pages.setCurrentIndex(0)
         self.back.hide()
@@ -348,6 +385,7 @@ class SignInDialog(QDialog):
             self.remember,
             self.by_link,
             self.by_code,
+            self.by_browser,
             self.second,
             self.emailed,
             self.back,
@@ -356,8 +394,13 @@ class SignInDialog(QDialog):
             widget.setEnabled(not busy)
         page = self.pages.currentWidget()
         if busy:
-            self.ok.setText("Sending…" if self.job_is_send else "Signing in…")
+            waiting = page is self.browser
+            self.ok.setText(
+                "Waiting…" if waiting else "Sending…" if self.job_is_send else "Signing in…"
+            )
             self._clear_error()
+        elif page is self.browser:
+            self.ok.setText("Open the browser again")
         elif page is self.second:
             self.ok.setText("Verify")
         elif page is self.emailed:
@@ -381,6 +424,8 @@ class SignInDialog(QDialog):
         if job != self.job:
             return
         self.job = None
+        if job == self.browser_job:
+            self.browser_job = None
         sending = self.job_is_send
         self.job_is_send = False
         if not ok:
@@ -416,6 +461,9 @@ class SignInDialog(QDialog):
             self._set_busy(False)
         self.show_error(message)
         page = self.pages.currentWidget()
+        if page is self.browser:
+            self.ok.setFocus()  # to try again; Back goes to the password
+            return
         field = {id(self.second): self.second.code, id(self.emailed): self.emailed.answer}.get(
             id(page), self.password
         )

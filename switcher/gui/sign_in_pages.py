@@ -6,7 +6,7 @@ error line and the jobs, and moves between the pages.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -141,3 +141,23 @@ class EmailedPage(QWidget):
         self.answer.setPlaceholderText("https://…" if link else "123456")
         self.answer.clear()
         self.answer.setFocus()
+
+
+class BrowserPage(QWidget):
+    """While the person signs in in a browser window switcher opened."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        self.intro.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.intro)
+
+    def start(self, browser: str, url: str) -> None:
+        self.intro.setText(
+            f"Sign in at {url} in the {browser} window, any way the site offers. "
+            "switcher adds the account as soon as the site has signed you in, "
+            "then closes the window."
+        )

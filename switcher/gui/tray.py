@@ -34,6 +34,7 @@ def menu_text(text: str) -> str:
 class Tray(QObject):
     # Intents for the app to carry out (dialogs, confirmations live there).
     add_account = Signal()
+    sign_in_with_browser = Signal()
     manage = Signal()
     revoke = Signal(str)
     add_server = Signal()
@@ -178,6 +179,8 @@ class Tray(QObject):
                 item.triggered.connect(lambda _=False, e=email: self.revoke.emit(e))
         menu.addSeparator()
         menu.addAction("Add account…").triggered.connect(self.add_account.emit)
+        by_browser = menu.addAction("Sign in with browser…")
+        by_browser.triggered.connect(self.sign_in_with_browser.emit)
         menu.addAction("Manage accounts…").triggered.connect(self.manage.emit)
         servers = menu.addMenu("Server")
         for name, url in snapshot.servers:

@@ -31,6 +31,7 @@ def test_an_empty_menu_invites_adding_an_account(
     assert texts[0].startswith("test — ")
     assert "No accounts yet" in texts
     assert "Add account…" in texts
+    assert texts[texts.index("Add account…") + 1] == "Sign in with browser…"
     assert tray.icon.toolTip().startswith("switcher — no active account — test")
 
 
