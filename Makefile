@@ -73,6 +73,7 @@ bench: $(STAMP) peer
 	$(BIN)/python bench/gui.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/import_profile.py
+	$(BIN)/python bench/browser_sign_in.py
 
 # The bundle for this OS (PyInstaller, one folder; on Linux also a .tar.gz with
 # the desktop entry, metainfo and icons), and the wheel and sdist, in dist/.

@@ -37,8 +37,9 @@ log = logging.getLogger("switcher.browser_sign_in")
 
 DEFAULT_TIMEOUT = 600.0  # seconds: time to go through a provider's pages, and a second factor
 # How often the window's cookies are read: the Chromium family answers over
-# its pipe in about a millisecond; Firefox's store is copied each time.
-POLL_SECONDS = {True: 0.25, False: 0.1}  # keyed by is_firefox
+# its pipe in about a millisecond; a fresh Firefox profile's store is small to
+# copy, and Firefox itself takes about half a second to write a new cookie.
+POLL_SECONDS = 0.1
 
 
 class BrowserSignInError(AccountsError):
@@ -112,7 +113,7 @@ def _watch(
     cancelled: threading.Event | None,
 ) -> Account:
     server = service.server(server_name)
-    poll = POLL_SECONDS[is_firefox(window.browser)]
+    poll = POLL_SECONDS
     deadline = time.monotonic() + timeout
     seen: set[str] = set()  # tokens asked about already (each is asked once)
     while True:
