@@ -9,6 +9,7 @@
 //                        [--cookie-domain DOMAIN] [--username] [--base-path PATH]
 //                        [--two-factor] [--two-factor-cookie-max-age S]
 //                        [--magic-link] [--email-otp]
+//                        [--generic-oauth PROVIDER_URL] [--no-password]
 //                        [--migrate] [--print-migrations] [--parent-pid PID]
 //
 // --mail-log: every email better-auth would send is appended to PATH as one
@@ -17,6 +18,17 @@
 //
 // --two-factor turns on the twoFactor plugin with TOTP and codes by email;
 // --magic-link and --email-otp the plugins of those names.
+//
+// --generic-oauth turns on the genericOAuth plugin with one provider,
+// "test-sso" ("Test SSO"; client "switcher-test" / "switcher-test-secret";
+// PROVIDER_URL/authorize, /token, /userinfo; scopes openid email profile),
+// signed in through the core POST <auth>/sign-in/social {provider:
+// "test-sso"} and GET <auth>/callback/test-sso.  The peer then also serves,
+// outside better-auth, the site's own pages: GET / (the sign-in page: its
+// script starts the Test SSO sign-in at once, and a button does it again)
+// and GET /signed-in (where the sign-in lands: "Signed in as <email>" from
+// get-session, in the page and as its title, then the emails of the device's
+// sessions).  --no-password turns emailAndPassword off: an OAuth-only site.
 //
 // Prints exactly one line "READY http://127.0.0.1:<port>" on stdout once it
 // accepts requests; every log line of better-auth goes to stderr.  With
@@ -69,6 +81,8 @@ function parseOptions(argv) {
         "two-factor-cookie-max-age": { type: "string" },
         "magic-link": { type: "boolean", default: false },
         "email-otp": { type: "boolean", default: false },
+        "generic-oauth": { type: "string" },
+        "no-password": { type: "boolean", default: false },
         migrate: { type: "boolean", default: false },
         "print-migrations": { type: "boolean", default: false },
         "parent-pid": { type: "string" },
@@ -93,6 +107,10 @@ function parseOptions(argv) {
       USAGE_EXIT,
     );
   }
+  const genericOAuthURL = v["generic-oauth"];
+  if (genericOAuthURL !== undefined && !URL.canParse(genericOAuthURL)) {
+    fail(`--generic-oauth needs a URL, got ${JSON.stringify(genericOAuthURL)}`, USAGE_EXIT);
+  }
   const port = integer("port", v.port, 0);
   if (port > 65535) fail(`--port out of range: ${port}`, USAGE_EXIT);
   return {
@@ -116,6 +134,8 @@ function parseOptions(argv) {
     twoFactorCookieMaxAge: integer("two-factor-cookie-max-age", v["two-factor-cookie-max-age"], 1),
     magicLink: v["magic-link"],
     emailOtp: v["email-otp"],
+    genericOAuthURL,
+    password: !v["no-password"],
     migrate: v.migrate,
     printMigrations: v["print-migrations"],
     parentPid: integer("parent-pid", v["parent-pid"], 1),
@@ -176,7 +196,7 @@ function buildOptions(opts, database, baseURL, plugins) {
     database,
     plugins,
     emailAndPassword: {
-      enabled: true,
+      enabled: Boolean(opts.password),
       requireEmailVerification: Boolean(opts.requireEmailVerification),
     },
     emailVerification: {
@@ -213,6 +233,92 @@ async function mail(opts, message) {
   if (opts.mailLog === undefined) return;
   const { appendFile } = await import("node:fs/promises");
   await appendFile(opts.mailLog, `${JSON.stringify(message)}\n`);
+}
+
+// --generic-oauth: the one provider, named as the site's sign-in page uses it.
+const SSO_PROVIDER_ID = "test-sso";
+const SSO_PROVIDER_NAME = "Test SSO";
+
+function genericOAuthConfig(providerURL) {
+  const base = providerURL.replace(/\/+$/, "");
+  return {
+    config: [
+      {
+        providerId: SSO_PROVIDER_ID,
+        name: SSO_PROVIDER_NAME,
+        clientId: "switcher-test",
+        clientSecret: "switcher-test-secret",
+        authorizationUrl: `${base}/authorize`,
+        tokenUrl: `${base}/token`,
+        userInfoUrl: `${base}/userinfo`,
+        scopes: ["openid", "email", "profile"],
+      },
+    ],
+  };
+}
+
+// The site's own pages (--generic-oauth), served beside better-auth at
+// `authPath` (its mount path, e.g. "/api/auth"): path -> HTML.
+function sitePages(authPath) {
+  const page = (title, body, script) =>
+    "<!doctype html>\n<html><head><meta charset=\"utf-8\">" +
+    `<title>${title}</title></head>\n<body>\n${body}\n` +
+    `<script>\nconst AUTH = ${JSON.stringify(authPath)};\n${script}</script>\n</body></html>\n`;
+  const signIn = page(
+    "Sign in",
+    `<h1>Sign in</h1>\n<p id="status">Signing in with ${SSO_PROVIDER_NAME}...</p>\n` +
+      `<button id="sso" type="button">Sign in with ${SSO_PROVIDER_NAME}</button>`,
+    `const PROVIDER = ${JSON.stringify(SSO_PROVIDER_ID)};
+async function signIn() {
+  const status = document.getElementById("status");
+  try {
+    const answer = await fetch(AUTH + "/sign-in/social", {
+      method: "POST",
+      headers: {"content-type": "application/json"},
+      body: JSON.stringify({provider: PROVIDER, callbackURL: "/signed-in"}),
+    });
+    const body = await answer.json();
+    if (!answer.ok || !body.url) {
+      document.title = status.textContent =
+        "Sign-in failed: " + answer.status + " " + JSON.stringify(body);
+      return;
+    }
+    location.href = body.url;
+  } catch (err) {
+    document.title = status.textContent = "Sign-in failed: " + err;
+  }
+}
+document.getElementById("sso").addEventListener("click", signIn);
+signIn();
+`,
+  );
+  const signedIn = page(
+    "Signed in",
+    '<h1>Welcome</h1>\n<p id="status">Checking the session...</p>\n<ul id="accounts"></ul>',
+    `(async () => {
+  const status = document.getElementById("status");
+  const session = await (await fetch(AUTH + "/get-session")).json();
+  if (!session || !session.user) {
+    document.title = status.textContent = "Not signed in";
+    return;
+  }
+  const list = document.getElementById("accounts");
+  const sessions = await (await fetch(AUTH + "/multi-session/list-device-sessions")).json();
+  for (const each of Array.isArray(sessions) ? sessions : []) {
+    const item = document.createElement("li");
+    item.textContent = each.user.email;
+    list.append(item);
+  }
+  document.title = status.textContent = "Signed in as " + session.user.email;
+})().catch((err) => {
+  document.title = document.getElementById("status").textContent = "Session check failed: " + err;
+});
+`,
+  );
+  return new Map([
+    ["/", signIn],
+    ["/signed-in", signedIn],
+  ]);
 }
 
 function listen(server, port) {
@@ -287,6 +393,10 @@ async function main() {
       }),
     );
   }
+  if (opts.genericOAuthURL !== undefined) {
+    const { genericOAuth } = await import("better-auth/plugins/generic-oauth");
+    extra.push(genericOAuth(genericOAuthConfig(opts.genericOAuthURL)));
+  }
   const plugins = () => [multiSession({ maximumSessions: opts.maxSessions }), ...extra];
 
   if (opts.printMigrations) {
@@ -300,9 +410,16 @@ async function main() {
   // Listen first (port 0 = any free port), then build better-auth with the
   // final base URL.  Nothing is announced before the handler is installed.
   let handler = null;
+  let pages = null; // --generic-oauth: the site's own pages, outside better-auth
   const server = http.createServer((req, res) => {
     if (handler === null) {
       res.writeHead(503, { "content-type": "text/plain" }).end("starting\n");
+      return;
+    }
+    const html = pages?.get(req.url.split("?")[0]);
+    if (html !== undefined && (req.method === "GET" || req.method === "HEAD")) {
+      const headers = { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" };
+      res.writeHead(200, headers).end(req.method === "GET" ? html : undefined);
       return;
     }
     handler(req, res);
@@ -318,6 +435,11 @@ async function main() {
   }
 
   const auth = betterAuth(options);
+  if (opts.genericOAuthURL !== undefined) {
+    // Where better-auth is mounted, as it resolved baseURL and basePath.
+    const context = await auth.$context;
+    pages = sitePages(new URL(context.baseURL).pathname.replace(/\/+$/, ""));
+  }
   handler = toNodeHandler(auth);
 
   let stopping = false;

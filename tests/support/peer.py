@@ -270,6 +270,8 @@ class PeerFlags(TypedDict, total=False):
     two_factor_cookie_max_age: int | None
     magic_link: bool
     email_otp: bool
+    generic_oauth: str | None  # the provider's URL: genericOAuth "test-sso", and the site's pages
+    no_password: bool  # emailAndPassword off: an OAuth-only site
 
 
 def peer_args(**flags: Unpack[PeerFlags]) -> list[str]:
@@ -286,6 +288,7 @@ def peer_args(**flags: Unpack[PeerFlags]) -> list[str]:
         ("cookie_domain", "--cookie-domain"),
         ("base_path", "--base-path"),
         ("two_factor_cookie_max_age", "--two-factor-cookie-max-age"),
+        ("generic_oauth", "--generic-oauth"),
     ):
         value = flags.get(name)
         if value is not None:
@@ -298,6 +301,7 @@ def peer_args(**flags: Unpack[PeerFlags]) -> list[str]:
         ("two_factor", "--two-factor"),
         ("magic_link", "--magic-link"),
         ("email_otp", "--email-otp"),
+        ("no_password", "--no-password"),
         ("migrate", "--migrate"),
     ):
         if flags.get(name):
