@@ -161,6 +161,11 @@ _MEANING = {
     "INVALID_OTP": "that code is not right: try again, or ask for a new one",
     "OTP_EXPIRED": "that code has expired: ask for a new one",
     "TOO_MANY_ATTEMPTS": "too many wrong codes: ask for a new one",
+    # An OAuth-only (or passkey-only) site: its own pages are the way in.
+    "EMAIL_PASSWORD_DISABLED": (
+        "this site does not sign in with a password: sign in with a browser instead "
+        "(switcher accounts add --browser)"
+    ),
 }
 
 # Refusals after which the same challenge cannot succeed: start from the password again.

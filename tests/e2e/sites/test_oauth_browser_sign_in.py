@@ -1,0 +1,83 @@
+"""An OAuth-only site's accounts added with `switcher accounts add --browser`.
+
+The real better-auth 1.7.25 with genericOAuth and no password at all, a local
+OAuth provider that approves at once as the identity the test chooses, and
+the site's own sign-in page (its root) starting the flow as soon as it
+loads. switcher opens real headless Chromium or Firefox ESR there, takes the
+session the site sets after the provider's redirect, and the account then
+works like any other: switch, export, revoke.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import Cli
+from tests.support.headless_browsers import browsers_using, headless_path, kill_browsers_using
+from tests.support.oauth_provider import Provider, running_provider
+from tests.support.peer import PeerServer
+from tests.support.secret_service import SecretService
+from tests.support.targets import SECRET, unique_email
+
+pytestmark = pytest.mark.peer
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[Provider]:
+    with running_provider() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def site(provider: Provider) -> Iterator[PeerServer]:
+    with PeerServer(secret=SECRET, generic_oauth=provider.url, no_password=True) as peer:
+        yield peer
+
+
+@pytest.fixture
+def cli(
+    own_secret_service: SecretService, tmp_path: Path, firefox_bin: str, site: PeerServer
+) -> Iterator[Cli]:
+    home = tmp_path / "home"
+    path = headless_path(tmp_path / "bin", firefox_bin)
+    ran = Cli.subprocess(home, own_secret_service.child_env()).with_env(PATH=path)
+    ran("server", "add", site.base_url, "--name", "sso")
+    ran("server", "use", "sso")
+    yield ran
+    kill_browsers_using(home / "data")
+
+
+def _listed(cli: Cli) -> dict[str, bool]:
+    listing = json.loads(cli("accounts", "list", "--json").stdout)
+    return {a["email"]: a["active"] for a in listing["accounts"]}
+
+
+@pytest.mark.parametrize("browser", ["chromium", "firefox"])
+def test_two_oauth_accounts_come_in_through_the_browser_and_switch_like_any_other(
+    cli: Cli, provider: Provider, browser: str, tmp_path: Path
+) -> None:
+    work, home = unique_email(f"{browser}-work"), unique_email(f"{browser}-home")
+    for email in (work, home):
+        provider.approve_as(email, "SSO person")
+        ran = cli("accounts", "add", "--browser", browser, "--timeout", "45")
+        assert ran.stdout == f"signed in as {email} (active)\n"
+    assert _listed(cli) == {work: False, home: True}
+    assert not browsers_using(cli.root / "data")
+    assert cli("accounts", "use", work).stdout == f"active: {work}\n"
+    out = tmp_path / "cookies.txt"
+    cli("export", "cookies-txt", "--output", str(out))
+    assert sum("_multi-" in line for line in out.read_text().splitlines()) == 2
+    cli("accounts", "revoke", work)
+    assert _listed(cli) == {home: True}
+
+
+def test_a_password_sign_in_on_the_oauth_only_site_points_to_the_browser(cli: Cli) -> None:
+    ran = cli(
+        "accounts", "add", unique_email("pw"), "--password-stdin", stdin="x" * 12, check=False
+    )
+    assert ran.returncode == 1
+    assert "--browser" in ran.stderr
