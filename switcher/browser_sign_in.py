@@ -23,18 +23,24 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from switcher.accounts import Accounts, AccountsError
 from switcher.browsers import ExportError, launch
 from switcher.browsers.registry import is_firefox, label, labels
 from switcher.browsers.sign_in_window import SignInWindow, WindowClosedError, open_window
+from switcher.bundled import LOCAL, LOCAL_URL
 from switcher.paths import data_dir, private_dir
 from switcher.session_import import sessions_for
 from switcher.vault import Account
 
+if TYPE_CHECKING:
+    from switcher.bundled_server import BundledServer
+
 log = logging.getLogger("switcher.browser_sign_in")
 
+SIGN_IN_PREFIX = "sign-in-"  # a profile of a sign-in in progress, not an account's yet
 DEFAULT_TIMEOUT = 600.0  # seconds: time to go through a provider's pages, and a second factor
 # How often the window's cookies are read: the Chromium family answers over
 # its pipe in about a millisecond; a fresh Firefox profile's store is small to
@@ -85,6 +91,7 @@ def sign_in_with_browser(
     chosen, executable = choose_browser(browser)
     profile = _fresh_profile(chosen)
     kept = False
+    served, elsewhere = _serve_local(server.name)
     try:
         try:
             window = open_window(chosen, executable, profile, url)
@@ -93,15 +100,41 @@ def sign_in_with_browser(
         try:
             if opened is not None:
                 opened(chosen, url)
-            account = _watch(service, server.name, window, host, timeout, cancelled)
+            account = _watch(service, server.name, window, host, timeout, cancelled, elsewhere)
         finally:
             window.close()
         kept_at = _keep_profile(chosen, profile, server.url, account.user_id)
         kept = True
         return SignedInWithBrowser(account, chosen, kept_at)
     finally:
+        if served is not None:
+            served.stop_http()
         if not kept:
             shutil.rmtree(profile, ignore_errors=True)
+
+
+def _serve_local(server_name: str) -> tuple[BundledServer | None, str]:
+    """The bundled server on 127.0.0.1 for the browser, if this process must serve it.
+
+    The app serves it while it runs, and so does ``switcher serve``; a
+    command on its own serves it for the sign-in (the same database and
+    secret: the session the browser gets is one switcher reads in process).
+    Also says, for a timeout's message, when another program had the port.
+    """
+    if server_name != LOCAL:
+        return None, ""
+    from switcher.bundled_server import bundled_server
+
+    local = bundled_server()
+    if local.http_url is not None:
+        return None, ""  # this process serves it already (the app)
+    if not local.serve_http():
+        # The app or switcher serve, most likely; if not, the person must know.
+        return None, (
+            f"{LOCAL_URL} was served by another program: if that is not switcher, "
+            "stop it and try again"
+        )
+    return local, ""
 
 
 def _watch(
@@ -111,6 +144,7 @@ def _watch(
     host: str,
     timeout: float,
     cancelled: threading.Event | None,
+    elsewhere: str,
 ) -> Account:
     server = service.server(server_name)
     poll = POLL_SECONDS
@@ -134,7 +168,7 @@ def _watch(
                 log.info("signed in %s on %s with %s", account.email, server_name, window.browser)
                 return account
         if time.monotonic() >= deadline:
-            why = getattr(window, "last_error", None)
+            why = getattr(window, "last_error", None) or elsewhere
             because = f" ({why})" if why else ""
             raise BrowserSignInError(
                 f"no sign-in within {timeout:.0f} s; nothing was kept{because}"
@@ -149,11 +183,22 @@ def _fresh_profile(browser: str) -> Path:
     """An empty profile of switcher's own, for one sign-in."""
     root = data_dir() / "browser-profiles" / browser
     private_dir(root)
-    path = root / f"sign-in-{uuid.uuid4().hex[:12]}"
+    _clear_leftovers(browser, root)
+    path = root / f"{SIGN_IN_PREFIX}{uuid.uuid4().hex[:12]}"
     path.mkdir(mode=0o700)
     if is_firefox(browser):
         (path / "user.js").write_text(launch.FIREFOX_PREFS)
     return path
+
+
+def _clear_leftovers(browser: str, root: Path) -> None:
+    """Delete the profiles of sign-ins whose process died (an app quit mid-sign-in)."""
+    from switcher.browsers.opener import writer
+
+    for leftover in root.glob(f"{SIGN_IN_PREFIX}*"):
+        inner = leftover if is_firefox(browser) else leftover / "Default"
+        if not writer(browser).is_running(inner):
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _keep_profile(browser: str, profile: Path, server_url: str, user_id: str) -> Path:

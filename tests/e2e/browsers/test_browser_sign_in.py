@@ -9,8 +9,11 @@ what switcher sees is the cookie the site set in that browser.
 
 from __future__ import annotations
 
+import http.server
 import json
+import socketserver
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,3 +134,29 @@ def test_signing_in_again_in_the_browser_replaces_the_account_s_session(
     assert ran.stdout.strip() == f"signed in as {email} (active)"
     assert _listed(cli) == {email: True}
     assert cli("cookie").stdout != before  # the new session is the one kept
+
+
+def test_another_program_on_the_local_port_is_named_when_nothing_signs_in(cli: Cli) -> None:
+    """A web app in development on 127.0.0.1:3000 is not switcher's `local`: say so."""
+    with socketserver.TCPServer(("127.0.0.1", 3000), _OtherApp) as other:
+        threading.Thread(target=other.serve_forever, daemon=True).start()
+        try:
+            ran = cli("accounts", "add", "--browser", "chromium", "--timeout", "3", check=False)
+        finally:
+            other.shutdown()
+    assert ran.returncode == 1
+    assert (
+        "no sign-in within 3 s; nothing was kept (http://127.0.0.1:3000 was served by another "
+        "program: if that is not switcher, stop it and try again)"
+    ) in ran.stderr
+
+
+class _OtherApp(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "text/html")
+        self.end_headers()
+        self.wfile.write(b"<title>another app</title>")
+
+    def log_message(self, *_args: object) -> None:
+        pass

@@ -1,0 +1,109 @@
+"""`accounts add --browser` on the bundled `local` server, typed as a person types.
+
+The real browsers, with windows, on a real X server (Xvfb): switcher serves
+`local` on 127.0.0.1:3000 for the sign-in (nothing else does here), opens
+its root page with the plain sign-in form, and the test types the email and
+password into the window with xdotool. Closing the window instead (Ctrl+W
+on its one tab) ends the sign-in and keeps nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import SWITCHER_COMMAND, Cli
+from tests.support.desktop import Desktop, running_desktop
+from tests.support.headless_browsers import browsers_using, kill_browsers_using
+from tests.support.secret_service import SecretService
+from tests.support.targets import PASSWORD, unique_email
+
+BROWSERS = ["chromium", "firefox"]
+WINDOW = "local better-auth server"  # the page's title, in the window's name
+WAIT = 60.0
+
+
+@pytest.fixture(scope="module")
+def desk() -> Iterator[Desktop]:
+    with running_desktop(tray=False) as desktop:
+        yield desktop
+
+
+@pytest.fixture
+def cli(own_secret_service: SecretService, tmp_path: Path, desk: Desktop) -> Iterator[Cli]:
+    # switcher serves `local` there for the sign-in: another server would get the password.
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", 3000)) != 0, "something already serves 127.0.0.1:3000"
+    env = own_secret_service.child_env()
+    env.update(DISPLAY=desk.env["DISPLAY"], XDG_RUNTIME_DIR=desk.env["XDG_RUNTIME_DIR"])
+    ran = Cli.subprocess(tmp_path / "home", env)
+    yield ran
+    kill_browsers_using(ran.root / "data")
+
+
+def _browser_sign_in(cli: Cli, browser: str) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [*SWITCHER_COMMAND, "accounts", "add", "--browser", browser, "--timeout", str(WAIT)],
+        env=cli.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    assert process.stderr.readline().startswith("Sign in at http://127.0.0.1:3000/ in the ")
+    return process
+
+
+def _page_window(desk: Desktop) -> int:
+    window = desk.wait_for_window(WINDOW, timeout=WAIT)
+    desk.xdotool("windowfocus", "--sync", str(window))
+    return window
+
+
+@pytest.mark.parametrize("browser", BROWSERS)
+def test_the_local_sign_in_form_typed_into_the_browser_signs_the_account_in(
+    cli: Cli, desk: Desktop, browser: str
+) -> None:
+    email = unique_email(f"typed-{browser}")
+    # Signed up here, then revoked: a person signing in again in the browser.
+    cli("accounts", "add", email, "--sign-up", "--password-stdin", stdin=PASSWORD + "\n")
+    cli("accounts", "revoke", email)
+    process = _browser_sign_in(cli, browser)
+    try:
+        _page_window(desk)
+        desk.type_text(email)
+        desk.key("Tab")
+        desk.type_text(PASSWORD)
+        desk.key("Return")
+        out, err = process.communicate(timeout=WAIT)
+    finally:
+        process.kill()
+    assert (process.returncode, out) == (0, f"signed in as {email} (active)\n"), err
+    listing = json.loads(cli("accounts", "list", "--json").stdout)
+    assert [(a["email"], a["active"]) for a in listing["accounts"]] == [(email, True)]
+    assert not browsers_using(cli.root / "data")
+
+
+@pytest.mark.parametrize("browser", BROWSERS)
+def test_closing_the_window_ends_the_sign_in_and_keeps_nothing(
+    cli: Cli, desk: Desktop, browser: str
+) -> None:
+    process = _browser_sign_in(cli, browser)
+    try:
+        window = _page_window(desk)
+        desk.key("ctrl+w")  # its one tab: the window closes
+        desk.wait_until_gone(window, timeout=WAIT)
+        out, err = process.communicate(timeout=WAIT)
+    finally:
+        process.kill()
+    assert process.returncode == 1 and out == ""
+    assert "window was closed" not in err  # said once, plainly:
+    assert "was closed before you signed in; nothing was kept" in err
+    assert json.loads(cli("accounts", "list", "--json").stdout)["accounts"] == []
+    assert list((cli.root / "data" / "browser-profiles" / browser).iterdir()) == []
