@@ -46,12 +46,16 @@ def run(service: Accounts, args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    result = sign_in_with_browser(
-        service,
-        args.browser or None,
-        args.server,
-        timeout=args.timeout or DEFAULT_TIMEOUT,
-        opened=opened,
-    )
+    try:
+        result = sign_in_with_browser(
+            service,
+            args.browser or None,
+            args.server,
+            timeout=args.timeout or DEFAULT_TIMEOUT,
+            opened=opened,
+        )
+    except KeyboardInterrupt:
+        # By now the window is closed and its profile deleted (on the way out).
+        raise CliError("sign-in cancelled; nothing was kept") from None
     print(f"signed in as {result.account.email} (active)")
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import signal
 import socketserver
 import subprocess
 import threading
@@ -92,8 +93,12 @@ def test_no_sign_in_before_the_timeout_keeps_nothing(site: str, cli: Cli, browse
     assert not browsers_using(cli.root / "data")
 
 
-@pytest.mark.parametrize("browser", BROWSERS)
-def test_a_browser_closed_mid_sign_in_keeps_nothing(site: str, cli: Cli, browser: str) -> None:
+@pytest.mark.parametrize(
+    ("browser", "how"), [(b, h) for b in BROWSERS for h in ("close", "ctrl-c")]
+)
+def test_a_browser_closed_or_ctrl_c_mid_sign_in_keeps_nothing(
+    site: str, cli: Cli, browser: str, how: str
+) -> None:
     cli("server", "add", site, "--name", "site")
     cli("server", "use", "site")
     process = subprocess.Popen(
@@ -110,13 +115,22 @@ def test_a_browser_closed_mid_sign_in_keeps_nothing(site: str, cli: Cli, browser
         deadline = time.monotonic() + 30
         while not browsers_using(cli.root / "data") and time.monotonic() < deadline:
             time.sleep(0.1)
-        time.sleep(1)  # the page is up: the person closes the browser
-        kill_browsers_using(cli.root / "data")
+        time.sleep(1)  # the page is up: the person closes the browser, or gives up
+        if how == "close":
+            kill_browsers_using(cli.root / "data")
+        else:
+            process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
     finally:
         process.kill()
     assert process.returncode == 1
-    assert "was closed before you signed in; nothing was kept" in err
+    said = (
+        "was closed before you signed in; nothing was kept"
+        if how == "close"
+        else "switcher: sign-in cancelled; nothing was kept"
+    )
+    assert said in err
+    assert not browsers_using(cli.root / "data")
     assert "Traceback" not in err and out == ""
     assert _listed(cli) == {}
     assert _profiles(cli, browser) == []

@@ -87,3 +87,21 @@ def test_cancel_closes_the_browser_and_keeps_nothing(
     assert not browsers_using(data)
     assert list((data / "browser-profiles" / "firefox").iterdir()) == []
     assert controller.snapshot.accounts == ()
+
+
+def test_a_browser_closed_mid_sign_in_says_so_and_offers_another_try(
+    qtbot: QtBot, make_controller: Callable[..., Controller], site: str, data: Path
+) -> None:
+    controller = _controller(make_controller, site, site + "/")
+    dialog = open_sign_in(qtbot, controller)
+    qtbot.mouseClick(dialog.by_browser, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(browsers_using(data)), timeout=WAIT)
+    kill_browsers_using(data)
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=WAIT)
+    assert dialog.isVisible() and dialog.error.isVisible()
+    assert dialog.error.text() == "Firefox was closed before you signed in; nothing was kept"
+    assert (dialog.ok.text(), dialog.ok.isEnabled()) == ("Open the browser again", True)
+    assert dialog.back.isVisible() and dialog.back.isEnabled()
+    qtbot.mouseClick(dialog.back, Qt.MouseButton.LeftButton)
+    assert dialog.pages.currentIndex() == 0 and dialog.ok.text() == "Sign in"
+    assert controller.snapshot.accounts == ()
