@@ -124,10 +124,13 @@ class SignInDialog(QDialog):
         self.form = form
         form.setRowVisible(self.passwordless, False)
         # Every other way the site signs in (OAuth, passkeys…) is on its own pages.
-        self.by_browser = QPushButton("Sign in with a &browser instead…")
+        self.by_browser = QPushButton("Sign in with a &browser…")
         self.by_browser.setAutoDefault(False)
-        self.by_browser.setFlat(True)
-        self.by_browser.setAccessibleName("Sign in with a browser instead")
+        self.by_browser.setAccessibleName("Sign in with a browser")
+        self.by_browser.setToolTip(
+            "Open the site's sign-in page in a browser, for any way it signs in: "
+            "Google, GitHub, a company account, a passkey…"
+        )
         self.by_browser.clicked.connect(self.start_browser_sign_in)
         form.addRow("", self.by_browser)
         password_page = QWidget()
@@ -141,6 +144,7 @@ class SignInDialog(QDialog):
         self.emailed.again.clicked.connect(lambda: self._send_by_email(link=self.emailed.link))
         self.browser = BrowserPage()
         self.browser_job: int | None = None
+        self.backing = False  # Back was pressed while the browser waited
         self.pages = QStackedWidget()
         for page in (password_page, self.second, self.emailed, self.browser):
             self.pages.addWidget(page)
@@ -338,6 +342,13 @@ class SignInDialog(QDialog):
         self._fit_page()
 
     def _back_to_password(self) -> None:
+        if self.job is not None and self.job == self.browser_job:
+            # Back while the browser waits: it closes, keeping nothing, and then
+            # the password page shows (the job's end is not an error to show).
+            self.controller.cancel(self.job)
+            self.backing = True
+            self.back.setEnabled(False)
+            return
         if self.job is not None:
             return
         self._clear_error()
@@ -366,9 +377,14 @@ class SignInDialog(QDialog):
         if not self.isVisible():
             return  # showing it sizes it to its contents; before that its width means nothing
         layout = self.layout()
+        height = self.minimumSizeHint().height()
         if layout is not None:
             layout.activate()
-        self.resize(self.width(), self.minimumSizeHint().height())
+            if layout.hasHeightForWidth():
+                # Wrapped text (a page's introduction, an error) needs the
+                # height it takes at this width, not at its narrowest.
+                height = max(height, layout.totalHeightForWidth(self.width()))
+        self.resize(self.width(), height)
 
     def _show_page(self, page: QWidget) -> None:
         self._clear_error()
@@ -393,6 +409,8 @@ class SignInDialog(QDialog):
         ):
             widget.setEnabled(not busy)
         page = self.pages.currentWidget()
+        # While a browser waits, Back stops it (as Cancel does) and stays.
+        self.back.setEnabled(not busy or (page is self.browser and not self.backing))
         if busy:
             waiting = page is self.browser
             self.ok.setText(
@@ -426,6 +444,10 @@ class SignInDialog(QDialog):
         self.job = None
         if job == self.browser_job:
             self.browser_job = None
+            if self.backing:
+                self.backing = False
+                self._back_to_password()
+                return
         sending = self.job_is_send
         self.job_is_send = False
         if not ok:

@@ -6,6 +6,8 @@ error line and the jobs, and moves between the pages.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -156,8 +158,10 @@ class BrowserPage(QWidget):
         layout.addWidget(self.intro)
 
     def start(self, browser: str, url: str) -> None:
+        # The site, not the whole URL: a long sign-in URL would widen the dialog.
+        site = urlsplit(url).netloc or url
         self.intro.setText(
-            f"Sign in at {url} in the {browser} window, any way the site offers. "
+            f"Sign in to {site} in the {browser} window, any way the site offers. "
             "switcher adds the account as soon as the site has signed you in, "
             "then closes the window."
         )

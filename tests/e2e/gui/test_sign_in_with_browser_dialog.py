@@ -105,3 +105,20 @@ def test_a_browser_closed_mid_sign_in_says_so_and_offers_another_try(
     qtbot.mouseClick(dialog.back, Qt.MouseButton.LeftButton)
     assert dialog.pages.currentIndex() == 0 and dialog.ok.text() == "Sign in"
     assert controller.snapshot.accounts == ()
+
+
+def test_back_while_the_browser_waits_closes_it_and_shows_the_password_page(
+    qtbot: QtBot, make_controller: Callable[..., Controller], site: str, data: Path
+) -> None:
+    controller = _controller(make_controller, site, site + "/")
+    dialog = open_sign_in(qtbot, controller)
+    qtbot.mouseClick(dialog.by_browser, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(browsers_using(data)), timeout=WAIT)
+    assert dialog.back.isEnabled()
+    qtbot.mouseClick(dialog.back, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 0, timeout=WAIT)
+    assert dialog.isVisible() and not dialog.error.isVisible()
+    assert (dialog.ok.text(), dialog.ok.isEnabled()) == ("Sign in", True)
+    assert dialog.windowTitle() == "Add account — switcher"
+    assert not browsers_using(data)
+    assert list((data / "browser-profiles" / "firefox").iterdir()) == []
