@@ -35,7 +35,8 @@ from switcher.vault import Vault
 
 app = QApplication(["switcher"])
 tmp = Path(sys.argv[1])
-service = Accounts(Vault(tmp / "config", FileSecrets(tmp / "secrets.json")), transport_for=transports())
+vault = Vault(tmp / "config", FileSecrets(tmp / "secrets.json"))
+service = Accounts(vault, transport_for=transports())
 controller = Controller(service)
 dialog = SignInDialog(controller)
 dialog.show()
@@ -50,16 +51,17 @@ def main() -> int:
     from tests.support.desktop import running_desktop
 
     target = HERE / "sign-in-browser.png"
-    with tempfile.TemporaryDirectory(prefix="switcher-shot-") as tmp, running_desktop(
-        tray=False, size="1580x760x24"
-    ) as desk:
+    with (
+        tempfile.TemporaryDirectory(prefix="switcher-shot-") as tmp,
+        running_desktop(tray=False, size="1580x760x24") as desk,
+    ):
         env = {
             **desk.env,
             "SWITCHER_CONFIG_DIR": f"{tmp}/config",
             "SWITCHER_DATA_DIR": f"{tmp}/data",
             "PYTHONPATH": str(HERE.parent),
         }
-        app = subprocess.Popen([sys.executable, "-c", _DIALOG, tmp], env=env)
+        app = subprocess.Popen([sys.executable, "-c", _DIALOG, tmp], env=env)  # noqa: S603
         try:
             dialog = desk.wait_for_window("Sign in with a browser", timeout=30)
             page = desk.wait_for_window("local better-auth server", timeout=60)
