@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import sys
 import threading
 import time
 from collections.abc import Coroutine, MutableMapping
@@ -183,6 +184,12 @@ class BundledServer:
         host = parts.hostname or "127.0.0.1"
         port = (parts.port or 80) if port is None else port
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if sys.platform != "win32":
+            # As every server does: the connections of a stopped one, waiting
+            # out TIME_WAIT, must not keep the port from serving again (the
+            # app restarted, or a command after it). On Windows the option
+            # would let another program take a port in use instead.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as error:
@@ -191,6 +198,10 @@ class BundledServer:
             log.info("local server not started: %s", self.error)
             return False
         port = sock.getsockname()[1]
+        # Listening before this returns: a browser opened right away (accounts
+        # add --browser) waits in the backlog instead of being refused while
+        # the server's thread starts.
+        sock.listen(128)
         server = uvicorn.Server(
             uvicorn.Config(
                 self.app,

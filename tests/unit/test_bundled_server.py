@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import httpx
@@ -61,3 +62,40 @@ def test_the_process_has_one_local_server_per_data_directory(
     finally:
         first.shutdown()
         second.shutdown()
+
+
+def test_a_browser_opened_as_soon_as_serving_returns_is_not_refused(tmp_path: Path) -> None:
+    """``accounts add --browser`` opens the browser right after serving: no race with the thread."""
+    server = BundledServer(bundled_config(tmp_path))
+    try:
+        assert server.serve_http(port=0)
+        assert server.http_url is not None
+        host, port = server.http_url.removeprefix("http://").split(":")
+        # At once, before the server's thread has had a chance to start.
+        with socket.create_connection((host, int(port)), timeout=10):
+            pass
+        with httpx.Client(base_url=server.http_url, timeout=10) as browser:
+            assert browser.get("/api/auth/ok").status_code == 200
+    finally:
+        server.shutdown()
+
+
+def test_the_port_serves_again_at_once_after_a_stop(tmp_path: Path) -> None:
+    """The app restarted (or a command after it): the old connections' TIME_WAIT does not block."""
+    first = BundledServer(bundled_config(tmp_path))
+    try:
+        assert first.serve_http(port=0)
+        assert first.http_url is not None
+        port = int(first.http_url.rsplit(":", 1)[1])
+        # The server closes first (the client asked it to): its end waits in TIME_WAIT.
+        with httpx.Client(base_url=first.http_url, timeout=10) as browser:
+            answer = browser.get("/api/auth/ok", headers={"connection": "close"})
+            assert answer.status_code == 200
+        first.stop_http()
+        again = BundledServer(bundled_config(tmp_path))
+        try:
+            assert again.serve_http(port=port), again.error
+        finally:
+            again.shutdown()
+    finally:
+        first.shutdown()

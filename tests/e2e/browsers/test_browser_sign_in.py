@@ -101,28 +101,28 @@ def test_a_browser_closed_or_ctrl_c_mid_sign_in_keeps_nothing(
 ) -> None:
     cli("server", "add", site, "--name", "site")
     cli("server", "use", "site")
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [*SWITCHER_COMMAND, "accounts", "add", "--browser", browser],
         env=cli.env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    try:
-        assert process.stderr is not None
-        assert "Sign in at" in process.stderr.readline()
-        deadline = time.monotonic() + 30
-        while not browsers_using(cli.root / "data") and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(1)  # the page is up: the person closes the browser, or gives up
-        if how == "close":
-            kill_browsers_using(cli.root / "data")
-        else:
-            process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
-    finally:
-        process.kill()
+    ) as process:
+        try:
+            assert process.stderr is not None
+            assert "Sign in at" in process.stderr.readline()
+            deadline = time.monotonic() + 30
+            while not browsers_using(cli.root / "data") and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(1)  # the page is up: the person closes the browser, or gives up
+            if how == "close":
+                kill_browsers_using(cli.root / "data")
+            else:
+                process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=30)
+        finally:
+            process.kill()
     assert process.returncode == 1
     said = (
         "was closed before you signed in; nothing was kept"
@@ -152,7 +152,7 @@ def test_signing_in_again_in_the_browser_replaces_the_account_s_session(
 
 def test_another_program_on_the_local_port_is_named_when_nothing_signs_in(cli: Cli) -> None:
     """A web app in development on 127.0.0.1:3000 is not switcher's `local`: say so."""
-    with socketserver.TCPServer(("127.0.0.1", 3000), _OtherApp) as other:
+    with _ReusingServer(("127.0.0.1", 3000), _OtherApp) as other:
         threading.Thread(target=other.serve_forever, daemon=True).start()
         try:
             ran = cli("accounts", "add", "--browser", "chromium", "--timeout", "3", check=False)
@@ -163,6 +163,12 @@ def test_another_program_on_the_local_port_is_named_when_nothing_signs_in(cli: C
         "no sign-in within 3 s; nothing was kept (http://127.0.0.1:3000 was served by another "
         "program: if that is not switcher, stop it and try again)"
     ) in ran.stderr
+
+
+class _ReusingServer(socketserver.TCPServer):
+    # As servers do (switcher's too): its connections' TIME_WAIT must not keep
+    # the next test's switcher from serving 127.0.0.1:3000.
+    allow_reuse_address = True
 
 
 class _OtherApp(http.server.BaseHTTPRequestHandler):

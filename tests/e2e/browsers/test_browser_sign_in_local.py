@@ -13,6 +13,7 @@ import json
 import socket
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,18 +47,24 @@ def cli(own_secret_service: SecretService, tmp_path: Path, desk: Desktop) -> Ite
     kill_browsers_using(ran.root / "data")
 
 
-def _browser_sign_in(cli: Cli, browser: str) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
+@contextmanager
+def _browser_sign_in(cli: Cli, browser: str) -> Iterator[subprocess.Popen[str]]:
+    """``accounts add --browser`` running, its window opening; killed and reaped after."""
+    with subprocess.Popen(
         [*SWITCHER_COMMAND, "accounts", "add", "--browser", browser, "--timeout", str(WAIT)],
         env=cli.env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    assert process.stderr is not None
-    assert process.stderr.readline().startswith("Sign in at http://127.0.0.1:3000/ in the ")
-    return process
+    ) as process:
+        try:
+            assert process.stderr is not None
+            said = process.stderr.readline()
+            assert said.startswith("Sign in at http://127.0.0.1:3000/ in the "), said
+            yield process
+        finally:
+            process.kill()
 
 
 def _page_window(desk: Desktop) -> int:
@@ -74,16 +81,13 @@ def test_the_local_sign_in_form_typed_into_the_browser_signs_the_account_in(
     # Signed up here, then revoked: a person signing in again in the browser.
     cli("accounts", "add", email, "--sign-up", "--password-stdin", stdin=PASSWORD + "\n")
     cli("accounts", "revoke", email)
-    process = _browser_sign_in(cli, browser)
-    try:
+    with _browser_sign_in(cli, browser) as process:
         _page_window(desk)
         desk.type_text(email)
         desk.key("Tab")
         desk.type_text(PASSWORD)
         desk.key("Return")
         out, err = process.communicate(timeout=WAIT)
-    finally:
-        process.kill()
     assert (process.returncode, out) == (0, f"signed in as {email} (active)\n"), err
     listing = json.loads(cli("accounts", "list", "--json").stdout)
     assert [(a["email"], a["active"]) for a in listing["accounts"]] == [(email, True)]
@@ -94,14 +98,11 @@ def test_the_local_sign_in_form_typed_into_the_browser_signs_the_account_in(
 def test_closing_the_window_ends_the_sign_in_and_keeps_nothing(
     cli: Cli, desk: Desktop, browser: str
 ) -> None:
-    process = _browser_sign_in(cli, browser)
-    try:
+    with _browser_sign_in(cli, browser) as process:
         window = _page_window(desk)
         desk.key("ctrl+w")  # its one tab: the window closes
         desk.wait_until_gone(window, timeout=WAIT)
         out, err = process.communicate(timeout=WAIT)
-    finally:
-        process.kill()
     assert process.returncode == 1 and out == ""
     assert "window was closed" not in err  # said once, plainly:
     assert "was closed before you signed in; nothing was kept" in err
