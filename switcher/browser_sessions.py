@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from switcher.accounts import Accounts, Imported
-from switcher.browsers import ExportError, Profile, launch
+from switcher.browsers import Profile, launch
 from switcher.browsers.opener import read_profile, write_profile, writer
-from switcher.browsers.registry import is_firefox, labels
+from switcher.browsers.registry import is_firefox
 
 
 @dataclass(frozen=True)
@@ -53,12 +53,7 @@ def open_as(
     server_name: str | None = None,
 ) -> Opened:
     """Raises ``AccountsError`` or ``ExportError`` with a one-line message."""
-    chosen = browser or next(iter(launch.installed_browsers()), None)
-    if chosen is None:
-        raise ExportError(f"no supported browser found ({labels()})")
-    executable = launch.find_executable(chosen)
-    if executable is None:
-        raise ExportError(f"{chosen} is not installed")
+    chosen, executable = launch.choose(browser)
     server = service.server(server_name)
     account = service.find(email, server_name)
     cookies = service.device_cookies(email, server_name)

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from switcher.accounts import Accounts, AccountsError
 from switcher.browsers import ExportError, launch
-from switcher.browsers.registry import is_firefox, label, labels
+from switcher.browsers.registry import is_firefox, label
 from switcher.browsers.sign_in_window import SignInWindow, WindowClosedError, open_window
 from switcher.bundled import LOCAL, LOCAL_URL
 from switcher.paths import data_dir, private_dir
@@ -61,13 +61,10 @@ class SignedInWithBrowser:
 
 def choose_browser(browser: str | None) -> tuple[str, str]:
     """The browser to sign in with (default: the first installed) and its executable."""
-    chosen = browser or next(iter(launch.installed_browsers()), None)
-    if chosen is None:
-        raise BrowserSignInError(f"no supported browser found ({labels()})")
-    executable = launch.find_executable(chosen)
-    if executable is None:
-        raise BrowserSignInError(f"{label(chosen)} is not installed")
-    return chosen, executable
+    try:
+        return launch.choose(browser)
+    except ExportError as error:
+        raise BrowserSignInError(str(error)) from None
 
 
 def sign_in_with_browser(

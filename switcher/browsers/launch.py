@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from switcher.browsers.registry import ids, spec
+from switcher.browsers import ExportError
+from switcher.browsers.registry import ids, label, labels, spec
 from switcher.paths import data_dir
 
 # A new Firefox profile otherwise opens welcome and first-run pages.
@@ -71,6 +72,17 @@ def find_executable(
 
 def installed_browsers() -> list[str]:
     return [browser for browser in ids() if find_executable(browser)]
+
+
+def choose(browser: str | None) -> tuple[str, str]:
+    """``browser`` (default: the first installed) and its executable; ``ExportError`` if none."""
+    chosen = browser or next(iter(installed_browsers()), None)
+    if chosen is None:
+        raise ExportError(f"no supported browser found ({labels()})")
+    executable = find_executable(chosen)
+    if executable is None:
+        raise ExportError(f"{label(chosen)} is not installed")
+    return chosen, executable
 
 
 def profile_path(browser: str, server_url: str, user_id: str) -> Path:

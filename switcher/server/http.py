@@ -103,7 +103,10 @@ def json_response(
     return Response(status, dump_json(value), out)
 
 
-def html_response(status: int, text: str) -> Response:
+def html_response(
+    status: int, text: str, policy: bytes, headers: list[tuple[bytes, bytes]] | None = None
+) -> Response:
+    """A page that is never cached or framed, under the content security ``policy``."""
     return Response(
         status,
         text.encode(),
@@ -111,6 +114,7 @@ def html_response(status: int, text: str) -> Response:
             (b"content-type", b"text/html; charset=utf-8"),
             (b"cache-control", b"no-store"),
             (b"x-frame-options", b"DENY"),
-            (b"content-security-policy", b"default-src 'none'; style-src 'unsafe-inline'"),
+            (b"content-security-policy", policy),
+            *(headers or []),
         ],
     )

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 from switcher.protocol.errors import ErrorCode
 from switcher.server.context import Context, Services
 from switcher.server.errors import APIError, RateLimitedError
-from switcher.server.http import BodyTooLargeError, Request, Response
+from switcher.server.http import BodyTooLargeError, Request, Response, html_response
 from switcher.server.origin import TrustedOrigins, check_request, origin_of
 from switcher.server.ratelimit import RateLimiter
 from switcher.server.routes.email_password import sign_in
@@ -52,20 +52,6 @@ _MESSAGES = {
         "Refused: the browser did not say which site sent this sign-in form"
     ),
 }
-
-
-def _html(status: int, text: str, headers: list[tuple[bytes, bytes]] | None = None) -> Response:
-    return Response(
-        status,
-        text.encode(),
-        [
-            (b"content-type", b"text/html; charset=utf-8"),
-            (b"cache-control", b"no-store"),
-            (b"x-frame-options", b"DENY"),
-            (b"content-security-policy", _POLICY),
-            *(headers or []),
-        ],
-    )
 
 
 def _who(name: str, email: str) -> str:
@@ -135,7 +121,7 @@ async def render_page(
         f"{_form(root, title, error, email)}"
         '<p class="muted">Served by switcher\'s bundled better-auth server.</p>'
     )
-    return _html(status, html, headers)
+    return html_response(status, html, _POLICY, headers)
 
 
 class _Refused(Exception):

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
+from subprocess import Popen
 
 from tests.support.targets import PASSWORD
 
@@ -67,6 +68,22 @@ class Cli:
     @classmethod
     def in_process(cls, root: Path) -> Cli:
         return cls(cli_env(root, dict(os.environ)), root, in_this_process=True)
+
+    @contextmanager
+    def started(self, *args: str) -> Iterator[Popen[str]]:
+        """``switcher ARGS`` running while the test acts (a signal, a window); killed after."""
+        with Popen(
+            [*SWITCHER_COMMAND, *args],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as process:
+            try:
+                yield process
+            finally:
+                process.kill()
 
     def with_env(self, **changes: str | None) -> Cli:
         """The same directories and output record; ``changes`` to its env (``None`` unsets)."""

@@ -13,7 +13,6 @@ import http.server
 import json
 import signal
 import socketserver
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import SWITCHER_COMMAND, Cli
+from tests.support.cli import Cli
 from tests.support.headless_browsers import browsers_using, headless_path, kill_browsers_using
 from tests.support.secret_service import SecretService
 from tests.support.sign_up_page import WithSignUpPage, page_url
@@ -101,28 +100,18 @@ def test_a_browser_closed_or_ctrl_c_mid_sign_in_keeps_nothing(
 ) -> None:
     cli("server", "add", site, "--name", "site")
     cli("server", "use", "site")
-    with subprocess.Popen(
-        [*SWITCHER_COMMAND, "accounts", "add", "--browser", browser],
-        env=cli.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as process:
-        try:
-            assert process.stderr is not None
-            assert "Sign in at" in process.stderr.readline()
-            deadline = time.monotonic() + 30
-            while not browsers_using(cli.root / "data") and time.monotonic() < deadline:
-                time.sleep(0.1)
-            time.sleep(1)  # the page is up: the person closes the browser, or gives up
-            if how == "close":
-                kill_browsers_using(cli.root / "data")
-            else:
-                process.send_signal(signal.SIGINT)
-            out, err = process.communicate(timeout=30)
-        finally:
-            process.kill()
+    with cli.started("accounts", "add", "--browser", browser) as process:
+        assert process.stderr is not None
+        assert "Sign in at" in process.stderr.readline()
+        deadline = time.monotonic() + 30
+        while not browsers_using(cli.root / "data") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)  # the page is up: the person closes the browser, or gives up
+        if how == "close":
+            kill_browsers_using(cli.root / "data")
+        else:
+            process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
     assert process.returncode == 1
     said = (
         "was closed before you signed in; nothing was kept"

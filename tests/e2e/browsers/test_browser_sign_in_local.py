@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import SWITCHER_COMMAND, Cli
+from tests.support.cli import Cli
 from tests.support.desktop import Desktop, running_desktop
 from tests.support.headless_browsers import browsers_using, kill_browsers_using
 from tests.support.secret_service import SecretService
@@ -50,21 +50,11 @@ def cli(own_secret_service: SecretService, tmp_path: Path, desk: Desktop) -> Ite
 @contextmanager
 def _browser_sign_in(cli: Cli, browser: str) -> Iterator[subprocess.Popen[str]]:
     """``accounts add --browser`` running, its window opening; killed and reaped after."""
-    with subprocess.Popen(
-        [*SWITCHER_COMMAND, "accounts", "add", "--browser", browser, "--timeout", str(WAIT)],
-        env=cli.env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as process:
-        try:
-            assert process.stderr is not None
-            said = process.stderr.readline()
-            assert said.startswith("Sign in at http://127.0.0.1:3000/ in the "), said
-            yield process
-        finally:
-            process.kill()
+    with cli.started("accounts", "add", "--browser", browser, "--timeout", str(WAIT)) as process:
+        assert process.stderr is not None
+        said = process.stderr.readline()
+        assert said.startswith("Sign in at http://127.0.0.1:3000/ in the "), said
+        yield process
 
 
 def _page_window(desk: Desktop) -> int:

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from switcher.gui.controller import Controller
+from switcher.gui.sign_in import SignInDialog
 from tests.support.headless_browsers import browsers_using, headless_path, kill_browsers_using
 from tests.support.qt import OFFSCREEN_NOTES, open_sign_in
 from tests.support.sign_up_page import WithSignUpPage, page_url
@@ -50,6 +51,14 @@ def _controller(make: Callable[..., Controller], site: str, page: str) -> Contro
     return controller
 
 
+def _waiting_on_the_browser(qtbot: QtBot, controller: Controller, data: Path) -> SignInDialog:
+    """The dialog, its "Sign in with a browser…" clicked, the browser up."""
+    dialog = open_sign_in(qtbot, controller)
+    qtbot.mouseClick(dialog.by_browser, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(browsers_using(data)), timeout=WAIT)
+    return dialog
+
+
 def test_the_account_signed_in_in_the_browser_closes_the_dialog_active(
     qtbot: QtBot, make_controller: Callable[..., Controller], site: str, data: Path
 ) -> None:
@@ -74,9 +83,7 @@ def test_cancel_closes_the_browser_and_keeps_nothing(
     qtbot: QtBot, make_controller: Callable[..., Controller], site: str, data: Path
 ) -> None:
     controller = _controller(make_controller, site, site + "/")  # nobody signs in there
-    dialog = open_sign_in(qtbot, controller)
-    qtbot.mouseClick(dialog.by_browser, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: bool(browsers_using(data)), timeout=WAIT)
+    dialog = _waiting_on_the_browser(qtbot, controller, data)
     # Escape is Cancel: the key a person presses to get out.
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
@@ -92,10 +99,8 @@ def test_cancel_closes_the_browser_and_keeps_nothing(
 def test_a_browser_closed_mid_sign_in_says_so_and_offers_another_try(
     qtbot: QtBot, make_controller: Callable[..., Controller], site: str, data: Path
 ) -> None:
-    controller = _controller(make_controller, site, site + "/")
-    dialog = open_sign_in(qtbot, controller)
-    qtbot.mouseClick(dialog.by_browser, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: bool(browsers_using(data)), timeout=WAIT)
+    controller = _controller(make_controller, site, site + "/")  # nobody signs in there
+    dialog = _waiting_on_the_browser(qtbot, controller, data)
     kill_browsers_using(data)
     qtbot.waitUntil(lambda: dialog.job is None, timeout=WAIT)
     assert dialog.isVisible() and dialog.error.isVisible()
@@ -110,10 +115,8 @@ def test_a_browser_closed_mid_sign_in_says_so_and_offers_another_try(
 def test_back_while_the_browser_waits_closes_it_and_shows_the_password_page(
     qtbot: QtBot, make_controller: Callable[..., Controller], site: str, data: Path
 ) -> None:
-    controller = _controller(make_controller, site, site + "/")
-    dialog = open_sign_in(qtbot, controller)
-    qtbot.mouseClick(dialog.by_browser, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: bool(browsers_using(data)), timeout=WAIT)
+    controller = _controller(make_controller, site, site + "/")  # nobody signs in there
+    dialog = _waiting_on_the_browser(qtbot, controller, data)
     assert dialog.back.isEnabled()
     qtbot.mouseClick(dialog.back, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 0, timeout=WAIT)

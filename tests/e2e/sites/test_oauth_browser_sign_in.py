@@ -18,34 +18,22 @@ import pytest
 
 from tests.support.cli import Cli
 from tests.support.headless_browsers import browsers_using, headless_path, kill_browsers_using
-from tests.support.oauth_provider import Provider, running_provider
+from tests.support.oauth_provider import Provider
 from tests.support.peer import PeerServer
 from tests.support.secret_service import SecretService
-from tests.support.targets import SECRET, unique_email
+from tests.support.targets import unique_email
 
 pytestmark = pytest.mark.peer
 
 
-@pytest.fixture(scope="module")
-def provider() -> Iterator[Provider]:
-    with running_provider() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def site(provider: Provider) -> Iterator[PeerServer]:
-    with PeerServer(secret=SECRET, generic_oauth=provider.url, no_password=True) as peer:
-        yield peer
-
-
 @pytest.fixture
 def cli(
-    own_secret_service: SecretService, tmp_path: Path, firefox_bin: str, site: PeerServer
+    own_secret_service: SecretService, tmp_path: Path, firefox_bin: str, oauth_site: PeerServer
 ) -> Iterator[Cli]:
     home = tmp_path / "home"
     path = headless_path(tmp_path / "bin", firefox_bin)
     ran = Cli.subprocess(home, own_secret_service.child_env()).with_env(PATH=path)
-    ran("server", "add", site.base_url, "--name", "sso")
+    ran("server", "add", oauth_site.base_url, "--name", "sso")
     ran("server", "use", "sso")
     yield ran
     kill_browsers_using(home / "data")

@@ -42,27 +42,15 @@ import pytest
 
 from tests.support.browser import Browser
 from tests.support.chromium import FLAGS, chromium_binary, cookie_rows, run_chromium
-from tests.support.oauth_provider import CLIENT_ID, CLIENT_SECRET, Provider, running_provider
+from tests.support.oauth_provider import CLIENT_ID, CLIENT_SECRET, Provider
 from tests.support.peer import PeerServer
 from tests.support.processes import terminate_group
-from tests.support.targets import PASSWORD, SECRET, unique_email
+from tests.support.targets import PASSWORD, unique_email
 
 BROWSE_TIMEOUT = 60.0
 # What the pages end on: the /signed-in verdicts, the sign-in page's failure.
 FINAL_TITLES = ("Signed in as ", "Not signed in", "Session check failed", "Sign-in failed")
 SESSION_COOKIE = "better-auth.session_token"
-
-
-@pytest.fixture(scope="module")
-def provider() -> Iterator[Provider]:
-    with running_provider() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def site(provider: Provider) -> Iterator[PeerServer]:
-    with PeerServer(secret=SECRET, generic_oauth=provider.url, no_password=True) as peer:
-        yield peer
 
 
 @pytest.fixture(autouse=True)
@@ -134,17 +122,17 @@ def _signed_in_dom(site: PeerServer, user_data_dir: Path) -> str:
 
 @pytest.mark.peer
 def test_chromium_signs_in_through_the_provider_and_keeps_the_session(
-    site: PeerServer, provider: Provider, tmp_path: Path
+    oauth_site: PeerServer, provider: Provider, tmp_path: Path
 ) -> None:
     email = provider.approve_as(unique_email("sso"), "SSO Person").email
     before = len(provider.requests)
-    page = browse(tmp_path / "ud", f"{site.base_url}/")
-    assert page == {"url": f"{site.base_url}/signed-in", "title": f"Signed in as {email}"}
+    page = browse(tmp_path / "ud", f"{oauth_site.base_url}/")
+    assert page == {"url": f"{oauth_site.base_url}/signed-in", "title": f"Signed in as {email}"}
     rows = cookie_rows(tmp_path / "ud" / "Default" / "Cookies")
     session = [r for r in rows if r["host_key"] == "127.0.0.1" and r["name"] == SESSION_COOKIE]
     assert len(session) == 1 and session[0]["is_httponly"] == 1
     assert not any(r["name"] == "better-auth.state" for r in rows)  # spent on the callback
-    assert f"Signed in as {email}" in _signed_in_dom(site, tmp_path / "ud")
+    assert f"Signed in as {email}" in _signed_in_dom(oauth_site, tmp_path / "ud")
     # What better-auth did at the provider: PKCE, the secret in the form body, userinfo once.
     seen = provider.requests[before:]
     assert [(r.method, r.path, r.status) for r in seen] == [
@@ -154,7 +142,7 @@ def test_chromium_signs_in_through_the_provider_and_keeps_the_session(
     ]
     authorize, token = seen[0].params, seen[1].params
     assert authorize["code_challenge_method"] == "S256"
-    assert authorize["redirect_uri"] == f"{site.base_url}/api/auth/callback/test-sso"
+    assert authorize["redirect_uri"] == f"{oauth_site.base_url}/api/auth/callback/test-sso"
     assert authorize["scope"] == "openid email profile"
     assert seen[1].client_auth == "post" and token["client_id"] == CLIENT_ID
     assert token["code_verifier"] and token["redirect_uri"] == authorize["redirect_uri"]
@@ -162,13 +150,13 @@ def test_chromium_signs_in_through_the_provider_and_keeps_the_session(
 
 @pytest.mark.peer
 def test_a_second_identity_signs_in_beside_the_first(
-    site: PeerServer, provider: Provider, tmp_path: Path
+    oauth_site: PeerServer, provider: Provider, tmp_path: Path
 ) -> None:
     first = provider.approve_as(unique_email("sso-a")).email
-    assert browse(tmp_path / "ud", f"{site.base_url}/")["title"] == f"Signed in as {first}"
+    assert browse(tmp_path / "ud", f"{oauth_site.base_url}/")["title"] == f"Signed in as {first}"
     second = provider.approve_as(unique_email("sso-b")).email
-    assert browse(tmp_path / "ud", f"{site.base_url}/")["title"] == f"Signed in as {second}"
-    dom = _signed_in_dom(site, tmp_path / "ud")
+    assert browse(tmp_path / "ud", f"{oauth_site.base_url}/")["title"] == f"Signed in as {second}"
+    dom = _signed_in_dom(oauth_site, tmp_path / "ud")
     assert f"Signed in as {second}" in dom
     assert f"<li>{first}</li>" in dom and f"<li>{second}</li>" in dom  # multi-session: both
     names = _sessions_in(tmp_path / "ud")
@@ -178,29 +166,31 @@ def test_a_second_identity_signs_in_beside_the_first(
 
 @pytest.mark.peer
 def test_a_denied_authorization_ends_on_better_auths_error_page(
-    site: PeerServer, provider: Provider, tmp_path: Path
+    oauth_site: PeerServer, provider: Provider, tmp_path: Path
 ) -> None:
     provider.denying = True
-    page = browse(tmp_path / "ud", f"{site.base_url}/")
-    assert page["url"] == f"{site.base_url}/api/auth/error?error=access_denied"
+    page = browse(tmp_path / "ud", f"{oauth_site.base_url}/")
+    assert page["url"] == f"{oauth_site.base_url}/api/auth/error?error=access_denied"
     assert _sessions_in(tmp_path / "ud") == []
 
 
 @pytest.mark.peer
 def test_userinfo_without_an_id_fails_the_sign_in(
-    site: PeerServer, provider: Provider, tmp_path: Path
+    oauth_site: PeerServer, provider: Provider, tmp_path: Path
 ) -> None:
     # Without a discovery document genericOAuth keys the account on "id", not "sub".
     provider.userinfo_id = False
     provider.approve_as(unique_email("no-id"))
-    page = browse(tmp_path / "ud", f"{site.base_url}/")
-    assert page["url"] == f"{site.base_url}/api/auth/error?error=unable_to_get_user_info"
+    page = browse(tmp_path / "ud", f"{oauth_site.base_url}/")
+    assert page["url"] == f"{oauth_site.base_url}/api/auth/error?error=unable_to_get_user_info"
     assert _sessions_in(tmp_path / "ud") == []
 
 
 @pytest.mark.peer
-def test_the_site_has_no_email_and_password_sign_in(site: PeerServer, provider: Provider) -> None:
-    browser = Browser(site.base_url)
+def test_the_site_has_no_email_and_password_sign_in(
+    oauth_site: PeerServer, provider: Provider
+) -> None:
+    browser = Browser(oauth_site.base_url)
     try:
         email = unique_email("pw")
         refused = browser.post("/sign-in/email", json={"email": email, "password": PASSWORD})
