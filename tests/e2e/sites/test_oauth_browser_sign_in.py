@@ -11,15 +11,20 @@ works like any other: switch, export, revoke.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
+from switcher.gui.app import SwitcherApp
+from switcher.gui.controller import Controller
+from switcher.gui.settings import Settings
 from tests.support.cli import Cli
 from tests.support.headless_browsers import browsers_using, headless_path, kill_browsers_using
 from tests.support.oauth_provider import Provider
 from tests.support.peer import PeerServer
+from tests.support.qt import OFFSCREEN_NOTES
 from tests.support.secret_service import SecretService
 from tests.support.targets import unique_email
 
@@ -69,3 +74,38 @@ def test_a_password_sign_in_on_the_oauth_only_site_points_to_the_browser(cli: Cl
     )
     assert ran.returncode == 1
     assert "--browser" in ran.stderr
+
+
+@pytest.mark.qt_log_ignore(*OFFSCREEN_NOTES)
+def test_the_tray_s_sign_in_with_browser_adds_an_oauth_account(
+    qtbot: QtBot,
+    make_controller: Callable[..., Controller],
+    oauth_site: PeerServer,
+    provider: Provider,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    firefox_bin: str,
+) -> None:
+    data = tmp_path / "data"
+    monkeypatch.setenv("SWITCHER_DATA_DIR", str(data))
+    monkeypatch.setenv("PATH", headless_path(tmp_path / "bin", firefox_bin))
+    service = make_controller(oauth_site.base_url).service
+    app = SwitcherApp(service, settings=Settings(), use_tray=True, serve_local=False)
+    try:
+        assert app.tray is not None
+        email = unique_email("tray-sso")
+        provider.approve_as(email, "Tray Person")
+        entry = next(a for a in app.tray.menu.actions() if a.text() == "Sign in with browser…")
+        entry.trigger()
+        dialog = app.dialog
+        assert dialog is not None and dialog.isVisible()
+        assert dialog.pages.currentWidget() is dialog.browser
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=45000)
+        active = app.controller.snapshot.active
+        assert active is not None and active.email == email
+        app.tray.rebuild()
+        assert app.tray.action_for(email) is not None
+    finally:
+        app.timer.stop()
+        app.controller.shutdown()
+        kill_browsers_using(data)
