@@ -163,10 +163,12 @@ _MEANING = {
     "TOO_MANY_ATTEMPTS": "too many wrong codes: ask for a new one",
     # An OAuth-only (or passkey-only) site: its own pages are the way in.
     "EMAIL_PASSWORD_DISABLED": (
-        "this site does not sign in with a password: sign in with a browser instead "
-        "(switcher accounts add --browser)"
+        "this site does not sign in with a password: sign in with a browser instead"
     ),
 }
+
+# A password sign-in refused because the site has none: the browser is the way in.
+NO_PASSWORDS = "EMAIL_PASSWORD_DISABLED"
 
 # Refusals after which the same challenge cannot succeed: start from the password again.
 CHALLENGE_ENDED = frozenset({"TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE", "INVALID_TWO_FACTOR_COOKIE"})

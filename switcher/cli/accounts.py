@@ -15,12 +15,14 @@ from switcher.accounts import (
     AccountsError,
     NoStoredSessionError,
     ServerNotFoundError,
+    SignInRefusedError,
 )
 from switcher.bootstrap import ServiceUnavailableError
 from switcher.cli.errors import CliError
 from switcher.display_text import who
 from switcher.paths import insecure_secrets_path
 from switcher.secrets import SecretStoreError
+from switcher.sign_in_steps import NO_PASSWORDS
 from switcher.vault import Account, AccountStatus, Server, VaultError
 
 log = logging.getLogger("switcher.cli")
@@ -169,7 +171,16 @@ def accounts_add(args: argparse.Namespace) -> int:
         from switcher.cli.browser_sign_in import run
 
         return _guard_value(lambda: run(service, args))  # type: ignore[no-any-return]
-    account: Account = _guard_value(lambda: sign_in.sign_in(service, args))
+
+    def attempt() -> Account:
+        try:
+            return sign_in.sign_in(service, args)
+        except SignInRefusedError as error:
+            if error.code != NO_PASSWORDS:
+                raise
+            raise CliError(f"{error} (switcher accounts add --browser)") from None
+
+    account: Account = _guard_value(attempt)
     print(f"signed in as {account.email} (active)")
     return 0
 

@@ -29,7 +29,13 @@ from switcher.browsers.registry import label
 from switcher.gui.controller import Controller
 from switcher.gui.sign_in_pages import BrowserPage, EmailedPage, SecondFactorPage
 from switcher.protocol.email import is_email, is_username
-from switcher.sign_in_steps import CHALLENGE_ENDED, Factor, SignInMethod, TwoFactorChallenge
+from switcher.sign_in_steps import (
+    CHALLENGE_ENDED,
+    NO_PASSWORDS,
+    Factor,
+    SignInMethod,
+    TwoFactorChallenge,
+)
 
 MIN_PASSWORD = 8
 
@@ -485,6 +491,9 @@ class SignInDialog(QDialog):
         page = self.pages.currentWidget()
         if page is self.browser:
             self.ok.setFocus()  # to try again; Back goes to the password
+            return
+        if isinstance(error, SignInRefusedError) and error.code == NO_PASSWORDS:
+            self.by_browser.setFocus()  # the way in on this site: Space presses it
             return
         field = {id(self.second): self.second.code, id(self.emailed): self.emailed.answer}.get(
             id(page), self.password

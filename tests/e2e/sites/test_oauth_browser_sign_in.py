@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from switcher.gui.app import SwitcherApp
@@ -24,7 +25,7 @@ from tests.support.cli import Cli
 from tests.support.headless_browsers import browsers_using, headless_path, kill_browsers_using
 from tests.support.oauth_provider import Provider
 from tests.support.peer import PeerServer
-from tests.support.qt import OFFSCREEN_NOTES
+from tests.support.qt import OFFSCREEN_NOTES, open_sign_in, type_into
 from tests.support.secret_service import SecretService
 from tests.support.targets import unique_email
 
@@ -73,7 +74,10 @@ def test_a_password_sign_in_on_the_oauth_only_site_points_to_the_browser(cli: Cl
         "accounts", "add", unique_email("pw"), "--password-stdin", stdin="x" * 12, check=False
     )
     assert ran.returncode == 1
-    assert "--browser" in ran.stderr
+    assert ran.stderr == (
+        "switcher: this site does not sign in with a password: sign in with a browser instead "
+        "(switcher accounts add --browser)\n"
+    )
 
 
 @pytest.mark.qt_log_ignore(*OFFSCREEN_NOTES)
@@ -109,3 +113,18 @@ def test_the_tray_s_sign_in_with_browser_adds_an_oauth_account(
         app.timer.stop()
         app.controller.shutdown()
         kill_browsers_using(data)
+
+
+@pytest.mark.qt_log_ignore(*OFFSCREEN_NOTES)
+def test_a_password_in_the_dialog_on_the_oauth_only_site_points_to_the_browser_button(
+    qtbot: QtBot, make_controller: Callable[..., Controller], oauth_site: PeerServer
+) -> None:
+    dialog = open_sign_in(qtbot, make_controller(oauth_site.base_url))
+    type_into(qtbot, dialog.email, unique_email("pw"))
+    type_into(qtbot, dialog.password, "a password of some length")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=20000)
+    assert dialog.error.text() == (
+        "This site does not sign in with a password: sign in with a browser instead"
+    )
+    assert dialog.by_browser.hasFocus()
