@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import math
+import signal
 import sys
+from typing import Any
 
 from switcher.accounts import Accounts
 from switcher.browser_sign_in import DEFAULT_TIMEOUT, sign_in_with_browser
-from switcher.browsers.registry import ids, label
+from switcher.browsers.registry import label
 from switcher.cli.errors import CliError
+from switcher.cli.parser import FIRST_INSTALLED
 
 # Options of a sign-in made here, which a browser sign-in does itself.
 _HERE_ONLY = (
@@ -26,8 +29,6 @@ _HERE_ONLY = (
 
 
 def check_browser_arguments(args: argparse.Namespace) -> None:
-    if args.browser and args.browser not in ids():
-        raise CliError(f"no browser called {args.browser!r}; one of: {', '.join(ids())}")
     if args.email is not None:
         raise CliError("with --browser, leave out the email: you sign in in the browser")
     used = [flag for attribute, flag in _HERE_ONLY if getattr(args, attribute)]
@@ -46,10 +47,11 @@ def run(service: Accounts, args: argparse.Namespace) -> int:
             flush=True,
         )
 
+    stopping = _stopped_like_ctrl_c()
     try:
         result = sign_in_with_browser(
             service,
-            args.browser or None,
+            None if args.browser is FIRST_INSTALLED else args.browser,
             args.server,
             timeout=args.timeout or DEFAULT_TIMEOUT,
             opened=opened,
@@ -57,5 +59,24 @@ def run(service: Accounts, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         # By now the window is closed and its profile deleted (on the way out).
         raise CliError("sign-in cancelled; nothing was kept") from None
+    finally:
+        for number, handler in stopping.items():
+            signal.signal(number, handler)
     print(f"signed in as {result.account.email} (active)")
     return 0
+
+
+def _stopped_like_ctrl_c() -> dict[int, Any]:
+    """SIGTERM (``timeout``, ``kill``) and SIGHUP (the terminal closed) end the sign-in as
+    Ctrl+C does: its window closed and its profile deleted, not left behind. The
+    handlers they had, to put back."""
+
+    def interrupt(_number: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    before: dict[int, Any] = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            before[number] = signal.signal(number, interrupt)
+    return before

@@ -92,6 +92,27 @@ def _serve(commands: Commands) -> None:
     serve.set_defaults(handler="switcher.cli.serve:run")
 
 
+# ``--browser`` given without a name: the first browser installed.
+FIRST_INSTALLED = "first installed"
+
+
+class _BrowserChoice(argparse.Action):
+    """``--browser [BROWSER]``: a name from the registry, checked as a usage error (exit 2)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        if values is not FIRST_INSTALLED and values not in ids():
+            parser.error(
+                f"argument --browser: invalid choice: {values!r} (choose from {', '.join(ids())})"
+            )
+        setattr(namespace, self.dest, values)
+
+
 def _accounts_and_servers(commands: Commands) -> None:
     server = commands.add_parser("server", help="better-auth servers: list, add, use, remove")
     server_cmds = server.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -155,7 +176,8 @@ def _accounts_and_servers(commands: Commands) -> None:
     sign_in.add_argument(
         "--browser",
         nargs="?",
-        const="",
+        action=_BrowserChoice,
+        const=FIRST_INSTALLED,
         metavar="BROWSER",
         help="sign in in a browser window instead, any way the site allows (OAuth, passkeys…): "
         f"one of {', '.join(ids())} (default: the first installed)",

@@ -92,10 +92,12 @@ def test_no_sign_in_before_the_timeout_keeps_nothing(site: str, cli: Cli, browse
     assert not browsers_using(cli.root / "data")
 
 
-@pytest.mark.parametrize(
-    ("browser", "how"), [(b, h) for b in BROWSERS for h in ("close", "ctrl-c")]
-)
-def test_a_browser_closed_or_ctrl_c_mid_sign_in_keeps_nothing(
+# Ctrl+C, `timeout` or `kill` (SIGTERM), the terminal closed (SIGHUP): all alike.
+STOPS = {"ctrl-c": signal.SIGINT, "sigterm": signal.SIGTERM, "sighup": signal.SIGHUP}
+
+
+@pytest.mark.parametrize(("browser", "how"), [(b, h) for b in BROWSERS for h in ("close", *STOPS)])
+def test_a_browser_closed_or_the_command_stopped_mid_sign_in_keeps_nothing(
     site: str, cli: Cli, browser: str, how: str
 ) -> None:
     cli("server", "add", site, "--name", "site")
@@ -110,7 +112,7 @@ def test_a_browser_closed_or_ctrl_c_mid_sign_in_keeps_nothing(
         if how == "close":
             kill_browsers_using(cli.root / "data")
         else:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(STOPS[how])
         out, err = process.communicate(timeout=30)
     assert process.returncode == 1
     said = (
