@@ -849,6 +849,12 @@ class Accounts:
             self._emit(Event(EventKind.ACTIVE_CHANGED, prepared.name, account))
         return account
 
+    def check_answers(self, server_name: str | None = None) -> None:
+        """Raise ``ServerNotFoundError`` unless the server's better-auth answers now."""
+        server = self.server(server_name)
+        if not self._answers_ok(server):
+            raise ServerNotFoundError(f"{server.auth_url} does not answer as better-auth does")
+
     def sign_in_url(self, server_name: str | None = None) -> str:
         """Where a person signs in to the site in a browser: set per server, else its root."""
         server = self.server(server_name)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import socket
 import threading
 import time
 import uuid
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from switcher.accounts import Accounts, AccountsError
+from switcher.accounts import Accounts, AccountsError, ServerNotFoundError
 from switcher.browsers import ExportError, launch
 from switcher.browsers.registry import is_firefox, label
 from switcher.browsers.sign_in_window import SignInWindow, WindowClosedError, open_window
@@ -36,7 +37,7 @@ from switcher.session_import import sessions_for
 from switcher.vault import Account
 
 if TYPE_CHECKING:
-    from switcher.bundled_server import BundledServer
+    pass
 
 log = logging.getLogger("switcher.browser_sign_in")
 
@@ -86,10 +87,20 @@ def sign_in_with_browser(
     url = service.sign_in_url(server.name)
     host = (urlsplit(server.url).hostname or "").lower()
     chosen, executable = choose_browser(browser)
+    if server.name != LOCAL:
+        # Asked first, as a password sign-in would: a site that is down fails
+        # now, not after the whole timeout in front of a browser's error page.
+        try:
+            service.check_answers(server.name)
+        except ServerNotFoundError as error:
+            raise BrowserSignInError(f"{error}; no browser was opened") from None
     profile = _fresh_profile(chosen)
     kept = False
-    served, elsewhere = _serve_local(server.name)
+    local: _LocalFace | None = None
     try:
+        if server.name == LOCAL:
+            local = _LocalFace()
+            local.keep_served()
         try:
             window = open_window(chosen, executable, profile, url)
         except ExportError as error:
@@ -97,41 +108,65 @@ def sign_in_with_browser(
         try:
             if opened is not None:
                 opened(chosen, url)
-            account = _watch(service, server.name, window, host, timeout, cancelled, elsewhere)
+            account = _watch(service, server.name, window, host, timeout, cancelled, local)
         finally:
             window.close()
         kept_at = _keep_profile(chosen, profile, server.url, account.user_id)
         kept = True
         return SignedInWithBrowser(account, chosen, kept_at)
     finally:
-        if served is not None:
-            served.stop_http()
+        if local is not None:
+            local.stop()
         if not kept:
             shutil.rmtree(profile, ignore_errors=True)
 
 
-def _serve_local(server_name: str) -> tuple[BundledServer | None, str]:
-    """The bundled server on 127.0.0.1 for the browser, if this process must serve it.
+class _LocalFace:
+    """The bundled server on 127.0.0.1 for the browser, served here when nobody else does.
 
     The app serves it while it runs, and so does ``switcher serve``; a
     command on its own serves it for the sign-in (the same database and
     secret: the session the browser gets is one switcher reads in process).
-    Also says, for a timeout's message, when another program had the port.
+    If whoever served it stops (the app quit), this process takes over, so
+    the person's next click in the window reaches a server.
     """
-    if server_name != LOCAL:
-        return None, ""
-    from switcher.bundled_server import bundled_server
 
-    local = bundled_server()
-    if local.http_url is not None:
-        return None, ""  # this process serves it already (the app)
-    if not local.serve_http():
-        # The app or switcher serve, most likely; if not, the person must know.
-        return None, (
-            f"{LOCAL_URL} was served by another program: if that is not switcher, "
+    RECHECK = 2.0  # seconds between looks at whether anyone still serves it
+
+    def __init__(self) -> None:
+        from switcher.bundled_server import bundled_server
+
+        self.server = bundled_server()
+        self.ours = False
+        self.elsewhere = ""  # for a timeout's message: another program had the port
+        self._next_look = 0.0
+
+    def keep_served(self) -> None:
+        if self.ours or self.server.http_url is not None or time.monotonic() < self._next_look:
+            return  # ours already (this command's, or the app's own in this process)
+        self._next_look = time.monotonic() + self.RECHECK
+        # The app or switcher serve, most likely, when something answers there.
+        self.ours = not _answers(LOCAL_URL) and self.server.serve_http()
+        self.elsewhere = (
+            ""
+            if self.ours
+            else f"{LOCAL_URL} was served by another program: if that is not switcher, "
             "stop it and try again"
         )
-    return local, ""
+
+    def stop(self) -> None:
+        if self.ours:
+            self.server.stop_http()
+
+
+def _answers(url: str) -> bool:
+    """Whether something accepts connections at ``url``'s host and port."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "", parts.port or 80), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def _watch(
@@ -141,7 +176,7 @@ def _watch(
     host: str,
     timeout: float,
     cancelled: threading.Event | None,
-    elsewhere: str,
+    local: _LocalFace | None,
 ) -> Account:
     server = service.server(server_name)
     poll = POLL_SECONDS
@@ -150,6 +185,8 @@ def _watch(
     while True:
         if cancelled is not None and cancelled.is_set():
             raise BrowserSignInError("sign-in cancelled; nothing was kept")
+        if local is not None:
+            local.keep_served()
         try:
             cookies = window.cookies(host)
         except WindowClosedError:
@@ -165,7 +202,7 @@ def _watch(
                 log.info("signed in %s on %s with %s", account.email, server_name, window.browser)
                 return account
         if time.monotonic() >= deadline:
-            why = getattr(window, "last_error", None) or elsewhere
+            why = getattr(window, "last_error", None) or (local.elsewhere if local else "")
             because = f" ({why})" if why else ""
             raise BrowserSignInError(
                 f"no sign-in within {timeout:.0f} s; nothing was kept{because}"

@@ -23,6 +23,7 @@ import pytest
 from tests.support.cli import Cli
 from tests.support.headless_browsers import browsers_using, headless_path, kill_browsers_using
 from tests.support.secret_service import SecretService
+from tests.support.serving import free_port
 from tests.support.sign_up_page import WithSignUpPage, page_url
 from tests.support.switcher_server import running_switcher
 from tests.support.targets import PASSWORD, served_config, unique_email
@@ -171,3 +172,15 @@ class _OtherApp(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *_args: object) -> None:
         pass
+
+
+def test_a_server_that_is_down_fails_at_once_and_opens_no_browser(cli: Cli) -> None:
+    cli("server", "add", f"http://127.0.0.1:{free_port()}", "--name", "down", "--no-check")
+    cli("server", "use", "down")
+    started = time.monotonic()
+    ran = cli("accounts", "add", "--browser", "chromium", check=False)
+    assert ran.returncode == 1 and time.monotonic() - started < 20
+    assert ran.stderr.startswith("switcher: cannot connect to http://127.0.0.1:")
+    assert ran.stderr.endswith("; no browser was opened\n")
+    assert "Sign in at" not in ran.stderr
+    assert _profiles(cli, "chromium") == []

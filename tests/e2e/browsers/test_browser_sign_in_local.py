@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -98,3 +99,35 @@ def test_closing_the_window_ends_the_sign_in_and_keeps_nothing(
     assert "was closed before you signed in; nothing was kept" in err
     assert json.loads(cli("accounts", "list", "--json").stdout)["accounts"] == []
     assert list((cli.root / "data" / "browser-profiles" / browser).iterdir()) == []
+
+
+def test_the_command_serves_local_itself_once_whoever_served_it_stops(
+    cli: Cli, desk: Desktop
+) -> None:
+    """The app (here `switcher serve`, on the same files) quits while the command waits."""
+    email = unique_email("taken-over")
+    cli("accounts", "add", email, "--sign-up", "--password-stdin", stdin=PASSWORD + "\n")
+    cli("accounts", "revoke", email)
+    with cli.started("serve") as serving:
+        _until_served(True)
+        with _browser_sign_in(cli, "chromium") as process:
+            _page_window(desk)
+            serving.terminate()
+            serving.wait(WAIT)
+            _until_served(True)  # by the command, a moment later
+            desk.type_text(email)
+            desk.key("Tab")
+            desk.type_text(PASSWORD)
+            desk.key("Return")
+            out, err = process.communicate(timeout=WAIT)
+    assert (process.returncode, out) == (0, f"signed in as {email} (active)\n"), err
+
+
+def _until_served(served: bool) -> None:
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if (probe.connect_ex(("127.0.0.1", 3000)) == 0) == served:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"127.0.0.1:3000 {'never' if served else 'still'} served")
