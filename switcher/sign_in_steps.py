@@ -163,12 +163,17 @@ _MEANING = {
     "TOO_MANY_ATTEMPTS": "too many wrong codes: ask for a new one",
     # An OAuth-only (or passkey-only) site: its own pages are the way in.
     "EMAIL_PASSWORD_DISABLED": (
-        "this site does not sign in with a password: sign in with a browser instead"
+        "this site does not sign in with passwords; sign in with a browser instead"
+    ),
+    # Sign-up turned off (or with it, passwords): the account is made on the site.
+    "EMAIL_PASSWORD_SIGN_UP_DISABLED": (
+        "this site does not let new accounts sign up with a password here; create the "
+        "account on the site, with a browser"
     ),
 }
 
-# A password sign-in refused because the site has none: the browser is the way in.
-NO_PASSWORDS = "EMAIL_PASSWORD_DISABLED"
+# Refusals of a password sign-in or sign-up that the site's own pages get past.
+BROWSER_ONLY = frozenset({"EMAIL_PASSWORD_DISABLED", "EMAIL_PASSWORD_SIGN_UP_DISABLED"})
 
 # Refusals after which the same challenge cannot succeed: start from the password again.
 CHALLENGE_ENDED = frozenset({"TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE", "INVALID_TWO_FACTOR_COOKIE"})

@@ -22,7 +22,7 @@ from switcher.cli.errors import CliError
 from switcher.display_text import who
 from switcher.paths import insecure_secrets_path
 from switcher.secrets import SecretStoreError
-from switcher.sign_in_steps import NO_PASSWORDS
+from switcher.sign_in_steps import BROWSER_ONLY
 from switcher.vault import Account, AccountStatus, Server, VaultError
 
 log = logging.getLogger("switcher.cli")
@@ -176,7 +176,7 @@ def accounts_add(args: argparse.Namespace) -> int:
         try:
             return sign_in.sign_in(service, args)
         except SignInRefusedError as error:
-            if error.code != NO_PASSWORDS:
+            if error.code not in BROWSER_ONLY:
                 raise
             raise CliError(f"{error} (switcher accounts add --browser)") from None
 

@@ -30,8 +30,8 @@ from switcher.gui.controller import Controller
 from switcher.gui.sign_in_pages import BrowserPage, EmailedPage, SecondFactorPage
 from switcher.protocol.email import is_email, is_username
 from switcher.sign_in_steps import (
+    BROWSER_ONLY,
     CHALLENGE_ENDED,
-    NO_PASSWORDS,
     Factor,
     SignInMethod,
     TwoFactorChallenge,
@@ -492,7 +492,7 @@ class SignInDialog(QDialog):
         if page is self.browser:
             self.ok.setFocus()  # to try again; Back goes to the password
             return
-        if isinstance(error, SignInRefusedError) and error.code == NO_PASSWORDS:
+        if isinstance(error, SignInRefusedError) and error.code in BROWSER_ONLY:
             self.by_browser.setFocus()  # the way in on this site: Space presses it
             return
         field = {id(self.second): self.second.code, id(self.emailed): self.emailed.answer}.get(

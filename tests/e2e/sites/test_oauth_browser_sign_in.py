@@ -69,13 +69,25 @@ def test_two_oauth_accounts_come_in_through_the_browser_and_switch_like_any_othe
     assert _listed(cli) == {home: True}
 
 
+def test_a_password_sign_up_on_the_oauth_only_site_points_to_the_browser(cli: Cli) -> None:
+    ran = cli(
+        "accounts", "add", unique_email("up"), "--sign-up", "--password-stdin",
+        stdin="a password of some length\n", check=False,
+    )  # fmt: skip
+    assert ran.returncode == 1
+    assert ran.stderr == (
+        "switcher: this site does not let new accounts sign up with a password here; create "
+        "the account on the site, with a browser (switcher accounts add --browser)\n"
+    )
+
+
 def test_a_password_sign_in_on_the_oauth_only_site_points_to_the_browser(cli: Cli) -> None:
     ran = cli(
         "accounts", "add", unique_email("pw"), "--password-stdin", stdin="x" * 12, check=False
     )
     assert ran.returncode == 1
     assert ran.stderr == (
-        "switcher: this site does not sign in with a password: sign in with a browser instead "
+        "switcher: this site does not sign in with passwords; sign in with a browser instead "
         "(switcher accounts add --browser)\n"
     )
 
@@ -125,6 +137,6 @@ def test_a_password_in_the_dialog_on_the_oauth_only_site_points_to_the_browser_b
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.job is None, timeout=20000)
     assert dialog.error.text() == (
-        "This site does not sign in with a password: sign in with a browser instead"
+        "This site does not sign in with passwords; sign in with a browser instead"
     )
     assert dialog.by_browser.hasFocus()
