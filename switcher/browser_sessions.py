@@ -52,10 +52,23 @@ def open_as(
     url: str | None = None,
     server_name: str | None = None,
 ) -> Opened:
-    """Raises ``AccountsError`` or ``ExportError`` with a one-line message."""
-    chosen, executable = launch.choose(browser)
+    """Raises ``AccountsError`` or ``ExportError`` with a one-line message.
+
+    Without ``browser``: the one the account already has a profile in (it
+    signed in there, or was opened there before), else the first installed.
+    """
     server = service.server(server_name)
     account = service.find(email, server_name)
+    if browser is None:
+        browser = next(
+            (
+                b
+                for b in launch.installed_browsers()
+                if launch.profile_path(b, server.url, account.user_id).is_dir()
+            ),
+            None,
+        )
+    chosen, executable = launch.choose(browser)
     cookies = service.device_cookies(email, server_name)
     profile = launch.dedicated_profile(chosen, server.url, account.user_id)
     # For the Chromium family the dedicated profile is a whole user-data dir,

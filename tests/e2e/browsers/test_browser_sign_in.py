@@ -71,6 +71,11 @@ def test_an_account_signed_in_in_the_browser_lands_active_and_works_like_any_oth
     assert not browsers_using(cli.root / "data")
     (profile,) = _profiles(cli, browser)
     assert profile.name.startswith(site.removeprefix("http://").replace(":", "-") + "-")
+    # Opened without naming a browser: the one it signed in with, in that profile.
+    opened = cli("open", "--as", email).stdout
+    assert opened.startswith(f"opened {site}/ as {email} in {browser} (pid ")
+    assert browsers_using(profile)
+    kill_browsers_using(profile)
     # It is an account like any other: switch, export, revoke.
     cli("accounts", "use", first)
     cli("accounts", "use", email)
