@@ -89,4 +89,8 @@ def _report(service: Accounts, server: Server, result: Imported) -> None:
         print(f"already signed in here: {account.email}")
     if result.ended:
         plural = "s" if result.ended != 1 else ""
-        print(f"{result.ended} session{plural} had ended on the site; not imported")
+        # Cookies ignore ports: another site on this host is "not honoured" too.
+        print(
+            f"{result.ended} session{plural} not honoured by the site (ended, or another "
+            "site's on this host); not imported"
+        )

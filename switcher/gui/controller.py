@@ -40,7 +40,10 @@ def imported_summary(result: Imported) -> str:
     if result.already:
         parts.append("already here: " + ", ".join(a.email for a in result.already))
     if result.ended:
-        parts.append(f"{result.ended} ended on the site, not added")
+        # Cookies ignore ports: another site on this host is "not honoured" too.
+        parts.append(
+            f"{result.ended} not honoured by the site (ended, or another site's), not added"
+        )
     return "; ".join(parts) or "no session for this site"
 
 

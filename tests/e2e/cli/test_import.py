@@ -130,7 +130,10 @@ def test_an_ended_session_is_reported_not_kept_and_the_active_account_stays(
     shutil.copy(curl.jar, snapshot)  # the file as exported, before the browser signs one out
     curl.post("/multi-session/revoke", {"sessionToken": gone_token})
     ran = cli("accounts", "import", "--from", "cookies-txt", str(snapshot))
-    assert ran.stdout == f"imported {kept}\n1 session had ended on the site; not imported\n"
+    assert ran.stdout == (
+        f"imported {kept}\n1 session not honoured by the site (ended, or another site's on "
+        "this host); not imported\n"
+    )
     assert _emails(cli) == {mine: True, kept: False}
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from switcher.gui.controller import Controller
+from switcher.accounts import Imported
+from switcher.gui.controller import Controller, imported_summary
+from switcher.vault import Account
 from tests.support.browser import Browser
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.qt import add_account, wait_job
@@ -113,3 +115,14 @@ def test_export_to_a_browser_profile_runs_off_the_ui_thread_and_says_so(
     )
     assert not ok
     assert "nope" in message
+
+
+def test_an_import_s_notification_says_what_came_and_what_did_not() -> None:
+    result = Imported(
+        added=[Account("u1", "a@example.com")], already=[Account("u2", "b@example.com")], ended=2
+    )
+    assert imported_summary(result) == (
+        "added a@example.com; already here: b@example.com; "
+        "2 not honoured by the site (ended, or another site's), not added"
+    )
+    assert imported_summary(Imported()) == "no session for this site"
