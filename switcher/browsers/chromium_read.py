@@ -38,10 +38,19 @@ APP_BOUND = b"v20"
 
 
 def read_cookies(profile: Path, host: str, browser: str = "chromium") -> list[Cookie]:
-    """The cookies ``host`` would be sent, from ``profile`` (a ``Default``-like directory)."""
+    """The cookies ``host`` would be sent, from ``profile`` (a ``Default``-like directory).
+
+    A user-data directory (what ``--user-data-dir`` names) stands for its
+    ``Default`` profile: people point at the folder they gave the browser.
+    """
+    if not cookie_db(profile).is_file() and cookie_db(profile / "Default").is_file():
+        profile = profile / "Default"
     db = cookie_db(profile)
     if not db.is_file():
-        raise CookieReadError(f"{profile} has no cookie database (has the browser used it?)")
+        raise CookieReadError(
+            f"{profile} has no cookie database (has the browser used it? a profile is a "
+            "folder such as …/Default in the browser's user-data folder)"
+        )
     try:
         version, rows = read_from_copy(
             db, lambda copy: _rows(copy, host), "a Chromium cookie database"

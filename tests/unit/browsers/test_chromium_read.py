@@ -42,6 +42,14 @@ def test_the_sites_cookies_come_back_decrypted_and_no_other_sites(
     assert profile_files(profile) == before  # read from a copy
 
 
+def test_a_user_data_folder_stands_for_its_default_profile(tmp_path: Path) -> None:
+    """What people pass: the folder they gave ``--user-data-dir``, not the profile in it."""
+    mine = Cookie("better-auth.session_token", "tok.sig", "127.0.0.1", expires=LATER)
+    profile = _profile(tmp_path, [mine])
+    (read,) = read_cookies(profile.parent, "127.0.0.1")
+    assert read.value == mine.value
+
+
 def test_missing_newer_and_undecryptable_stores_are_clear_errors(tmp_path: Path) -> None:
     empty = tmp_path / "empty" / "Default"
     empty.mkdir(parents=True)
