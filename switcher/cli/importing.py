@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from switcher.accounts import Accounts, AccountsError, Imported, NoSessionsFoundError
 from switcher.browsers import CookieReadError, cookies_txt
-from switcher.browsers.registry import label
+from switcher.browsers.registry import is_firefox, label, readable_ids
 from switcher.cli.accounts import build_service
 from switcher.cli.errors import CliError
 from switcher.secrets import SecretStoreError
@@ -29,7 +29,12 @@ def run(args: argparse.Namespace) -> int:
         server = service.server(args.server)
         result = _bring_in(service, server, args)
     except NoSessionsFoundError as error:
-        raise CliError(f"{error} ({where}); sign in to {server.url} there first") from None
+        late = (
+            " (a running Chromium-family browser saves a new sign-in up to 30 s later)"
+            if args.source in readable_ids() and not is_firefox(args.source)
+            else ""
+        )
+        raise CliError(f"{error} ({where}); sign in to {server.url} there first{late}") from None
     except (AccountsError, CookieReadError, SecretStoreError, VaultError) as error:
         raise CliError(str(error)) from None
     _report(service, server, result)
