@@ -33,6 +33,7 @@ from switcher.browsers.registry import is_firefox, label
 from switcher.browsers.sign_in_window import SignInWindow, WindowClosedError, open_window
 from switcher.bundled import LOCAL, LOCAL_URL
 from switcher.paths import data_dir, private_dir
+from switcher.protocol.hosts import is_ip_address
 from switcher.session_import import sessions_for
 from switcher.vault import Account
 
@@ -108,7 +109,7 @@ def sign_in_with_browser(
         try:
             if opened is not None:
                 opened(chosen, url)
-            account = _watch(service, server.name, window, host, timeout, cancelled, local)
+            account = _watch(service, server.name, window, host, timeout, cancelled, local, url)
         finally:
             window.close()
         kept_at = _keep_profile(chosen, profile, server.url, account.user_id)
@@ -177,6 +178,7 @@ def _watch(
     timeout: float,
     cancelled: threading.Event | None,
     local: _LocalFace | None,
+    page: str,
 ) -> Account:
     server = service.server(server_name)
     poll = POLL_SECONDS
@@ -202,7 +204,11 @@ def _watch(
                 log.info("signed in %s on %s with %s", account.email, server_name, window.browser)
                 return account
         if time.monotonic() >= deadline:
-            why = getattr(window, "last_error", None) or (local.elsewhere if local else "")
+            why = (
+                getattr(window, "last_error", None)
+                or (local.elsewhere if local else "")
+                or _elsewhere(page, host)
+            )
             because = f" ({why})" if why else ""
             raise BrowserSignInError(
                 f"no sign-in within {timeout:.0f} s; nothing was kept{because}"
@@ -211,6 +217,22 @@ def _watch(
             cancelled.wait(poll)
         else:
             time.sleep(poll)
+
+
+def _elsewhere(page: str, host: str) -> str:
+    """Why a sign-in on ``page`` may never give ``host`` a cookie: another site's page."""
+    page_host = (urlsplit(page).hostname or "").lower()
+    if page_host == host:
+        return ""
+    # Sibling hosts of one site (app. and api.example.com) may share a domain
+    # cookie; an address, localhost or another domain cannot.
+    named = not (is_ip_address(host) or is_ip_address(page_host) or "." not in host)
+    if named and host.split(".")[-2:] == page_host.split(".")[-2:]:
+        return ""
+    return (
+        f"the sign-in page is on {page_host}, the server on {host}: cookies the page's site "
+        "sets do not reach the server; add the server with --sign-in-url on its own host"
+    )
 
 
 def _fresh_profile(browser: str) -> Path:

@@ -77,6 +77,9 @@ def server_add(args: argparse.Namespace) -> int:
     server = _guard_value(add)
     sends = f", sending Origin {server.origin}" if server.origin else ""
     print(f"added {server.name} ({server.shown_url}{sends})")
+    if service.vault.index.current != server.name:
+        # Commands act on the current server: say how to make it this one.
+        print(f"to use it: switcher server use {server.name} (or --server {server.name})")
     return 0
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from switcher.browser_sign_in import (
     BrowserSignInError,
+    _elsewhere,
     _fresh_profile,
     _keep_profile,
     choose_browser,
@@ -63,3 +65,20 @@ def test_the_signed_in_profile_becomes_the_account_s_own_unless_it_has_one(data:
     assert _keep_profile("chromium", again, "http://127.0.0.1:3000", "u1") == kept
     assert not again.exists()
     assert (kept / "marker").read_text() == "first"  # its own profile is left as it was
+
+
+@pytest.mark.parametrize(
+    ("page", "host", "said"),
+    [
+        ("http://127.0.0.1:3000/login", "127.0.0.1", False),
+        ("https://app.example.com/login", "api.example.com", False),  # one site's siblings
+        ("http://localhost:3000/", "127.0.0.1", True),
+        ("http://127.0.0.1:3000/", "localhost", True),
+        ("https://login.other.example/", "app.example.com", True),
+    ],
+)
+def test_a_timeout_names_a_sign_in_page_on_another_site(page: str, host: str, said: bool) -> None:
+    why = _elsewhere(page, host)
+    assert bool(why) == said
+    if said:
+        assert why.startswith(f"the sign-in page is on {urlsplit(page).hostname}, the server on")

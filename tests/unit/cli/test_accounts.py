@@ -95,3 +95,11 @@ def test_removing_the_current_server_says_which_is_current_now(cli_here: Cli) ->
     cli_here("server", "use", "local")
     cli_here("server", "add", "https://other.example.com", "--name", "other", "--no-check")
     assert cli_here("server", "remove", "other").stdout == "removed other\n"
+
+
+def test_a_server_added_says_how_to_use_it(cli_here: Cli) -> None:
+    added = cli_here("server", "add", "http://127.0.0.1:4322", "--name", "work", "--no-check")
+    assert added.stdout == (
+        "added work (http://127.0.0.1:4322)\n"
+        "to use it: switcher server use work (or --server work)\n"
+    )
