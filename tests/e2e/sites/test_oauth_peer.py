@@ -1,5 +1,8 @@
 """An SSO-only site: real headless Chromium signs in through better-auth's genericOAuth.
 
+(And the sessions real Chromium and Firefox keep from it come into switcher
+with ``accounts import``: the import path against the real better-auth.)
+
 The peer (better-auth 1.7.25) runs with ``--generic-oauth`` against the test
 provider of ``tests/support/oauth_provider.py`` and with ``--no-password``.
 Chromium opens the site's sign-in page, whose script asks better-auth for the
@@ -29,6 +32,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import secrets
 import signal
 import subprocess
@@ -40,11 +44,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from switcher.browsers import CookieReadError
+from switcher.browsers.opener import read_profile
 from tests.support.browser import Browser
 from tests.support.chromium import FLAGS, chromium_binary, cookie_rows, run_chromium
+from tests.support.cli import Cli
+from tests.support.firefox import new_profile
 from tests.support.oauth_provider import CLIENT_ID, CLIENT_SECRET, Provider
 from tests.support.peer import PeerServer
 from tests.support.processes import terminate_group
+from tests.support.secret_service import SecretService
 from tests.support.targets import PASSWORD, unique_email
 
 BROWSE_TIMEOUT = 60.0
@@ -162,6 +171,74 @@ def test_a_second_identity_signs_in_beside_the_first(
     names = _sessions_in(tmp_path / "ud")
     assert names.count(SESSION_COOKIE) == 1
     assert sum(n.startswith(f"{SESSION_COOKIE}_multi-") for n in names) == 2
+
+
+@pytest.mark.peer
+def test_oauth_sessions_real_chromium_and_firefox_wrote_come_into_switcher(
+    oauth_site: PeerServer,
+    provider: Provider,
+    tmp_path: Path,
+    own_secret_service: SecretService,
+    firefox_bin: str,
+) -> None:
+    """Import, against the real better-auth: two accounts from Chromium, one from Firefox."""
+    cli = Cli.subprocess(tmp_path / "home", own_secret_service.child_env())
+    cli("server", "add", oauth_site.base_url, "--name", "sso")
+    cli("server", "use", "sso")
+    pair = [unique_email("imp-a"), unique_email("imp-b")]
+    for email in pair:
+        provider.approve_as(email)
+        assert browse(tmp_path / "ud", f"{oauth_site.base_url}/")["title"].endswith(email)
+    chromium = str(tmp_path / "ud" / "Default")
+    ran = cli("accounts", "import", "--from", "chromium", "--profile", chromium)
+    assert sorted(line.removesuffix(" (active)") for line in ran.stdout.splitlines()) == [
+        f"imported {email}" for email in sorted(pair)
+    ]
+    fox = unique_email("imp-fox")
+    provider.approve_as(fox)
+    profile = _firefox_signed_in(firefox_bin, tmp_path / "ff", f"{oauth_site.base_url}/")
+    assert cli("accounts", "import", "--from", "firefox", "--profile", str(profile)).stdout == (
+        f"imported {fox}\n"
+    )
+    # One of Chromium's sessions ended since (revoked here, so on the site too).
+    cli("accounts", "revoke", pair[0])
+    again = cli("accounts", "import", "--from", "chromium", "--profile", chromium, check=False)
+    assert again.stdout == (
+        f"already signed in here: {pair[1]}\n1 session not honoured by the site (ended, or "
+        "another site's on this host); not imported\n"
+    )
+    listing = json.loads(cli("accounts", "list", "--json").stdout)["accounts"]
+    assert sorted(a["email"] for a in listing) == sorted([pair[1], fox])
+
+
+def _firefox_signed_in(binary: str, path: Path, url: str) -> Path:
+    """A profile real headless Firefox signed in to at ``url`` (it writes the cookie itself)."""
+    profile = new_profile(path)
+    env = {**os.environ, "MOZ_HEADLESS": "1"}
+    with subprocess.Popen(
+        [binary, "--profile", str(profile), "--no-remote", url],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    ) as firefox:
+        try:
+            deadline = time.monotonic() + BROWSE_TIMEOUT
+            while not _firefox_has_session(profile):
+                assert time.monotonic() < deadline, "Firefox never got the session cookie"
+                time.sleep(0.2)
+        finally:
+            terminate_group(firefox)
+    return profile
+
+
+def _firefox_has_session(profile: Path) -> bool:
+    try:
+        cookies = read_profile("firefox", profile, "127.0.0.1")
+    except CookieReadError:
+        return False  # not written yet
+    return any(c.name == SESSION_COOKIE for c in cookies)
 
 
 @pytest.mark.peer
