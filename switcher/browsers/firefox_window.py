@@ -53,14 +53,20 @@ class FirefoxWindow:
 
     def close(self) -> None:
         if self._process.poll() is None:
-            _signal_group(self._process.pid, signal.SIGTERM)  # Firefox shuts down cleanly
+            self._stop(graceful=True)  # SIGTERM: Firefox shuts down cleanly
             try:
                 self._process.wait(CLOSE_GRACE)
             except subprocess.TimeoutExpired:
-                _signal_group(self._process.pid, signal.SIGKILL)
+                self._stop(graceful=False)
                 self._process.wait()
 
-
-def _signal_group(pid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)
+    def _stop(self, graceful: bool) -> None:
+        """Firefox and its content processes (its own session, on POSIX)."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if not hasattr(os, "killpg"):  # Windows: the main process ends the rest
+                if graceful:
+                    self._process.terminate()
+                else:
+                    self._process.kill()
+                return
+            os.killpg(self._process.pid, signal.SIGTERM if graceful else signal.SIGKILL)
