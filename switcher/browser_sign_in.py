@@ -24,7 +24,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from switcher.accounts import Accounts, AccountsError, ServerNotFoundError
@@ -36,9 +35,6 @@ from switcher.paths import data_dir, private_dir
 from switcher.protocol.hosts import is_ip_address
 from switcher.session_import import sessions_for
 from switcher.vault import Account
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger("switcher.browser_sign_in")
 
