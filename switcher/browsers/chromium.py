@@ -296,6 +296,11 @@ def _chrome_time(unix_seconds: float) -> int:
     return int((unix_seconds + _EPOCH_DELTA) * 1_000_000)
 
 
+def unix_time(chrome_micros: int) -> float:
+    """A Chromium time (microseconds since 1601) as Unix seconds."""
+    return chrome_micros / 1_000_000 - _EPOCH_DELTA
+
+
 def _host_key(cookie: Cookie) -> str:
     host = cookie.domain.strip().lower()
     return host if cookie.host_only else "." + host.lstrip(".")

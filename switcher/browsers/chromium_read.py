@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from switcher.browsers import CookieReadError
-from switcher.browsers.chromium import SUPPORTED_META_VERSION, cookie_db
+from switcher.browsers.chromium import SUPPORTED_META_VERSION, cookie_db, unix_time
 from switcher.browsers.chromium_crypto import (
     MAC_ITERATIONS,
     V10,
@@ -32,8 +32,6 @@ from switcher.browsers.snapshot import read_from_copy
 from switcher.protocol.cookie import Cookie
 from switcher.protocol.hosts import stored_cookie_hosts
 
-# Seconds between 1601-01-01 (Chromium's epoch) and 1970-01-01.
-_EPOCH_DELTA = 11_644_473_600
 APP_BOUND = b"v20"
 
 
@@ -156,7 +154,7 @@ def _decrypted(rows: list[Row], version: int, keys: _Keys) -> list[Cookie]:
                 path=path or "/",
                 secure=bool(secure),
                 http_only=bool(http_only),
-                expires=expires / 1_000_000 - _EPOCH_DELTA if has_expires else None,
+                expires=unix_time(expires) if has_expires else None,
             )
         )
     if failed and not cookies:
