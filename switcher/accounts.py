@@ -339,6 +339,13 @@ def _due(session: DeviceSession, now: float) -> bool:
     return lifetime > 0 and extended + lifetime / 2 <= now < ends
 
 
+def _signed_in(answer: DeviceSession) -> SignedIn:
+    """A session the site confirmed, as its answer to a sign-in would have named it."""
+    from switcher.client.client import SignedIn
+
+    return SignedIn(answer.token, answer.user_id, answer.name, answer.email, answer.image)
+
+
 def _as_session(multi: Cookie) -> Cookie:
     """An account's multi-session cookie as the ``session_token`` naming it active
     (better-auth gives both the same signed value)."""
@@ -775,30 +782,22 @@ class Accounts:
         Nothing is ever signed out: these sessions are the browser's too.
         """
         prepared = self._prepare(server_name)
-        parts = urlsplit(prepared.url)
-        host = (parts.hostname or "").lower()
         found = sessions_for(prepared.url, cookies, time.time())
         if not found:
+            host = (urlsplit(prepared.url).hostname or "").lower()
             raise NoSessionsFoundError(f"no signed-in session for {host} among those cookies")
         self.vault.secrets.warm()
         result = Imported()
         try:
-            self._bring_in(prepared, host, parts.scheme == "https", found, result)
+            self._bring_in(prepared, found, result)
         finally:
             if result.added:
                 self._after_import(prepared, result)
         return result
 
-    def _bring_in(
-        self,
-        prepared: Server,
-        host: str,
-        https: bool,
-        found: list[FoundSession],
-        result: Imported,
-    ) -> None:
+    def _bring_in(self, prepared: Server, found: list[FoundSession], result: Imported) -> None:
         for session in found:
-            answer = self._confirm(prepared, host, session)
+            answer = self._confirm(prepared, session)
             if answer is None:
                 result.ended += 1
                 continue
@@ -806,14 +805,12 @@ class Accounts:
             if known is not None and known.status == AccountStatus.VALID:
                 result.already.append(known)
                 continue
-            ends = parse_iso(answer.expires_at).timestamp()
-            cookie = session.as_device_cookie(host, https, ends)
-            result.added.append(self._adopt(prepared, answer, cookie))
+            result.added.append(self._adopt(prepared, answer, session))
 
-    def _confirm(self, prepared: Server, host: str, session: FoundSession) -> DeviceSession | None:
+    def _confirm(self, prepared: Server, session: FoundSession) -> DeviceSession | None:
         """The site's word on one found session, sent alone: None if it has ended."""
         jar = CookieJar()
-        jar.set(session.as_request_cookie(host))
+        jar.set(session.as_request_cookie((urlsplit(prepared.url).hostname or "").lower()))
         with self._client(prepared, jar) as client:
             try:
                 answer = client.get_session()
@@ -831,18 +828,11 @@ class Accounts:
         session and its previous one is ended; the account becomes active.
         """
         prepared = self._prepare(server_name)
-        parts = urlsplit(prepared.url)
-        host = (parts.hostname or "").lower()
-        answer = self._confirm(prepared, host, session)
+        answer = self._confirm(prepared, session)
         if answer is None:
             return None
-        from switcher.client.client import SignedIn
-
-        signed = SignedIn(answer.token, answer.user_id, answer.name, answer.email, answer.image)
-        replaced = self._replaced_session(prepared, signed)
-        ends = parse_iso(answer.expires_at).timestamp()
-        cookie = session.as_device_cookie(host, parts.scheme == "https", ends)
-        account = self._adopt(prepared, answer, cookie)
+        replaced = self._replaced_session(prepared, _signed_in(answer))
+        account = self._adopt(prepared, answer, session)
         if replaced is not None:
             self._end_session(prepared, replaced)
         if prepared.active != account.user_id:
@@ -860,10 +850,12 @@ class Accounts:
         server = self.server(server_name)
         return server.sign_in_url or server.url + "/"
 
-    def _adopt(self, prepared: Server, answer: DeviceSession, cookie: Cookie) -> Account:
+    def _adopt(self, prepared: Server, answer: DeviceSession, session: FoundSession) -> Account:
         """Keep a session found elsewhere as an account, as a sign-in keeps its own."""
-        from switcher.client.client import SignedIn
-
+        parts = urlsplit(prepared.url)
+        ends = parse_iso(answer.expires_at).timestamp()
+        host = (parts.hostname or "").lower()
+        cookie = session.as_device_cookie(host, parts.scheme == "https", ends)
         marker = PendingAdd(
             server=prepared.name,
             email=answer.email,
@@ -876,9 +868,10 @@ class Accounts:
             _same_server(index, prepared)
             index.pending.append(marker)
         keeping = _Keeping()
-        signed = SignedIn(answer.token, answer.user_id, answer.name, answer.email, answer.image)
         try:
-            account, existing, _ = self._keep(prepared, signed, [cookie], marker, keeping)
+            account, existing, _ = self._keep(
+                prepared, _signed_in(answer), [cookie], marker, keeping
+            )
         except (AccountsError, SecretStoreError, VaultError):
             if not keeping.leave_marker:
                 self._forget_marker(marker)
