@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QPalette
@@ -154,23 +155,16 @@ class Tray(QObject):
                 item = browser_menu.addAction(menu_text(account.label))
                 email = account.email
                 item.triggered.connect(lambda _=False, e=email: self.controller.open_in_browser(e))
-        export_menu = menu.addMenu("Export to browser")
+        profiles = self._profiles()
+        export_menu = _profiles_menu(menu, "Export to browser", profiles, self.controller.export_to)
         export_menu.setEnabled(snapshot.active is not None)
-        for profile in self._profiles():
-            label = menu_text(f"{registry.label(profile.browser)} — {profile.name}")
-            item = export_menu.addAction(label + ("  (default)" if profile.is_default else ""))
-            item.triggered.connect(lambda _=False, p=profile: self.controller.export_to(p))
-        if not export_menu.actions():
-            export_menu.addAction("No browser profiles found").setEnabled(False)
-        import_menu = menu.addMenu("Import from browser")
-        for profile in self._profiles():
-            if profile.browser not in registry.readable_ids():
-                continue
-            label = menu_text(f"{registry.label(profile.browser)} — {profile.name}")
-            item = import_menu.addAction(label + ("  (default)" if profile.is_default else ""))
-            item.triggered.connect(lambda _=False, p=profile: self.controller.import_from(p))
-        if not import_menu.actions():
-            import_menu.addAction("No browser profiles found").setEnabled(False)
+        readable = registry.readable_ids()
+        _profiles_menu(
+            menu,
+            "Import from browser",
+            [p for p in profiles if p.browser in readable],
+            self.controller.import_from,
+        )
         if snapshot.accounts:
             revoke_menu = menu.addMenu("Revoke")
             for account in snapshot.accounts:
@@ -221,3 +215,17 @@ class Tray(QObject):
     def action_for(self, email: str) -> QAction | None:
         """The menu entry of an account (for tests and accessibility tools)."""
         return next((a for a in self.menu.actions() if a.data() == email), None)
+
+
+def _profiles_menu(
+    menu: QMenu, title: str, profiles: list[Profile], act: Callable[[Profile], object]
+) -> QMenu:
+    """A submenu with one entry per browser profile, ``act`` on the one chosen."""
+    submenu = menu.addMenu(title)
+    for profile in profiles:
+        label = menu_text(f"{registry.label(profile.browser)} — {profile.name}")
+        item = submenu.addAction(label + ("  (default)" if profile.is_default else ""))
+        item.triggered.connect(lambda _=False, p=profile: act(p))
+    if not profiles:
+        submenu.addAction("No browser profiles found").setEnabled(False)
+    return submenu
