@@ -31,7 +31,7 @@ from switcher.browsers import ExportError, launch
 from switcher.browsers.registry import is_firefox, label
 from switcher.browsers.sign_in_window import SignInWindow, WindowClosedError, open_window
 from switcher.bundled import LOCAL, LOCAL_URL
-from switcher.paths import data_dir, private_dir
+from switcher.paths import private_dir
 from switcher.protocol.hosts import is_ip_address
 from switcher.session_import import sessions_for
 from switcher.vault import Account
@@ -233,13 +233,11 @@ def _elsewhere(page: str, host: str) -> str:
 
 def _fresh_profile(browser: str) -> Path:
     """An empty profile of switcher's own, for one sign-in."""
-    root = data_dir() / "browser-profiles" / browser
+    root = launch.profiles_dir(browser)
     private_dir(root)
     _clear_leftovers(browser, root)
     path = root / f"{SIGN_IN_PREFIX}{uuid.uuid4().hex[:12]}"
-    path.mkdir(mode=0o700)
-    if is_firefox(browser):
-        (path / "user.js").write_text(launch.FIREFOX_PREFS)
+    launch.create_profile(path, browser)
     return path
 
 

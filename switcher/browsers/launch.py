@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from switcher.browsers import ExportError
-from switcher.browsers.registry import ids, label, labels, spec
+from switcher.browsers.registry import ids, is_firefox, label, labels, spec
 from switcher.paths import data_dir
 
 # A new Firefox profile otherwise opens welcome and first-run pages.
@@ -85,20 +85,30 @@ def choose(browser: str | None) -> tuple[str, str]:
     return chosen, executable
 
 
+def profiles_dir(browser: str) -> Path:
+    """Where switcher keeps its own profiles of ``browser`` (accounts', sign-ins')."""
+    return data_dir() / "browser-profiles" / browser
+
+
 def profile_path(browser: str, server_url: str, user_id: str) -> Path:
     """Where this account's own profile for ``browser`` is (whether or not it exists yet)."""
     parts = urlsplit(server_url)
     site = (parts.hostname or "server") + (f"-{parts.port}" if parts.port else "")
-    return data_dir() / "browser-profiles" / browser / f"{site}-{user_id}"
+    return profiles_dir(browser) / f"{site}-{user_id}"
+
+
+def create_profile(path: Path, browser: str) -> None:
+    """An empty owner-only profile at ``path`` that opens without first-run pages."""
+    path.mkdir(parents=True, mode=0o700)
+    if is_firefox(browser):
+        (path / "user.js").write_text(FIREFOX_PREFS)
 
 
 def dedicated_profile(browser: str, server_url: str, user_id: str) -> Path:
     """This account's own profile for ``browser``, created on first use."""
     path = profile_path(browser, server_url, user_id)
     if not path.exists():
-        path.mkdir(parents=True, mode=0o700)
-        if browser == "firefox":
-            (path / "user.js").write_text(FIREFOX_PREFS)
+        create_profile(path, browser)
     return path
 
 
