@@ -52,6 +52,9 @@ INDEX_VERSION = 4
 _ORIGIN_INDEX_VERSION = 3
 _BASE_PATH_INDEX_VERSION = 2
 _PLAIN_INDEX_VERSION = 1
+_KNOWN_VERSIONS = (
+    _PLAIN_INDEX_VERSION, _BASE_PATH_INDEX_VERSION, _ORIGIN_INDEX_VERSION, INDEX_VERSION
+)  # fmt: skip
 # Seconds to wait for the index lock. Its holders never wait on the network,
 # but may on the keyring (up to its own timeout per call, an unlock prompt).
 LOCK_TIMEOUT = 60.0
@@ -207,8 +210,7 @@ class Index:
         version = data.get("version")
         if isinstance(version, int) and version > INDEX_VERSION:
             raise NewerIndexError(version)
-        known = (_PLAIN_INDEX_VERSION, _BASE_PATH_INDEX_VERSION, _ORIGIN_INDEX_VERSION)
-        if version not in (*known, INDEX_VERSION):
+        if version not in _KNOWN_VERSIONS:
             raise ValueError("not a switcher index of a known version")
         servers = {}
         for name, raw in data["servers"].items():

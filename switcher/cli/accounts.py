@@ -173,7 +173,8 @@ def accounts_add(args: argparse.Namespace) -> int:
     if args.browser is not None:
         from switcher.cli.browser_sign_in import run
 
-        return _guard_value(lambda: run(service, args))  # type: ignore[no-any-return]
+        code: int = _guard_value(lambda: run(service, args))
+        return code
 
     def attempt() -> Account:
         try:

@@ -374,6 +374,7 @@ class Controller(QObject):
     def _done(self, job: int, _label: str) -> None:
         outcome: Outcome = self.worker.take(job)
         what = self.pending.pop(job)
+        self._cancels.pop(job, None)
         self._events_of.pop(job, None)
         server = self._server_of.pop(job, "")
         self._show(outcome.snapshot)
@@ -390,7 +391,6 @@ class Controller(QObject):
         if what.kind == JobKind.IMPORT:
             self.notify.emit("Imported from the browser", imported_summary(outcome.value))
         if what.kind == JobKind.BROWSER_SIGN_IN:
-            self._cancels.pop(job, None)
             email = outcome.value.account.email
             self.notify.emit("Signed in", f"{email} is the active account now")
         # Whoever waits on the job (a dialog, the command line over the app's
