@@ -200,11 +200,7 @@ def _watch(
                 log.info("signed in %s on %s with %s", account.email, server_name, window.browser)
                 return account
         if time.monotonic() >= deadline:
-            why = (
-                getattr(window, "last_error", None)
-                or (local.elsewhere if local else "")
-                or _elsewhere(page, host)
-            )
+            why = window.last_error or (local.elsewhere if local else "") or _elsewhere(page, host)
             because = f" ({why})" if why else ""
             raise BrowserSignInError(
                 f"no sign-in within {timeout:.0f} s; nothing was kept{because}"

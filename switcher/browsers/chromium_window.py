@@ -21,6 +21,7 @@ class ChromiumWindow:
             raise ExportError("signing in with a Chromium-family browser needs Linux or macOS")
         self.browser = browser
         self.profile = profile
+        self.last_error: str | None = None  # the pipe answers, or the window is gone
         arguments = [
             executable,
             f"--user-data-dir={profile}",

@@ -26,6 +26,9 @@ from switcher.protocol.cookie import Cookie
 class SignInWindow(Protocol):
     browser: str
     profile: Path  # what the browser was started with (Chromium: the user-data dir)
+    # Why the cookies could not be read at the last look, if they could not
+    # (said when the sign-in times out); None when they were.
+    last_error: str | None
 
     def cookies(self, host: str) -> list[Cookie]:
         """The cookies a request to ``host`` would carry; raises WindowClosedError when gone."""
