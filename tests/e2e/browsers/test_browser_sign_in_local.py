@@ -58,6 +58,14 @@ def _browser_sign_in(cli: Cli, browser: str) -> Iterator[subprocess.Popen[str]]:
         yield process
 
 
+def _type_into_the_form(desk: Desktop, email: str) -> None:
+    """The email, Tab, the password, Enter: as a person fills the page's form."""
+    desk.type_text(email)
+    desk.key("Tab")
+    desk.type_text(PASSWORD)
+    desk.key("Return")
+
+
 def _page_window(desk: Desktop) -> int:
     window = desk.wait_for_window(WINDOW, timeout=WAIT)
     desk.xdotool("windowfocus", "--sync", str(window))
@@ -74,10 +82,7 @@ def test_the_local_sign_in_form_typed_into_the_browser_signs_the_account_in(
     cli("accounts", "revoke", email)
     with _browser_sign_in(cli, browser) as process:
         _page_window(desk)
-        desk.type_text(email)
-        desk.key("Tab")
-        desk.type_text(PASSWORD)
-        desk.key("Return")
+        _type_into_the_form(desk, email)
         out, err = process.communicate(timeout=WAIT)
     assert (process.returncode, out) == (0, f"signed in as {email} (active)\n"), err
     listing = json.loads(cli("accounts", "list", "--json").stdout)
@@ -115,10 +120,7 @@ def test_the_command_serves_local_itself_once_whoever_served_it_stops(
             serving.terminate()
             serving.wait(WAIT)
             _until_served(True)  # by the command, a moment later
-            desk.type_text(email)
-            desk.key("Tab")
-            desk.type_text(PASSWORD)
-            desk.key("Return")
+            _type_into_the_form(desk, email)
             out, err = process.communicate(timeout=WAIT)
     assert (process.returncode, out) == (0, f"signed in as {email} (active)\n"), err
 
