@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from switcher.bundled import LOCAL
 from switcher.gui.jobs import Job, JobKind
 from switcher.gui.state import Snapshot
 from switcher.vault import Account
+
+# What a person reads for the bundled server: its index name is jargon.
+THIS_COMPUTER = "This computer"
 
 SWITCHING = "switching…"
 REVOKING = "revoking…"
@@ -26,3 +30,8 @@ def account_state(snapshot: Snapshot, pending: set[Job], account: Account) -> st
         or account.status.ended
         or ("active" if snapshot.is_active(account) else "signed in")
     )
+
+
+def server_label(name: str) -> str:
+    """A server's name as a person reads it; the command line keeps the index name."""
+    return THIS_COMPUTER if name == LOCAL else name

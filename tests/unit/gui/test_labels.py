@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from switcher.gui.jobs import Job, JobKind
-from switcher.gui.labels import account_state, busy_state
+from switcher.gui.labels import account_state, busy_state, server_label
 from switcher.gui.state import Snapshot
 from switcher.vault import Account, AccountStatus
 
@@ -29,3 +29,9 @@ def test_what_is_being_done_comes_first_then_why_it_cannot_be_used() -> None:
     assert busy_state(revoking, alice) is None
     assert alice.status.ended is None
     assert account_state(_snapshot(alice, active="u2"), nothing, alice) == "signed in"
+
+
+def test_the_bundled_server_reads_as_this_computer_and_others_keep_their_names() -> None:
+    assert server_label("local") == "This computer"
+    assert server_label("work") == "work"
+    assert server_label("Local") == "Local"
