@@ -67,7 +67,6 @@ def _switch_latencies(switches: int) -> list[float]:
             else not (controller.snapshot.active and controller.snapshot.active.email == target)
         ):
             app.processEvents()
-        tray.rebuild()
         assert tray.action_for(target).isChecked()  # type: ignore[union-attr]
         samples.append(time.perf_counter() - start)
     controller.shutdown()

@@ -53,7 +53,7 @@ def main() -> int:
             app.processEvents()
 
         tray = Tray(controller)
-        tray.rebuild()
+        tray.menu.aboutToShow.emit()
         tray.menu.adjustSize()
         tray.menu.grab().save(str(HERE / "tray-menu.png"))
 

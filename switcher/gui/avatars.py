@@ -11,6 +11,11 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QP
 _PALETTE = ("#1e88e5", "#43a047", "#e53935", "#8e24aa", "#fb8c00", "#00897b", "#3949ab", "#6d4c41")
 
 
+# The app icon's two people (resources/switcher.svg), a shade deeper for contrast.
+NEUTRAL_FRONT = "#1e88e5"
+NEUTRAL_BACK = "#2e9d3a"
+
+
 def initials(name: str, email: str) -> str:
     words = [w for w in name.replace(".", " ").split() if w[:1].isalnum()]
     if len(words) >= 2:
@@ -55,23 +60,28 @@ def avatar_icon(name: str, email: str, user_id: str) -> QIcon:
     return icon
 
 
-def neutral_icon(dark_panel: bool) -> QIcon:
-    """Two overlapping people: no account is active. Drawn light on dark panels."""
+def neutral_icon() -> QIcon:
+    """Two people, as in the app's icon: no account is active.
+
+    Mid-tone fills, each with a contrast of at least 3:1 (WCAG's rule for
+    graphics) against both a white and a near-black panel: the panel's own
+    colour cannot be known (a StatusNotifierItem host draws the icon itself,
+    and the app's palette says nothing about the panel's).
+    """
     icon = QIcon()
-    colour = QColor("#eeeeee" if dark_panel else "#424242")
     for size in (16, 22, 24, 32, 48, 64):
         pixmap = QPixmap(size, size)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(colour)
         s = size / 32
-        painter.drawEllipse(QRectF(4 * s, 6 * s, 10 * s, 10 * s))
-        painter.drawEllipse(QRectF(1 * s, 17 * s, 16 * s, 12 * s))
-        painter.setOpacity(0.6)
+        painter.setBrush(QColor(NEUTRAL_BACK))
         painter.drawEllipse(QRectF(17 * s, 4 * s, 10 * s, 10 * s))
         painter.drawEllipse(QRectF(14 * s, 15 * s, 16 * s, 12 * s))
+        painter.setBrush(QColor(NEUTRAL_FRONT))
+        painter.drawEllipse(QRectF(4 * s, 6 * s, 10 * s, 10 * s))
+        painter.drawEllipse(QRectF(1 * s, 17 * s, 16 * s, 12 * s))
         painter.end()
         icon.addPixmap(pixmap)
     return icon

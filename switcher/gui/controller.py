@@ -80,6 +80,7 @@ class Controller(QObject):
         self._job_events = threading.local()
         service.subscribe(self._collect)
         self.images = ImageCache()
+        self._initials: dict[tuple[str, str, str], QIcon] = {}
         self.images.loaded.connect(
             lambda _url: self.changed.emit(), Qt.ConnectionType.QueuedConnection
         )
@@ -299,10 +300,19 @@ class Controller(QObject):
         return self._submit(Job(JobKind.ADD_SERVER, url), run, server="")
 
     def icon_for(self, account: Account) -> QIcon:
-        """The account's own picture once it has loaded, its initials until then."""
-        return self.images.icon(account.image) or avatar_icon(
-            account.name, account.email, account.user_id
-        )
+        """The account's own picture once it has loaded, its initials until then.
+
+        The same icon object each time for the same picture: a tray panel is
+        sent an icon again only when it is another (see ``menu_section.set_icon``).
+        """
+        picture = self.images.icon(account.image)
+        if picture is not None:
+            return picture
+        key = (account.name, account.email, account.user_id)
+        icon = self._initials.get(key)
+        if icon is None:
+            icon = self._initials[key] = avatar_icon(*key)
+        return icon
 
     def is_stale(self) -> bool:
         return self.service.is_stale(self.service.vault.index.servers[self.snapshot.server])

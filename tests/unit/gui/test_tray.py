@@ -1,4 +1,4 @@
-"""The tray menu: built from memory, one checkable entry per account, pending shown."""
+"""The tray menu: kept in step with memory, one radio entry per account, pending shown."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMenu
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from switcher.gui import tray as tray_module
+from switcher.gui.avatars import neutral_icon
 from switcher.gui.controller import Controller
 from switcher.gui.jobs import Job, JobKind
 from switcher.gui.tray import Tray
@@ -20,7 +22,7 @@ from tests.support.targets import PASSWORD, unique_email
 
 
 def _texts(tray: Tray) -> list[str]:
-    return [a.text() for a in tray.menu.actions() if not a.isSeparator()]
+    return [a.text() for a in tray.menu.actions() if not a.isSeparator() and a.isVisible()]
 
 
 def test_an_empty_menu_invites_adding_an_account(
@@ -35,7 +37,7 @@ def test_an_empty_menu_invites_adding_an_account(
     assert tray.icon.toolTip().startswith("switcher — no active account — test")
 
 
-def test_accounts_are_checkable_entries_with_the_active_one_checked(
+def test_accounts_are_radio_entries_kept_in_step_without_opening_the_menu(
     qtbot: QtBot, make_controller: Callable[..., Controller], backend: MemoryKeyring
 ) -> None:
     controller = make_controller()
@@ -50,35 +52,128 @@ def test_accounts_are_checkable_entries_with_the_active_one_checked(
             controller.add(email, PASSWORD, sign_up=True, name=label.title(), remember=True),
         )
         assert ok, message
-    # Opening the menu rebuilds it from memory: no keyring read, no request.
+    # The menu shows both before anyone opens it (a panel reads it over D-Bus).
+    entries = [tray.action_for(email) for email in emails]
+    assert all(entry is not None and entry.isCheckable() for entry in entries)
+    # One active account at a time: an exclusive group, exported as radio items.
+    group = entries[0].actionGroup()  # type: ignore[union-attr]
+    assert group is not None and group.isExclusive()
+    assert group is entries[1].actionGroup()  # type: ignore[union-attr]
+    assert [entry.isChecked() for entry in entries] == [False, True]  # type: ignore[union-attr]
+    assert tray.icon.toolTip() == f"Bob — {emails[1]} — test"
+    # Opening the menu asks for nothing and changes nothing: no keyring read,
+    # no request, the same entries.
     reads = backend.reads
     tray.menu.aboutToShow.emit()
     assert backend.reads == reads
     assert not controller.is_pending(Job(JobKind.REFRESH))
+    assert [tray.action_for(email) for email in emails] == entries
     browser_menu = next(a.menu() for a in tray.menu.actions() if a.text() == "Open in browser as")
     assert isinstance(browser_menu, QMenu)
     assert [a.text() for a in browser_menu.actions()] == [
         f"Alice <{emails[0]}>",
         f"Bob <{emails[1]}>",
     ]
-    entries = [tray.action_for(email) for email in emails]
-    assert all(entry is not None and entry.isCheckable() for entry in entries)
-    assert [entry.isChecked() for entry in entries] == [False, True]  # type: ignore[union-attr]
-    assert tray.icon.toolTip() == f"Bob — {emails[1]} — test"
-    # Clicking the other account switches; the entry shows it is pending meanwhile.
+    # Clicking the other account switches; the entry shows it is pending
+    # meanwhile, and the check stays on the active account until it is done.
     entries[0].trigger()  # type: ignore[union-attr]
     assert controller.is_pending(Job(JobKind.SWITCH, emails[0]))
-    tray.rebuild()
-    pending = tray.action_for(emails[0])
-    assert pending is not None
-    assert pending.text().endswith("(switching…)")
-    assert not pending.isEnabled()
+    assert entries[0].text().endswith("(switching…)")  # type: ignore[union-attr]
+    assert not entries[0].isEnabled()  # type: ignore[union-attr]
+    assert [entry.isChecked() for entry in entries] == [False, True]  # type: ignore[union-attr]
     qtbot.waitUntil(lambda: not controller.pending, timeout=20000)
-    tray.menu.aboutToShow.emit()
-    assert tray.action_for(emails[0]).isChecked()  # type: ignore[union-attr]
+    assert [entry.isChecked() for entry in entries] == [True, False]  # type: ignore[union-attr]
+    assert [tray.action_for(email) for email in emails] == entries
     assert tray.icon.toolTip() == f"Alice — {emails[0]} — test"
-    header = _texts(tray)[0]
-    assert header == "test — online"
+    assert _texts(tray)[0] == "test — online"
+    # Clicking the active account changes nothing and leaves it checked.
+    entries[0].trigger()  # type: ignore[union-attr]
+    assert not controller.pending
+    assert [entry.isChecked() for entry in entries] == [True, False]  # type: ignore[union-attr]
+
+
+def test_accounts_that_come_and_go_change_only_their_own_entries(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    """A panel keeps the ids of a menu's entries: adding or revoking one account
+    must not make the others new (and must not leak submenus)."""
+    controller = make_controller()
+    tray = Tray(controller)
+    menus_before = len(tray.menu.findChildren(QMenu))
+    emails = [unique_email(f"keep{i}") for i in range(3)]
+    for email in emails:
+        ok, message = wait_job(
+            qtbot, controller, controller.add(email, PASSWORD, sign_up=True, name="", remember=True)
+        )
+        assert ok, message
+    assert "No accounts yet" not in [a.text() for a in tray.menu.actions() if a.isVisible()]
+    frame = [a for a in tray.menu.actions() if a.data() is None]
+    first, middle, last = (tray.action_for(email) for email in emails)
+    ok, message = wait_job(qtbot, controller, controller.revoke(emails[1]))
+    assert ok, message
+    assert tray.action_for(emails[1]) is None
+    assert tray.action_for(emails[0]) is first and tray.action_for(emails[2]) is last
+    assert [a for a in tray.menu.actions() if a.data() is None] == frame
+    added = unique_email("keep-new")
+    ok, message = wait_job(
+        qtbot, controller, controller.add(added, PASSWORD, sign_up=True, name="", remember=True)
+    )
+    assert ok, message
+    assert tray.action_for(emails[0]) is first and tray.action_for(emails[2]) is last
+    accounts = [a.data() for a in tray.menu.actions() if a.data()]
+    assert accounts == [emails[0], emails[2], added]
+    for _ in range(20):
+        tray.menu.aboutToShow.emit()
+        controller.changed.emit()
+    assert len(tray.menu.findChildren(QMenu)) == menus_before
+    assert middle is not None
+
+
+def test_a_left_click_opens_the_accounts_window_where_the_panel_draws_the_menu(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    """A StatusNotifierItem has no geometry Qt knows: a menu popped there would
+    open at the screen's corner, so a left click shows the accounts window."""
+    tray = Tray(make_controller())
+    assert tray.icon.geometry().isEmpty()  # offscreen: no tray, as on a D-Bus panel
+    shown: list[str] = []
+    tray.manage.connect(lambda: shown.append("window"))
+    tray.pick.connect(lambda: shown.append("pick"))
+    tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
+    assert shown == ["window"]
+    assert not tray.menu.isVisible()
+    tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.MiddleClick)
+    assert shown == ["window", "pick"]
+
+
+def _contrast(one: QColor, other: QColor) -> float:
+    def luminance(colour: QColor) -> float:
+        def channel(value: float) -> float:
+            return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+        return (
+            0.2126 * channel(colour.redF())
+            + 0.7152 * channel(colour.greenF())
+            + 0.0722 * channel(colour.blueF())
+        )
+
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize("panel", ["#ffffff", "#f6f5f4", "#1e1e1e", "#000000", "#303030"])
+def test_the_no_account_icon_reads_on_light_and_dark_panels(qtbot: QtBot, panel: str) -> None:
+    """Its colours do not depend on a palette that says nothing of the panel."""
+    image = neutral_icon().pixmap(22, 22).toImage()
+    drawn = [
+        image.pixelColor(x, y)
+        for x in range(image.width())
+        for y in range(image.height())
+        if image.pixelColor(x, y).alpha() == 255
+    ]
+    assert len(drawn) > 22 * 22 // 5
+    readable = [c for c in drawn if _contrast(c, QColor(panel)) >= 3.0]
+    assert len(readable) == len(drawn)
 
 
 def _chromium_profile(home: Path, name: str) -> Path:
@@ -93,7 +188,7 @@ def _chromium_profile(home: Path, name: str) -> Path:
 def _export_entries(tray: Tray) -> list[str]:
     menu = next(a.menu() for a in tray.menu.actions() if a.text() == "Export to browser")
     assert isinstance(menu, QMenu)
-    return [a.text() for a in menu.actions()]
+    return [a.text() for a in menu.actions() if a.isVisible()]
 
 
 def test_the_export_menu_lists_profiles_and_notices_new_ones(
@@ -152,7 +247,7 @@ def test_import_from_a_browser_brings_its_sessions_in_and_says_what_came(
     tray.menu.aboutToShow.emit()
     menu = next(a.menu() for a in tray.menu.actions() if a.text() == "Import from browser")
     assert isinstance(menu, QMenu)
-    (entry,) = menu.actions()
+    (entry,) = (a for a in menu.actions() if a.isVisible())
     assert entry.text() == "Chromium — Work  (default)"
     told: list[tuple[str, str]] = []
     controller.notify.connect(lambda title, text: told.append((title, text)))
