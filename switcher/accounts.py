@@ -94,6 +94,14 @@ class NoStoredSessionError(AccountsError):
     """The secret store has no session for the account (another store may have it)."""
 
 
+class SessionEndedError(AccountsError):
+    """The account's session has ended (revoked or expired): only signing in again helps."""
+
+    def __init__(self, message: str, email: str) -> None:
+        super().__init__(message)
+        self.email = email
+
+
 class ServerNotFoundError(AccountsError):
     """No better-auth answers at a URL being added; ``reachable``: something answered."""
 
@@ -1445,7 +1453,7 @@ class Accounts:
                 # make the next account whose session stands active.
                 now = self._activate_next(prepared.name)
                 message += f"; active now: {now.email}" if now else "; no account is signed in"
-            raise AccountsError(message)
+            raise SessionEndedError(message, account.email)
         with self.vault.locked() as index:
             server = _same_server(index, prepared)
             current = server.account(account.user_id)
@@ -1466,9 +1474,10 @@ class Accounts:
     def _usable_cookies(self, server: Server, account: Account) -> tuple[list[Cookie], str]:
         """The account's own cookies and session token; an error saying why they can't be used."""
         if account.status != AccountStatus.VALID:
-            raise AccountsError(
+            raise SessionEndedError(
                 f"{account.email}'s session {_ENDED.get(account.status, 'has ended')}; "
-                "sign in again"
+                "sign in again",
+                account.email,
             )
         cookies = self.vault.cookies(server, account)
         token = token_of(cookies)

@@ -23,6 +23,7 @@ from switcher.gui.controller import Controller
 from switcher.gui.index_watcher import IndexWatcher
 from switcher.gui.jobs import Job, JobKind
 from switcher.gui.main_thread_gc import MainThreadGarbageCollector
+from switcher.gui.notifier import DEFAULT_ACTION, Notifier
 from switcher.gui.settings import Settings
 from switcher.gui.settings_dialog import SettingsDialog
 from switcher.gui.sign_in import SignInDialog
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from switcher.bundled_server import BundledServer
 
 log = logging.getLogger("switcher.gui")
+
+SIGN_IN_AGAIN = "sign-in-again"  # a notification's button
 
 
 class SwitcherApp(QObject):
@@ -68,7 +71,11 @@ class SwitcherApp(QObject):
             self.tray.settings.connect(self.open_settings)
             self.tray.sign_out_all.connect(self.confirm_sign_out)
             self.tray.quit.connect(self.quit)
+        self.notifier = Notifier()
+        self.notifier.invoked.connect(self._notification_clicked)
+        self.notifier.unavailable.connect(self._notify_here)
         self.controller.notify.connect(self.notify)
+        self.controller.session_ended.connect(self._session_ended)
         self.controller.finished.connect(self._answer_channel)
         self._channel_replies: dict[int, tuple[Reply, str]] = {}
         # A change saved by the command line shows at once, not at the next refresh.
@@ -201,16 +208,34 @@ class SwitcherApp(QObject):
             self.controller.add_server(url.strip(), None)
 
     def notify(self, title: str, message: str) -> None:
-        if self.tray is not None:
-            self.tray.icon.showMessage(
-                title, message, QSystemTrayIcon.MessageIcon.Information, 5000
-            )
+        self.notifier.show(title, message, actions=((DEFAULT_ACTION, "Show accounts"),))
+
+    def _session_ended(self, email: str, message: str) -> None:
+        self.notifier.show(
+            "Session ended",
+            message,
+            actions=((DEFAULT_ACTION, "Show accounts"), (SIGN_IN_AGAIN, "Sign in again")),
+            subject=email,
+        )
+
+    def _notification_clicked(self, key: str, subject: str) -> None:
+        if key == SIGN_IN_AGAIN and subject:
+            self.open_sign_in(subject)
         else:
-            self.window.statusBar().showMessage(message, 10000)
+            self.show_window()
+
+    def _notify_here(self, title: str, message: str) -> None:
+        """No notification server: an XEmbed tray shows Qt's balloon, else the window says it."""
+        if self.tray is not None and not self.tray.drawn_by_panel():
+            icon = QApplication.windowIcon()
+            self.tray.icon.showMessage(title, message, icon, 5000)
+        else:
+            self.window.statusBar().showMessage(f"{title}: {message}", 10000)
 
     def quit(self) -> None:
         """Leave now, even with a request in flight: the worker thread is a daemon."""
         self.timer.stop()
+        self.notifier.stop()
         self.controller.shutdown()
         if self.bundled_server is not None:
             self.bundled_server.stop_http()

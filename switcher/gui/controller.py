@@ -17,6 +17,7 @@ from switcher.accounts import (
     Event,
     EventKind,
     Imported,
+    SessionEndedError,
     TwoFactorRequired,
 )
 from switcher.browsers import CookieReadError, ExportError, Profile
@@ -47,6 +48,10 @@ def imported_summary(result: Imported) -> str:
     return "; ".join(parts) or "no session for this site"
 
 
+def _ended_how(account: Account) -> str:
+    return {AccountStatus.EXPIRED: "has expired"}.get(account.status, "was revoked")
+
+
 @dataclass(frozen=True)
 class Outcome:
     snapshot: Snapshot
@@ -58,6 +63,9 @@ class Controller(QObject):
     changed = Signal()  # snapshot, pending or online state changed
     switched = Signal()  # the active account changed through this app
     notify = Signal(str, str)  # title, message
+    # An account's session ended (email, what happened): one notification,
+    # which can offer to sign that account in again.
+    session_ended = Signal(str, str)
     finished = Signal(int, bool, str)  # job id, ok, message (for dialogs waiting on a job)
 
     def __init__(self, service: Accounts) -> None:
@@ -75,6 +83,7 @@ class Controller(QObject):
         # The password-free sign-ins each server offers, once asked (see sign_in_methods).
         self.methods: dict[str, frozenset[SignInMethod]] = {}
         self._server_of: dict[int, str] = {}
+        self._told_when_done: dict[int, tuple[str, str]] = {}  # job -> its notification
         self._announced = 0  # how many of the vault's notices were shown
         # Events of the job running on each worker thread (lanes run side by side).
         self._job_events = threading.local()
@@ -249,11 +258,20 @@ class Controller(QObject):
     def export_to(self, profile: Profile) -> int:
         """The active account's session into a browser profile (a notification says how it went)."""
         from switcher.browser_sessions import export_to
+        from switcher.browsers import registry
 
-        return self._submit(
+        active = self.snapshot.active
+        who = active.email if active is not None else "The active account"
+        job = self._submit(
             Job(JobKind.EXPORT, str(profile.path)),
             lambda s: export_to(self.service, profile, server_name=s),
         )
+        # Said in the browser's words: its name and the profile's, not a path.
+        self._told_when_done[job] = (
+            "Exported",
+            f"{who} is signed in in {registry.label(profile.browser)}'s profile “{profile.name}”",
+        )
+        return job
 
     def import_from(self, profile: Profile) -> int:
         """The sessions a browser profile holds, brought in (a notification says what came)."""
@@ -355,17 +373,31 @@ class Controller(QObject):
         if notices:
             self.notify.emit("switcher", "\n".join(notices))
 
-    def _apply_events(self, events: tuple[Event, ...]) -> None:
+    def _apply_events(self, events: tuple[Event, ...], told: bool = False) -> None:
+        """Reachability, and one notification for what one job found.
+
+        A session that ended and the active account that changed because of
+        it are one event to the person: one notification says both (``told``:
+        the job's error says it already).
+        """
+        ended: list[Account] = []
+        now_active: str | None = None
         for event in events:
             if event.kind == EventKind.ONLINE:
                 self.reachable[event.server] = True
             elif event.kind == EventKind.OFFLINE:
                 self.reachable[event.server] = False
             elif event.kind == EventKind.ACTIVE_CHANGED and event.message:
-                who = event.account.email if event.account else "nobody"
-                self.notify.emit("Active account changed", f"{event.message}; now {who}")
+                now_active = event.account.email if event.account else "nobody"
             elif event.kind == EventKind.CHANGED and event.message and event.account:
-                self.notify.emit("Session ended", f"{event.account.email}: {event.message}")
+                ended.append(event.account)
+        for n, account in enumerate(ended):
+            message = f"{account.email}'s session {_ended_how(account)}; sign in again"
+            if n == len(ended) - 1 and now_active is not None:
+                message += f"; active now: {now_active}"
+            self.session_ended.emit(account.email, message)
+        if now_active is not None and not ended and not told:
+            self.notify.emit("Active account changed", f"active now: {now_active}")
 
     def value_of(self, job: int) -> Any:
         """What a finished job returned, for a slot of ``finished`` (e.g. the switched account)."""
@@ -396,8 +428,9 @@ class Controller(QObject):
             self.reachable[server] = True
         if what.kind == JobKind.SWITCH and server == self.snapshot.server:
             self.switched.emit()
-        if what.kind == JobKind.EXPORT:
-            self.notify.emit("Exported", f"the session is in {what.subject}")
+        told = self._told_when_done.pop(job, None)
+        if told is not None:
+            self.notify.emit(*told)
         if what.kind == JobKind.IMPORT:
             self.notify.emit("Imported from the browser", imported_summary(outcome.value))
         if what.kind == JobKind.BROWSER_SIGN_IN:
@@ -416,8 +449,10 @@ class Controller(QObject):
         what = self.pending.pop(job)
         self._server_of.pop(job, None)
         self._cancels.pop(job, None)
+        self._told_when_done.pop(job, None)
         error = self.worker.take(job)
-        self._apply_events(tuple(self._events_of.pop(job, [])))
+        told = isinstance(error, SessionEndedError)  # "…; active now: X" is in its message
+        self._apply_events(tuple(self._events_of.pop(job, [])), told=told)
         self.announce_notices()
         self._show(Snapshot.of(self.service.vault.index))
         if isinstance(error, BaseException):
@@ -428,5 +463,9 @@ class Controller(QObject):
             self._errors.pop(job, None)
         self.changed.emit()
         # The sign-in dialog shows its own errors inline; a probe's failure only hides options.
-        if what.kind not in (JobKind.ADD, JobKind.SEND, JobKind.METHODS, JobKind.BROWSER_SIGN_IN):
+        if what.kind in (JobKind.ADD, JobKind.SEND, JobKind.METHODS, JobKind.BROWSER_SIGN_IN):
+            return
+        if isinstance(error, SessionEndedError):
+            self.session_ended.emit(error.email, message)
+        else:
             self.notify.emit("switcher", message)

@@ -149,11 +149,17 @@ class Tray(QObject):
         action.triggered.connect(lambda _=False, n=name: self._use_server(n))
         return action
 
+    def drawn_by_panel(self) -> bool:
+        """Whether a StatusNotifierItem panel draws the icon (Qt then does not know
+        where it is), rather than Qt in an XEmbed tray."""
+        geometry = self.icon.geometry()
+        return not geometry.isValid() or geometry.isEmpty()
+
     # -- clicks -------------------------------------------------------------------------
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason == Activation.Trigger:
-            geometry = self.icon.geometry()
-            if geometry.isValid() and not geometry.isEmpty():
+            if not self.drawn_by_panel():
+                geometry = self.icon.geometry()
                 # An XEmbed tray: Qt knows where the icon is, so the menu opens
                 # there, as a right click would.
                 self.menu.popup(geometry.center())

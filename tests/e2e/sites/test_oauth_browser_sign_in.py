@@ -120,8 +120,8 @@ def test_the_tray_s_sign_in_with_browser_adds_an_oauth_account(
         active = app.controller.snapshot.active
         assert active is not None and active.email == email
         # The menu follows the state: the new account is there before it opens.
-        entry = app.tray.action_for(email)
-        assert entry is not None and entry.isChecked()
+        shown = app.tray.action_for(email)
+        assert shown is not None and shown.isChecked()
     finally:
         app.timer.stop()
         app.controller.shutdown()

@@ -67,14 +67,15 @@ def test_a_session_revoked_elsewhere_is_announced_and_the_next_becomes_active(
         other.close()
     notes: list[tuple[str, str]] = []
     controller.notify.connect(lambda title, message: notes.append((title, message)))
+    ended: list[tuple[str, str]] = []
+    controller.session_ended.connect(lambda email, message: ended.append((email, message)))
     ok, _ = wait_job(qtbot, controller, controller.refresh())
     assert ok
     assert controller.snapshot.active is not None
     assert controller.snapshot.active.email == alice
-    titles = [title for title, _ in notes]
-    assert "Active account changed" in titles
-    assert "Session ended" in titles
-    assert any(bob in message for _, message in notes)
+    # One event, one notification: Bob's session ended, so Alice is active now.
+    assert notes == []
+    assert ended == [(bob, f"{bob}'s session was revoked; sign in again; active now: {alice}")]
 
 
 def test_reading_state_costs_no_keyring_call(
@@ -97,7 +98,7 @@ def test_export_to_a_browser_profile_runs_off_the_ui_thread_and_says_so(
     from switcher.browsers import Profile
 
     controller = make_controller()
-    add_account(qtbot, controller, "alice")
+    alice = add_account(qtbot, controller, "alice")
     profile = tmp_path / "fx"
     profile.mkdir()
     notes: list[tuple[str, str]] = []
@@ -108,7 +109,8 @@ def test_export_to_a_browser_profile_runs_off_the_ui_thread_and_says_so(
     assert ok, message
     with sqlite3.connect(profile / "cookies.sqlite") as db:
         assert db.execute("select count(*) from moz_cookies").fetchone()[0] == 2
-    assert notes == [("Exported", f"the session is in {profile}")]
+    # The browser's and the profile's names, not a path.
+    assert notes == [("Exported", f"{alice} is signed in in Firefox's profile “fx”")]
     missing = tmp_path / "nope"
     ok, message = wait_job(
         qtbot, controller, controller.export_to(Profile("firefox", "nope", missing))
@@ -126,3 +128,46 @@ def test_an_import_s_notification_says_what_came_and_what_did_not() -> None:
         "2 not honoured by the site (ended, or another site's), not added"
     )
     assert imported_summary(Imported()) == "no session for this site"
+
+
+def _sign_out_elsewhere(controller: Controller, server: Target, email: str) -> None:
+    """End ``email``'s session on the server, as its owner would from another device."""
+    account = next(a for a in controller.snapshot.accounts if a.email == email)
+    token = next(
+        c.value
+        for c in controller.service.vault.cookies(controller.service.server(), account)
+        if c.name.startswith("better-auth.session_token")
+    )
+    other = Browser(server.base_url)
+    try:
+        ended = other.post("/sign-out", {}, cookie=f"better-auth.session_token={token}")
+        assert ended.status_code == 200
+    finally:
+        other.close()
+
+
+def test_one_session_ended_is_one_notification_that_offers_to_sign_in_again(
+    qtbot: QtBot, make_controller: Callable[..., Controller], server: Target
+) -> None:
+    """A switch to an account signed out elsewhere fails; the person hears it once,
+    not again from the next refresh, with a way to sign in again."""
+    controller = make_controller()
+    alice, bob = add_account(qtbot, controller, "alice"), add_account(qtbot, controller, "bob")
+    ok, _ = wait_job(qtbot, controller, controller.switch(alice))
+    assert ok
+    _sign_out_elsewhere(controller, server, bob)
+    notes: list[tuple[str, str]] = []
+    ended: list[tuple[str, str]] = []
+    controller.notify.connect(lambda title, message: notes.append((title, message)))
+    controller.session_ended.connect(lambda email, message: ended.append((email, message)))
+    ok, _ = wait_job(qtbot, controller, controller.switch(bob))
+    assert not ok
+    for _ in range(2):
+        ok, _ = wait_job(qtbot, controller, controller.refresh())
+        assert ok
+    assert notes == []
+    assert len(ended) == 1
+    assert ended[0][0] == bob
+    assert "sign in again" in ended[0][1]
+    active = controller.snapshot.active
+    assert active is not None and active.email == alice

@@ -1,0 +1,31 @@
+"""Notifications where there is no notification server: handed back, nothing lost or stuck."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from switcher.gui.notifier import Notifier, _escaped
+
+
+def test_without_a_session_bus_each_notification_comes_back_to_be_shown_another_way(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'nobody'}")
+    notifier = Notifier()
+    back: list[tuple[str, str]] = []
+    notifier.unavailable.connect(lambda title, message: back.append((title, message)))
+    notifier.show("Exported", "alice is signed in in Firefox")
+    notifier.show("Session ended", "bob's session was revoked", actions=(("x", "X"),))
+    qtbot.waitUntil(lambda: len(back) == 2, timeout=5000)
+    assert back == [
+        ("Exported", "alice is signed in in Firefox"),
+        ("Session ended", "bob's session was revoked"),
+    ]
+    notifier.stop()
+
+
+def test_a_servers_text_is_never_read_as_markup() -> None:
+    assert _escaped("<b>Eve</b> & co") == "&lt;b&gt;Eve&lt;/b&gt; &amp; co"
