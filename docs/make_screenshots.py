@@ -68,8 +68,8 @@ def main() -> int:
         dialog.grab().save(str(HERE / "sign-in.png"))
 
         window = AccountsWindow(controller)
-        window.resize(980, 240)
-        window.table.topLevelItem(1).setSelected(True)  # type: ignore[union-attr]
+        window.resize(680, 330)
+        window.accounts.setCurrentIndex(window.model.index(1))
         window.grab().save(str(HERE / "accounts-window.png"))
 
         controller.shutdown()

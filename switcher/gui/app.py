@@ -230,7 +230,8 @@ class SwitcherApp(QObject):
             icon = QApplication.windowIcon()
             self.tray.icon.showMessage(title, message, icon, 5000)
         else:
-            self.window.statusBar().showMessage(f"{title}: {message}", 10000)
+            said = message if title == "switcher" else f"{title}: {message}"
+            self.window.statusBar().showMessage(said, 10000)
 
     def quit(self) -> None:
         """Leave now, even with a request in flight: the worker thread is a daemon."""

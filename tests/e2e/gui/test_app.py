@@ -24,8 +24,12 @@ from tests.support.qt import OFFSCREEN_NOTES
 
 @pytest.mark.qt_log_ignore(*OFFSCREEN_NOTES)
 def test_without_a_tray_the_window_is_shown_and_closing_it_quits(
-    qtbot: QtBot, make_controller: Callable[..., Controller]
+    qtbot: QtBot,
+    make_controller: Callable[..., Controller],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
     service = make_controller().service
     app = SwitcherApp(service, settings=Settings(), use_tray=False, serve_local=False)
     qtbot.addWidget(app.window)
@@ -37,8 +41,11 @@ def test_without_a_tray_the_window_is_shown_and_closing_it_quits(
         assert app.tray is None
         assert app.window.isVisible()
         assert qapp.quitOnLastWindowClosed()
+        # No notification server here (no session bus): the window says it.
         app.notify("switcher", "hello from the status bar")
-        assert app.window.statusBar().currentMessage() == "hello from the status bar"
+        qtbot.waitUntil(
+            lambda: app.window.statusBar().currentMessage() == "hello from the status bar"
+        )
     finally:
         app.timer.stop()
         app.controller.shutdown()

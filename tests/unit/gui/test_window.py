@@ -1,21 +1,367 @@
-"""The accounts window: one row per account, actions and shortcuts."""
+"""The accounts window: one row per account, actions, keyboard and shortcuts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtGui import QAccessible, QFont
+from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QApplication
 from pytestqt.qtbot import QtBot
 
+from switcher.bundled import LOCAL, LOCAL_URL
 from switcher.gui.controller import Controller
 from switcher.gui.jobs import Job, JobKind
+from switcher.gui.state import Snapshot
 from switcher.gui.window import AccountsWindow
-from switcher.vault import AccountStatus
+from switcher.vault import Account, AccountStatus
 from tests.support.qt import OFFSCREEN_NOTES, wait_job
 from tests.support.targets import PASSWORD, unique_email
 
 pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOTES)
+
+FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+KOLKATA = ZoneInfo("Asia/Kolkata")  # UTC+5:30 all year: local times are unmistakable
+NOW = datetime(2026, 11, 30, 15, 30, tzinfo=KOLKATA)  # 10:00 UTC
+
+
+def view_of(window: AccountsWindow) -> QAbstractItemView:
+    view = window.findChild(QAbstractItemView)
+    assert view is not None
+    return view
+
+
+def data(window: AccountsWindow, row: int, role: Qt.ItemDataRole) -> Any:
+    view = view_of(window)
+    return view.model().index(row, 0).data(role)
+
+
+def spoken(window: AccountsWindow, row: int) -> str:
+    """What a screen reader says for the row."""
+    return str(data(window, row, Qt.ItemDataRole.AccessibleTextRole) or "")
+
+
+def show(
+    controller: Controller,
+    *accounts: Account,
+    active: str | None = None,
+    server: str = "test",
+    url: str = "http://127.0.0.1:9",
+) -> None:
+    """Put these accounts on screen, as a finished job's snapshot would."""
+    controller.snapshot = Snapshot(
+        server, url, ((server, url),), accounts, active_id=active,
+        generation=controller.snapshot.generation,
+    )  # fmt: skip
+    controller.changed.emit()
+
+
+def person(n: int, **fields: Any) -> Account:
+    fields.setdefault("email", f"person{n}@example.com")
+    fields.setdefault("name", f"Person {n}")
+    return Account(f"u{n}", **fields)
+
+
+@pytest.fixture
+def in_kolkata(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process's local zone is Kolkata, its locale British English, for one test."""
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    before = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
+    yield
+    QLocale.setDefault(before)
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_at_its_default_size_nothing_scrolls_sideways(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    controller = make_controller()
+    long_name = "Bartholomew Fitzgerald-Montgomery the Third of Somewhere"
+    long_email = "bartholomew.fitzgerald-montgomery@a-very-long-department-name.example"
+    show(
+        controller,
+        *(
+            person(
+                n,
+                name=f"{long_name} {n}",
+                email=f"{n}.{long_email}",
+                signed_in_at="2026-11-27T10:00:00.000Z",
+                expires_at="2026-12-04T10:00:00.000Z",
+                ip_address="2001:db8:ffff:ffff:ffff:ffff:ffff:ffff",
+                user_agent=FIREFOX_LINUX,
+            )
+            for n in range(5)
+        ),
+        active="u0",
+    )
+    window = AccountsWindow(controller)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    view = view_of(window)
+    assert not view.horizontalScrollBar().isVisible()
+    # Not merely hidden: there is nothing to the right to scroll to.
+    assert view.horizontalScrollBar().maximum() == 0
+    assert window.width() <= 800  # fits a small screen: not "fits" by being huge
+    # What is cut short on screen is all there for a screen reader and on hover.
+    assert f"{long_name} 0" in spoken(window, 0)
+    assert f"0.{long_email}" in spoken(window, 0)
+    assert f"0.{long_email}" in data(window, 0, Qt.ItemDataRole.ToolTipRole)
+
+
+def test_dates_are_local_and_relative_with_the_exact_time_on_hover(
+    qtbot: QtBot, make_controller: Callable[..., Controller], in_kolkata: None
+) -> None:
+    controller = make_controller()
+    show(
+        controller,
+        person(1, signed_in_at="2026-11-27T10:00:00.000Z", expires_at="2026-12-04T10:00:00.000Z"),
+        person(2, signed_in_at="2026-11-20T10:00:00.000Z", expires_at="2026-11-30T08:00:00.000Z",
+               status=AccountStatus.EXPIRED),
+        person(3),
+    )  # fmt: skip
+    window = AccountsWindow(controller)
+    qtbot.addWidget(window)
+    window.now = lambda: NOW
+    assert "signed in 3 days ago, expires in 4 days" in spoken(window, 0).lower()
+    assert spoken(window, 0) == (
+        "Person 1, person1@example.com. Signed in 3 days ago, expires in 4 days."
+    )
+    assert "UTC" not in spoken(window, 0)
+    tooltip = data(window, 0, Qt.ItemDataRole.ToolTipRole)
+    assert "27 November 2026" in tooltip
+    assert "4 December 2026" in tooltip
+    assert "15:30" in tooltip  # 10:00 UTC where the person is
+    assert "10:00" not in tooltip
+    assert "UTC" not in tooltip
+    assert "expired 2 hours ago" in spoken(window, 1)
+    # No dates known: nothing made up, and no empty sentence either.
+    assert spoken(window, 2) == "Person 3, person3@example.com, Signed in."
+    assert window.line_of(2) == ""
+    assert "Signed in: not known" in window.row(2).description()  # type: ignore[union-attr]
+    assert window.line_of(0) == "Signed in 3 days ago · expires in 4 days"
+    assert window.line_of(1) == "Signed in 10 days ago · expired 2 hours ago"
+
+
+def test_the_active_account_stands_out_in_words_not_colour_alone(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    controller = make_controller()
+    show(controller, person(1), person(2), active="u2")
+    window = AccountsWindow(controller)
+    qtbot.addWidget(window)
+    font = data(window, 1, Qt.ItemDataRole.FontRole)
+    assert isinstance(font, QFont)
+    assert font.bold()
+    other = data(window, 0, Qt.ItemDataRole.FontRole)
+    assert other is None or not other.bold()
+    assert re.search(r"\bActive\b", spoken(window, 1))
+    assert "Active" not in spoken(window, 0)
+    assert window.status_of(1) == "Active"
+    assert window.status_of(0) == "Signed in"
+
+
+def test_devices_are_described_for_a_person(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    controller = make_controller()
+    show(
+        controller,
+        person(1, user_agent="switcher", ip_address="127.0.0.1"),
+        person(2, user_agent=FIREFOX_LINUX, ip_address="203.0.113.7"),
+        person(3),
+    )
+    window = AccountsWindow(controller)
+    qtbot.addWidget(window)
+    assert "switcher on this computer" in spoken(window, 0)
+    assert "Firefox on Linux" in spoken(window, 1)
+    assert "Mozilla" not in spoken(window, 1)
+    assert "203.0.113.7" in data(window, 1, Qt.ItemDataRole.ToolTipRole)
+    assert "Firefox on Linux" in data(window, 1, Qt.ItemDataRole.ToolTipRole)
+    assert "Firefox on Linux" in window.line_of(1)
+
+
+def test_the_active_account_is_selected_on_open_and_the_list_has_the_focus(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    controller = make_controller()
+    show(controller, person(1), person(2), person(3), active="u2")
+    window = AccountsWindow(controller)
+    qtbot.addWidget(window)
+    selected = window.selected()
+    assert selected is not None
+    assert selected.email == "person2@example.com"
+    assert window.revoke_button.isEnabled()
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view_of(window), timeout=2000)
+    assert view_of(window).currentIndex().row() == 1
+
+
+def test_without_an_active_account_the_first_is_selected(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    controller = make_controller()
+    show(controller, person(1), person(2))
+    window = AccountsWindow(controller)
+    qtbot.addWidget(window)
+    selected = window.selected()
+    assert selected is not None
+    assert selected.email == "person1@example.com"
+    assert window.switch_button.isEnabled()
+
+
+def test_selection_and_scroll_position_survive_refreshes(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    controller = make_controller()
+    people = [person(n) for n in range(30)]
+    show(controller, *people, active="u0")
+    window = AccountsWindow(controller)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    view = view_of(window)
+    view.setCurrentIndex(view.model().index(20, 0))
+    view.scrollTo(view.model().index(20, 0))
+    scrolled = view.verticalScrollBar().value()
+    assert scrolled > 0
+    for _ in range(3):  # as every finished refresh does
+        people[5] = person(5, status=AccountStatus.REVOKED)
+        show(controller, *people, active="u0")
+    assert view.verticalScrollBar().value() == scrolled
+    assert view.currentIndex().row() == 20
+    selected = window.selected()
+    assert selected is not None
+    assert selected.email == "person20@example.com"
+    # Accounts come and go above the selected one: it stays selected.
+    show(controller, person(99), *people[:3], *people[4:], active="u0")
+    selected = window.selected()
+    assert selected is not None
+    assert selected.email == "person20@example.com"
+    assert view.currentIndex().row() == 20
+    # The selected one goes (revoked): the next one is selected, not nothing.
+    show(controller, *people[:20], *people[21:], active="u0")
+    selected = window.selected()
+    assert selected is not None
+    assert selected.email == "person21@example.com"
+
+
+def test_every_button_has_a_mnemonic_of_its_own(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    window = AccountsWindow(make_controller())
+    qtbot.addWidget(window)
+    buttons = window.findChildren(QAbstractButton)
+    assert len(buttons) >= 6
+    mnemonics = []
+    for button in buttons:
+        found = re.search(r"&([^&])", button.text().replace("&&", ""))
+        assert found, f"{button.text()!r} has no mnemonic"
+        mnemonics.append(found.group(1).lower())
+    assert len(mnemonics) == len(set(mnemonics)), [b.text() for b in buttons]
+
+
+def test_the_keyboard_reaches_everything(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    controller = make_controller()
+    show(
+        controller,
+        person(1),
+        person(2),
+        person(3, status=AccountStatus.EXPIRED),
+        active="u1",
+    )
+    window = AccountsWindow(controller)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    view = view_of(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
+    qtbot.keyClick(view, Qt.Key.Key_Down)
+    selected = window.selected()
+    assert selected is not None
+    assert selected.email == "person2@example.com"
+    switched: list[str] = []
+
+    def switch(email: str, server: str | None = None) -> int:
+        switched.append(email)
+        return 0
+
+    controller.switch = switch  # type: ignore[method-assign]
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert switched == ["person2@example.com"]
+    with qtbot.waitSignal(window.revoke, timeout=1000) as revoked:
+        qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert revoked.args == ["person2@example.com"]
+    # An ended session's way back is signing in again.
+    qtbot.keyClick(view, Qt.Key.Key_Down)
+    with qtbot.waitSignal(window.sign_in_again, timeout=1000) as again:
+        qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert again.args == ["person3@example.com"]
+    # The same actions on the row itself (right click, Menu key).
+    menu = window.row_menu()
+    qtbot.addWidget(menu)
+    assert {a.text(): a.isEnabled() for a in menu.actions()} == {
+        "&Switch": False,
+        "Open in &browser": False,
+        "Sign in a&gain…": True,
+        "&Revoke…": True,
+    }
+    # Tab leaves the list for the buttons.
+    qtbot.keyClick(view, Qt.Key.Key_Tab)
+    assert isinstance(QApplication.focusWidget(), QAbstractButton)
+
+
+def test_screen_readers_hear_each_account(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    controller = make_controller()
+    show(controller, person(1, user_agent=FIREFOX_LINUX), person(2), active="u1")
+    window = AccountsWindow(controller)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    view = QAccessible.queryAccessibleInterface(view_of(window))
+    assert view is not None
+    names = [
+        view.child(i).text(QAccessible.Text.Name)
+        for i in range(view.childCount())
+        if view.child(i) is not None
+    ]
+    first = next(name for name in names if "person1@example.com" in name)
+    assert "Person 1" in first
+    assert "Active" in first
+    assert "Firefox on Linux" in first
+
+
+def test_the_header_names_the_server_for_a_person(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    controller = make_controller()
+    show(controller, person(1), server=LOCAL, url=LOCAL_URL)
+    window = AccountsWindow(controller)
+    qtbot.addWidget(window)
+    header = window.header.text()
+    assert "This computer" in header
+    assert LOCAL_URL in header
+    assert "not checked yet" in header.lower()
+    controller.reachable[LOCAL] = False
+    controller.changed.emit()
+    assert "offline" in window.header.text().lower()
+    show(controller, person(1), server="a<b>", url="https://a.example")
+    assert "a&lt;b&gt;" in window.header.text()  # a server's name is text, not markup
 
 
 def test_rows_statuses_and_the_shortcuts(
@@ -34,10 +380,11 @@ def test_rows_statuses_and_the_shortcuts(
             controller.add(emails[-1], PASSWORD, sign_up=True, name=label.title(), remember=True),
         )
         assert ok, message
-    rows = [window.table.topLevelItem(i) for i in range(window.table.topLevelItemCount())]
-    assert [row.text(0) for row in rows] == [f"Alice <{emails[0]}>", f"Bob <{emails[1]}>"]  # type: ignore[union-attr]
-    assert [row.text(1) for row in rows] == ["signed in", "active"]  # type: ignore[union-attr]
-    assert rows[0].text(2).endswith(" UTC")  # type: ignore[union-attr]
+    assert [data(window, row, Qt.ItemDataRole.DisplayRole) for row in (0, 1)] == ["Alice", "Bob"]
+    assert [window.status_of(row) for row in (0, 1)] == ["Signed in", "Active"]
+    # A session switcher signed in: from this computer, moments ago.
+    assert window.line_of(0).startswith("Signed in just now · expires in ")
+    assert window.line_of(0).endswith(" · switcher on this computer")
     added: list[bool] = []
     window.add_account.connect(lambda: added.append(True))
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
@@ -45,8 +392,9 @@ def test_rows_statuses_and_the_shortcuts(
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert controller.is_pending(Job(JobKind.SWITCH, emails[0]))
     qtbot.waitUntil(lambda: not controller.pending, timeout=20000)
-    assert window.table.topLevelItem(0).text(1) == "active"  # type: ignore[union-attr]
-    window.table.topLevelItem(1).setSelected(True)  # type: ignore[union-attr]
+    assert window.status_of(0) == "Active"
+    view = view_of(window)
+    view.setCurrentIndex(view.model().index(1, 0))
     assert window.switch_button.isEnabled()
     assert window.revoke_button.isEnabled()
     assert not window.again_button.isEnabled()
@@ -55,8 +403,6 @@ def test_rows_statuses_and_the_shortcuts(
 def test_sign_in_again_names_the_account(
     qtbot: QtBot, make_controller: Callable[..., Controller]
 ) -> None:
-    from switcher.gui.state import Snapshot
-
     controller = make_controller()
     email = unique_email("gone")
     ok, message = wait_job(
@@ -69,8 +415,7 @@ def test_sign_in_again_names_the_account(
     controller.snapshot = Snapshot.of(index)
     window = AccountsWindow(controller)
     qtbot.addWidget(window)
-    assert window.table.topLevelItem(0).text(1) == "revoked elsewhere"  # type: ignore[union-attr]
-    window.table.topLevelItem(0).setSelected(True)  # type: ignore[union-attr]
+    assert window.status_of(0) == "Revoked elsewhere"
     assert window.again_button.isEnabled()
     assert not window.switch_button.isEnabled()
     with qtbot.waitSignal(window.sign_in_again, timeout=1000) as signal:
