@@ -36,16 +36,26 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"{chr(10) if sys.stdin.isatty() else ''}switcher: interrupted", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
-        # The reader of our output went away (switcher accounts list | head):
-        # nothing more can be said to it, and it is not an error of ours.
-        log.info("the output was closed by its reader")
-        _quiet_stdout()
-        return EXIT_ERROR
+        return _reader_gone()
     try:
         sys.stdout.flush()  # a closed pipe shows here, while it can still be handled
     except BrokenPipeError:
-        _quiet_stdout()
+        return _reader_gone()
     return code
+
+
+def _reader_gone() -> int:
+    """The reader of our output went away (switcher accounts list | head).
+
+    Nothing more can be said to it, and it is no error of ours: no message,
+    and status 1 whether the pipe broke mid-output or at the last flush, as
+    CPython's documentation advises (its "Note on SIGPIPE"; 1 is what Python
+    exits with on EPIPE). Not SIGPIPE's own 141: dying by a signal would skip
+    the log's last line and the cleanup of ``finally`` blocks.
+    """
+    log.info("the output was closed by its reader")
+    _quiet_stdout()
+    return EXIT_ERROR
 
 
 def _quiet_stdout() -> None:

@@ -20,13 +20,22 @@ log = logging.getLogger("switcher.cli")
 
 
 def run_open(args: argparse.Namespace) -> int:
-    from switcher.browser_sessions import open_as
+    from switcher.browser_sessions import OtherSiteError, open_as
 
     service = build_service(args)
     try:
         opened = open_as(
             service, args.account, browser=args.browser, url=args.url, server_name=args.server
         )
+    except OtherSiteError as error:
+        hint = (
+            f"it is on server {error.owner!r}: switcher --server {error.owner} open "
+            f"{args.url} --as EMAIL"
+            if error.owner
+            else "give a page on that site (or no URL: its home page), "
+            "or add the page's site first with switcher server add"
+        )
+        raise CliError(f"{error}; {hint}") from None
     except (AccountsError, ExportError, SecretStoreError, VaultError) as error:
         raise CliError(str(error)) from None
     print(f"opened {opened.url} as {opened.email} in {opened.browser} (pid {opened.pid})")
