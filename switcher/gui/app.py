@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from switcher.accounts import Accounts
 from switcher.app_channel import ChannelError, InstanceLock
@@ -24,6 +24,7 @@ from switcher.gui.index_watcher import IndexWatcher
 from switcher.gui.jobs import Job, JobKind
 from switcher.gui.main_thread_gc import MainThreadGarbageCollector
 from switcher.gui.notifier import DEFAULT_ACTION, Notifier
+from switcher.gui.server_dialog import AddServerDialog
 from switcher.gui.settings import Settings
 from switcher.gui.settings_dialog import SettingsDialog
 from switcher.gui.sign_in import SignInDialog
@@ -87,6 +88,7 @@ class SwitcherApp(QObject):
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._periodic_refresh)
         self.dialog: SignInDialog | None = None
+        self.server_dialog: AddServerDialog | None = None
 
     def start(self) -> None:
         if self.serve_local:
@@ -159,8 +161,7 @@ class SwitcherApp(QObject):
         self.dialog = SignInDialog(self.controller)
         if email:
             # "Sign in again": the email is known, the password is what is asked.
-            self.dialog.email.setText(email)
-            self.dialog.password.setFocus()
+            self.dialog.sign_in_again(email)
         self.dialog.show()
         self.dialog.raise_()
         self.dialog.activateWindow()
@@ -203,9 +204,15 @@ class SwitcherApp(QObject):
             self.controller.sign_out_all()
 
     def ask_server(self) -> None:
-        url, ok = QInputDialog.getText(None, "Add server — switcher", "better-auth server URL:")
-        if ok and url.strip():
-            self.controller.add_server(url.strip(), None)
+        """The Add server dialog: it keeps what was typed until the site answers."""
+        if self.server_dialog is not None and self.server_dialog.isVisible():
+            self.server_dialog.raise_()
+            self.server_dialog.activateWindow()
+            return
+        self.server_dialog = AddServerDialog(self.controller)
+        self.server_dialog.show()
+        self.server_dialog.raise_()
+        self.server_dialog.activateWindow()
 
     def notify(self, title: str, message: str) -> None:
         self.notifier.show(title, message, actions=((DEFAULT_ACTION, "Show accounts"),))

@@ -463,7 +463,9 @@ class Controller(QObject):
             self._errors.pop(job, None)
         self.changed.emit()
         # The sign-in dialog shows its own errors inline; a probe's failure only hides options.
-        if what.kind in (JobKind.ADD, JobKind.SEND, JobKind.METHODS, JobKind.BROWSER_SIGN_IN):
+        # So does the Add server dialog.
+        inline = (JobKind.ADD, JobKind.SEND, JobKind.METHODS, JobKind.BROWSER_SIGN_IN)
+        if what.kind in (*inline, JobKind.ADD_SERVER):
             return
         if isinstance(error, SessionEndedError):
             self.session_ended.emit(error.email, message)

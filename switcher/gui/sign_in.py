@@ -3,11 +3,16 @@ factor where the site asks for one; optionally create the account; errors shown 
 
 One dialog, in steps (a stack of pages): the person never loses what they
 typed to a second window, and Cancel at any step leaves nothing behind.
+Enter is always the dialog's main action (sign in, verify…), whatever has the
+focus, on every platform theme: never Cancel.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from itertools import pairwise
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -17,8 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSizePolicy,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -26,8 +29,16 @@ from PySide6.QtWidgets import (
 from switcher.accounts import SignInRefusedError
 from switcher.browser_sign_in import BrowserSignInError, choose_browser
 from switcher.browsers.registry import label
+from switcher.gui.contrast import error_colour
 from switcher.gui.controller import Controller
-from switcher.gui.sign_in_pages import BrowserPage, EmailedPage, SecondFactorPage
+from switcher.gui.labels import server_label
+from switcher.gui.sign_in_pages import (
+    BrowserPage,
+    EmailedPage,
+    Pages,
+    SecondFactorPage,
+    text_field_width,
+)
 from switcher.protocol.email import is_email, is_username
 from switcher.sign_in_steps import (
     BROWSER_ONLY,
@@ -38,6 +49,10 @@ from switcher.sign_in_steps import (
 )
 
 MIN_PASSWORD = 8
+# Room for a long address (50 characters and more) without scrolling it.
+FIELD_CHARACTERS = 50
+ADD_ACCOUNT = "Add account"
+SIGN_IN_AGAIN = "Sign in again"
 
 
 class SignInDialog(QDialog):
@@ -48,8 +63,9 @@ class SignInDialog(QDialog):
         self.job_is_send = False  # the job in flight asks the site to send something
         self.server_name = controller.snapshot.server  # fixed when the dialog opens
         self.methods_job: int | None = None
-        self.setWindowTitle("Add account — switcher")
-        self.setAccessibleName("Add account")
+        self.title = ADD_ACCOUNT  # what the dialog is for; sign_in_again changes it
+        self.setWindowTitle(f"{self.title} — switcher")
+        self.setAccessibleName(self.title)
 
         self.email = QLineEdit()
         self.email.setPlaceholderText("you@example.com")
@@ -57,7 +73,13 @@ class SignInDialog(QDialog):
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName("Password")
-        self.create_account = QCheckBox("Create a new account")
+        # A checkbox, not an icon inside the field: Tab reaches it, a screen
+        # reader names it, and it says what it does.
+        self.show_password = QCheckBox("&Show password")
+        self.show_password.setAccessibleName("Show password")
+        self.show_password.toggled.connect(self._show_password)
+        # Not Alt+C: KDE's Cancel button takes it.
+        self.create_account = QCheckBox("Create a ne&w account")
         self.create_account.setAccessibleName("Create a new account")
         self.name = QLineEdit()
         self.name.setAccessibleName("Name")
@@ -67,19 +89,26 @@ class SignInDialog(QDialog):
         self.remember.setAccessibleName("Remember me")
         self.error = QLabel()
         self.error.setObjectName("error")
-        self.error.setStyleSheet("color: #c62828;")
         self.error.setWordWrap(True)
         self.error.setAccessibleName("Error")
         self.error.hide()
-        self.server = QLabel(f"Server: {controller.snapshot.server} ({controller.snapshot.url})")
+        self._colour_error()
+        self.server = QLabel(
+            f"Server: {server_label(controller.snapshot.server)} ({controller.snapshot.url})"
+        )
         self.server.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        # Room for a long address without scrolling the text: about 30
-        # characters of the dialog's font, at any scale.
-        wide = self.fontMetrics().averageCharWidth() * 30
         for field in (self.email, self.password, self.name):
-            field.setMinimumWidth(wide)
+            field.setMinimumWidth(text_field_width(field, FIELD_CHARACTERS))
         form = QFormLayout()
+        # "Create a new account" first: it decides what the form asks for, and
+        # the Name it reveals comes right under it, so a new account reads
+        # Name, Email, Password and nothing above the checkbox moves when it
+        # is ticked.
+        form.addRow("", self.create_account)
+        self.name_label = QLabel("&Name")
+        self.name_label.setBuddy(self.name)
+        form.addRow(self.name_label, self.name)
         # A site with better-auth's username plugin also signs in by name;
         # a new account always needs an email.
         self.email_label = QLabel("&Email or username")
@@ -89,10 +118,7 @@ class SignInDialog(QDialog):
         self.email_label.setMinimumWidth(longest)
         form.addRow(self.email_label, self.email)
         form.addRow("&Password", self.password)
-        form.addRow("", self.create_account)
-        self.name_label = QLabel("&Name")
-        self.name_label.setBuddy(self.name)
-        form.addRow(self.name_label, self.name)
+        form.addRow("", self.show_password)
         form.addRow("", self.remember)
 
         self.buttons = QDialogButtonBox(
@@ -102,10 +128,14 @@ class SignInDialog(QDialog):
         self.ok.setText("Sign in")
         self.ok.setAccessibleName("Sign in")
         self.ok.setDefault(True)
-        # While busy the fields are disabled and focus lands on Cancel; an
-        # auto-default Cancel would then take Enter meant for the next attempt.
+        # Enter is the main action wherever the focus is. The default button
+        # alone does not make it so: where the platform theme has Return
+        # press the focused button (GNOME's), Enter on Cancel or a checkbox
+        # would press that instead; a shortcut comes before the focused widget.
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            QShortcut(QKeySequence(key), self).activated.connect(self._enter)
         cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        cancel.setAutoDefault(False)
+        cancel.setAutoDefault(False)  # Enter on it is the main action, as above
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         self.cancel = cancel
@@ -119,8 +149,7 @@ class SignInDialog(QDialog):
         for button in (self.by_link, self.by_code):
             button.setAutoDefault(False)
             button.hide()
-            row.addWidget(button)
-        row.addStretch(1)
+            row.addWidget(button)  # sharing the row, as wide as the browser's below
         self.by_link.clicked.connect(lambda: self._send_by_email(link=True))
         self.by_code.clicked.connect(lambda: self._send_by_email(link=False))
 
@@ -143,19 +172,17 @@ class SignInDialog(QDialog):
         first = QVBoxLayout(password_page)
         first.setContentsMargins(0, 0, 0, 0)
         first.addLayout(form)
-        self.second = SecondFactorPage(wide)
+        self.second = SecondFactorPage()
         self.second.send.clicked.connect(self._send_second_factor_code)
         self.second.changed.connect(self._clear_error)
-        self.emailed = EmailedPage(wide)
+        self.emailed = EmailedPage()
         self.emailed.again.clicked.connect(lambda: self._send_by_email(link=self.emailed.link))
         self.browser = BrowserPage()
         self.browser_job: int | None = None
         self.backing = False  # Back was pressed while the browser waited
-        self.pages = QStackedWidget()
+        self.pages = Pages()
         for page in (password_page, self.second, self.emailed, self.browser):
             self.pages.addWidget(page)
-        self.pages.currentChanged.connect(self._fit_page)
-        self._fit_page()
 
         self.back = self.buttons.addButton("&Back", QDialogButtonBox.ButtonRole.ResetRole)
         self.back.setAutoDefault(False)
@@ -167,6 +194,21 @@ class SignInDialog(QDialog):
         layout.addWidget(self.pages)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        # The focus moves in the order the rows read.
+        chain = (
+            self.create_account,
+            self.name,
+            self.email,
+            self.password,
+            self.show_password,
+            self.remember,
+            self.by_link,
+            self.by_code,
+            self.by_browser,
+        )
+        for before, after in pairwise(chain):
+            QWidget.setTabOrder(before, after)
+        self.email.setFocus()  # most people sign in to an account they have
 
         self.create_account.toggled.connect(self._mode_changed)
         for field in (self.email, self.password, self.name):
@@ -180,6 +222,55 @@ class SignInDialog(QDialog):
             self._offer(known)
         else:
             self.methods_job = controller.sign_in_methods(self.server_name)
+
+    def sign_in_again(self, email: str) -> None:
+        """Ask for the password of an account switcher has already (its session ended).
+
+        The email is the account's, shown and not editable (another address
+        is another account: Add account is for that); the password has the focus.
+        """
+        self.title = SIGN_IN_AGAIN
+        self.setWindowTitle(f"{self.title} — switcher")
+        self.setAccessibleName(self.title)
+        self.create_account.setChecked(False)
+        self.form.setRowVisible(self.create_account, False)
+        self.email.setText(email)
+        self.email.setReadOnly(True)
+        # Without the frame and ground of a field to type in, it reads as
+        # what it is: given. Transparent, not the window's colour: that one
+        # changes with the theme.
+        self.email.setFrame(False)
+        palette = self.email.palette()
+        palette.setColor(QPalette.ColorRole.Base, Qt.GlobalColor.transparent)
+        self.email.setPalette(palette)
+        self.email.setCursorPosition(0)
+        self.password.setFocus()
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:
+            # Whatever changed what the dialog shows (an error, a row, a
+            # page), its height follows: a window only ever grows by itself.
+            self._fit_height()
+        return handled
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._colour_error()  # a light palette's red is unreadable on a dark one
+
+    def _colour_error(self) -> None:
+        palette = self.error.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, error_colour(self.palette()))
+        self.error.setPalette(palette)
+
+    def _show_password(self, shown: bool) -> None:
+        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        self.password.setEchoMode(mode)
+
+    def _enter(self) -> None:
+        if self.ok.isVisible() and self.ok.isEnabled():
+            self.ok.click()
 
     def _by_username(self) -> bool:
         """Whether a username may go where the email does (unless the site is known not to)."""
@@ -196,14 +287,12 @@ class SignInDialog(QDialog):
     def _mode_changed(self, creating: bool) -> None:
         self._clear_error()  # an answer to signing in says nothing about signing up
         self._label_email()
-        self.name.setVisible(creating)
-        self.name_label.setVisible(creating)
+        self.form.setRowVisible(self.name, creating)
         self.ok.setText("Create account" if creating else "Sign in")
+        self.ok.setAccessibleName(self.ok.text())
 
     def _clear_error(self) -> None:
-        if self.error.isVisible():
-            self.error.hide()
-            self._fit_height()  # the room the message took goes, not to a gap between rows
+        self.error.hide()
 
     def show_error(self, message: str) -> None:
         # The service's messages are one-line sentences without a capital (as
@@ -246,7 +335,6 @@ class SignInDialog(QDialog):
         self.setWindowTitle("Sign in with a browser — switcher")
         self.browser_job = self.controller.sign_in_with_browser(self.server_name, browser)
         self._start(self.browser_job)
-        self.cancel.setFocus()
 
     def reject(self) -> None:
         # Cancel, Escape or closing the dialog: a browser sign-in stops and keeps nothing.
@@ -345,7 +433,6 @@ class SignInDialog(QDialog):
         self.by_code.setVisible(SignInMethod.EMAIL_CODE in methods)
         self.form.setRowVisible(self.passwordless, bool(methods - {SignInMethod.USERNAME}))
         self._label_email()
-        self._fit_page()
 
     def _back_to_password(self) -> None:
         if self.job is not None and self.job == self.browser_job:
@@ -358,39 +445,28 @@ class SignInDialog(QDialog):
         if self.job is not None:
             return
         self._clear_error()
-        self.setWindowTitle("Add account — switcher")
+        self.setWindowTitle(f"{self.title} — switcher")
         self.second.challenge = None
         self.pages.setCurrentIndex(0)
         self.back.hide()
         self._set_busy(False)
         self.password.setFocus()
 
-    def _fit_page(self) -> None:
-        """The dialog as tall as the page shown, not as the tallest page."""
-        current = self.pages.currentWidget()
-        for index in range(self.pages.count()):
-            page = self.pages.widget(index)
-            if page is None:
-                continue
-            ignored = QSizePolicy.Policy.Ignored
-            preferred = QSizePolicy.Policy.Preferred
-            policy = preferred if page is current else ignored
-            page.setSizePolicy(policy, policy)
-        self.pages.updateGeometry()
-        self._fit_height()
-
     def _fit_height(self) -> None:
+        """As tall as what is shown needs at the dialog's width: no more, no less."""
         if not self.isVisible():
             return  # showing it sizes it to its contents; before that its width means nothing
         layout = self.layout()
-        height = self.minimumSizeHint().height()
-        if layout is not None:
-            layout.activate()
-            if layout.hasHeightForWidth():
-                # Wrapped text (a page's introduction, an error) needs the
-                # height it takes at this width, not at its narrowest.
-                height = max(height, layout.totalHeightForWidth(self.width()))
-        self.resize(self.width(), height)
+        if layout is None:
+            return
+        layout.activate()
+        height = layout.totalMinimumSize().height()
+        if layout.hasHeightForWidth():
+            # Wrapped text (a page's introduction, an error) needs the
+            # height it takes at this width, not at its narrowest.
+            height = max(height, layout.totalHeightForWidth(self.width()))
+        if height != self.height():
+            self.resize(self.width(), height)
 
     def _show_page(self, page: QWidget) -> None:
         self._clear_error()
@@ -399,6 +475,11 @@ class SignInDialog(QDialog):
         self._set_busy(False)
 
     def _set_busy(self, busy: bool) -> None:
+        if busy:
+            # Disabling the focused field (or the button just pressed) would
+            # hand the focus on to the next in line, Cancel: Space, or Enter
+            # where the theme presses the focused button, would then end it all.
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
         for widget in (
             self.email,
             self.password,
@@ -430,8 +511,6 @@ class SignInDialog(QDialog):
         elif page is self.emailed:
             self.ok.setText("Sign in")
         else:
-            self.name.setVisible(self.create_account.isChecked())
-            self.name_label.setVisible(self.create_account.isChecked())
             self.ok.setText("Create account" if self.create_account.isChecked() else "Sign in")
         if not busy:
             self.ok.setDefault(True)  # disabling it let Qt pass the default on

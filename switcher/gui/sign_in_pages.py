@@ -1,14 +1,14 @@
 """The sign-in dialog's later steps: a second factor, and a link or code sent by email.
 
 Each page is a plain form; the dialog (``sign_in.py``) owns the buttons, the
-error line and the jobs, and moves between the pages.
+error line and the jobs, and moves between the pages (``Pages``).
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,11 +17,89 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyle,
+    QStyleOptionFrame,
     QVBoxLayout,
     QWidget,
 )
 
 from switcher.sign_in_steps import Factor, TwoFactorChallenge
+
+# A code or a pasted link: room for a code at a glance; a link scrolls anyway.
+CODE_CHARACTERS = 24
+# QLineEdit keeps this much room between its frame and its text, on each side.
+_LINE_EDIT_PADDING = 2
+
+
+def text_field_width(field: QLineEdit, characters: int) -> int:
+    """How wide ``field`` must be to show ``characters`` characters of its font.
+
+    Counted in the font's "x", as QLineEdit's own size hint is, plus the frame
+    and margins the style draws around the text: right at any font and scale.
+    """
+    field.ensurePolished()  # the style's font, not the default one
+    metrics = field.fontMetrics()
+    margins = field.textMargins()
+    text = (
+        metrics.horizontalAdvance("x") * characters
+        + margins.left()
+        + margins.right()
+        + 2 * _LINE_EDIT_PADDING
+    )
+    option = QStyleOptionFrame()
+    field.initStyleOption(option)
+    size = QSize(text, field.sizeHint().height())
+    return (
+        field.style().sizeFromContents(QStyle.ContentsType.CT_LineEdit, option, size, field).width()
+    )
+
+
+class Pages(QWidget):
+    """The dialog's steps, one shown at a time, sized by the one shown.
+
+    QStackedWidget sizes itself by its largest page (its height for a width
+    is the tallest page's, whatever is shown), so the dialog around it could
+    not shrink back after a long page; hidden pages in a box layout take no room.
+    The part of QStackedWidget's interface the dialog and its tests use; the
+    dialog puts the focus where it belongs on each page.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pages: list[QWidget] = []
+        self._current = -1
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    def addWidget(self, page: QWidget) -> int:
+        self._pages.append(page)
+        self._layout.addWidget(page)
+        if self._current < 0:
+            self._current = 0
+        else:
+            page.hide()
+        return len(self._pages) - 1
+
+    def widget(self, index: int) -> QWidget | None:
+        return self._pages[index] if 0 <= index < len(self._pages) else None
+
+    def currentIndex(self) -> int:
+        return self._current
+
+    def currentWidget(self) -> QWidget | None:
+        return self.widget(self._current)
+
+    def setCurrentWidget(self, page: QWidget) -> None:
+        self.setCurrentIndex(self._pages.index(page))
+
+    def setCurrentIndex(self, index: int) -> None:
+        old, new = self.currentWidget(), self.widget(index)
+        if new is None or new is old:
+            return
+        new.show()
+        if old is not None:
+            old.hide()
+        self._current = index
 
 
 class SecondFactorPage(QWidget):
@@ -29,7 +107,7 @@ class SecondFactorPage(QWidget):
 
     changed = Signal()  # another factor was chosen: what was said about the last one is old
 
-    def __init__(self, field_width: int) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self.challenge: TwoFactorChallenge | None = None
         self.intro = QLabel()
@@ -38,7 +116,7 @@ class SecondFactorPage(QWidget):
         self.factor.setAccessibleName("Second factor")
         self.code = QLineEdit()
         self.code.setAccessibleName("Code")
-        self.code.setMinimumWidth(field_width)
+        self.code.setMinimumWidth(text_field_width(self.code, CODE_CHARACTERS))
         self.send = QPushButton("Send me a &code")
         self.send.setAccessibleName("Send me a code")
         self.send.setAutoDefault(False)
@@ -109,13 +187,13 @@ class SecondFactorPage(QWidget):
 class EmailedPage(QWidget):
     """Where the person pastes the link, or types the code, the site emailed."""
 
-    def __init__(self, field_width: int) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self.link = True
         self.intro = QLabel()
         self.intro.setWordWrap(True)
         self.answer = QLineEdit()
-        self.answer.setMinimumWidth(field_width)
+        self.answer.setMinimumWidth(text_field_width(self.answer, CODE_CHARACTERS))
         self.again = QPushButton("Send &again")
         self.again.setAccessibleName("Send again")
         self.again.setAutoDefault(False)

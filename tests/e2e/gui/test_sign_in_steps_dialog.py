@@ -156,10 +156,15 @@ def test_back_returns_to_the_password_and_nothing_is_kept(
     user = user_with_totp(site.base_url, unique_email("dlgback"))
     controller = make_controller(site.base_url)
     dialog = open_sign_in(qtbot, controller)
+    qtbot.wait(50)  # settled at its size
+    first = dialog.height()
     _password_step(qtbot, dialog, user.email)
+    # As tall as the step shown: the second is shorter, and going back is not.
+    qtbot.waitUntil(lambda: dialog.height() < first, timeout=2000)
     qtbot.mouseClick(dialog.back, Qt.MouseButton.LeftButton)
     assert dialog.pages.currentIndex() == 0
     assert dialog.ok.text() == "Sign in"
+    qtbot.waitUntil(lambda: dialog.height() == first, timeout=2000)
     dialog.reject()
     assert controller.service.server().accounts == []
 

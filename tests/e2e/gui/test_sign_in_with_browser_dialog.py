@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from switcher.gui.controller import Controller
@@ -84,6 +85,14 @@ def test_cancel_closes_the_browser_and_keeps_nothing(
 ) -> None:
     controller = _controller(make_controller, site, site + "/")  # nobody signs in there
     dialog = _waiting_on_the_browser(qtbot, controller, data)
+    # Enter is not Cancel: the focus is not left on it (where the theme has
+    # Return press the focused button it would), and the browser still waits.
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=2000)
+    focused = QApplication.focusWidget()
+    assert focused is not None and focused is not dialog.cancel
+    qtbot.keyClick(focused, Qt.Key.Key_Return)
+    assert dialog.isVisible() and dialog.job is not None
     # Escape is Cancel: the key a person presses to get out.
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible()

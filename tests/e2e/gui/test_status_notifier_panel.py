@@ -1,0 +1,256 @@
+"""The tray on a real StatusNotifierItem panel (Xfce's), its menu read over D-Bus as panels do.
+
+What is exported must be right *before* the panel opens the menu: the panel
+lays the menu out from the layout it already has, then calls AboutToShow.
+So after each change (the command line adds, switches, revokes; the panel
+switches) the exported layout is checked without opening anything, and the
+first opening after a change is compared with a second one.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import SWITCHER_COMMAND, Cli
+from tests.support.sni_panel import MenuItem, NotificationMonitor, SniPanel, running_sni_panel
+from tests.support.targets import PASSWORD, unique_email
+
+TIMEOUT = 20.0
+SHOTS = Path(__file__).resolve().parents[3] / "build" / "screenshots"
+
+
+@pytest.fixture
+def panel() -> Iterator[SniPanel]:
+    with running_sni_panel() as running:
+        yield running
+
+
+def _add(cli: Cli, email: str, name: str) -> None:
+    cli("accounts", "add", email, "--sign-up", "--name", name, "--password-stdin",
+        stdin=PASSWORD + "\n")  # fmt: skip
+
+
+def _accounts(root: MenuItem) -> list[MenuItem]:
+    return [entry for entry in root.shown() if entry.toggle_type == "radio"]
+
+
+def _until(panel: SniPanel, item: str, holds: Callable[[MenuItem], bool], what: str) -> MenuItem:
+    """The exported layout once ``holds`` says it is right: never opened, never AboutToShow."""
+    deadline = time.monotonic() + 2.0
+    while True:
+        _revision, root = panel.layout(item)
+        if holds(root):
+            return root
+        assert time.monotonic() < deadline, f"{what}: exported menu still {_described(root)}"
+        time.sleep(0.05)
+
+
+def _active(cli: Cli) -> str | None:
+    accounts = cli.listing()["accounts"]
+    assert isinstance(accounts, list)
+    return next((str(a["email"]) for a in accounts if a["active"]), None)
+
+
+def _described(root: MenuItem) -> list[str]:
+    return [f"{'(*)' if e.checked else '( )'} {e.label}" for e in _accounts(root)]
+
+
+def _checked(root: MenuItem) -> list[str]:
+    return [e.label.split(" <")[0] for e in _accounts(root) if e.checked]
+
+
+def test_the_exported_menu_follows_every_change_before_it_is_opened(
+    panel: SniPanel, tmp_path: Path
+) -> None:
+    cli = Cli.subprocess(tmp_path, panel.env)
+    alice, bob = unique_email("alice"), unique_email("bob")
+    _add(cli, alice, "Alice")
+    _add(cli, bob, "Bob")
+    empty = panel.desktop.capture(panel.strip)
+    log = (tmp_path / "app.log").open("wb")
+    app = subprocess.Popen(
+        list(SWITCHER_COMMAND), env=cli.env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        item = panel.wait_for_item()
+        icon = panel.wait_for_icon(empty)
+        root = _until(panel, item, lambda r: r.shown()[0].label.endswith("online"), "start")
+        assert root.shown()[0].label == "This computer — online"
+        assert not root.shown()[0].enabled
+        # One radio entry per account, the active one set: not check boxes.
+        assert [e.label for e in _accounts(root)] == [f"Alice <{alice}>", f"Bob <{bob}>"]
+        assert _checked(root) == ["Bob"]
+        ids = {e.label: e.id for e in _accounts(root)}
+
+        # The command line switches: the menu says so before anyone opens it.
+        cli("accounts", "use", alice)
+        root = _until(panel, item, lambda r: _checked(r) == ["Alice"], "command-line switch")
+        assert {e.label: e.id for e in _accounts(root)} == ids  # the same entries, changed
+
+        # The command line adds an account (it becomes active).
+        carol = unique_email("carol")
+        _add(cli, carol, "Carol")
+        root = _until(panel, item, lambda r: _checked(r) == ["Carol"], "command-line add")
+        assert [e.label for e in _accounts(root)][:2] == list(ids)
+        assert [e.id for e in _accounts(root)][:2] == list(ids.values())
+
+        # The first opening after that change is drawn as every later one is.
+        first = panel.open_menu(icon)
+        panel.desktop.screenshot(SHOTS / "sni-menu-first-open.png")
+        panel.close_menu(first)
+        second = panel.open_menu(icon)
+        panel.desktop.screenshot(SHOTS / "sni-menu-second-open.png")
+        assert first == second
+        entries = [e for e in root.shown() if not e.is_separator]
+        separators = len(root.shown()) - len(entries)
+        _x, _y, _width, height = first
+        # Every entry has its row (GTK: >= 20 px each); none hidden behind a scroll arrow.
+        assert height >= 20 * len(entries) + 3 * separators
+        assert height < panel.desktop.height - 40
+
+        # The panel switches: a person chooses Bob in the menu the panel drew.
+        panel.desktop.key("Down", "Down")  # the header is disabled: Alice, then Bob
+        panel.desktop.key("Return")
+        deadline = time.monotonic() + TIMEOUT
+        while _active(cli) != bob:
+            assert time.monotonic() < deadline, "choosing Bob in the panel's menu did not switch"
+            time.sleep(0.1)
+        _until(panel, item, lambda r: _checked(r) == ["Bob"], "a switch from the panel")
+
+        # The command line revokes Carol: her entry goes, the others stay as they were.
+        cli("accounts", "revoke", carol)
+        root = _until(panel, item, lambda r: len(_accounts(r)) == 2, "command-line revoke")
+        assert [e.id for e in _accounts(root)] == list(ids.values())
+        revoke = root.find("Revoke")
+        assert [e.label for e in revoke.shown()] == [f"Alice <{alice}>…", f"Bob <{bob}>…"]
+
+        # What the panel sends when an entry is clicked, straight over D-Bus.
+        panel.click(item, ids[f"Alice <{alice}>"])
+        deadline = time.monotonic() + TIMEOUT
+        while _active(cli) != alice:
+            assert time.monotonic() < deadline, "a dbusmenu click on Alice did not switch"
+            time.sleep(0.1)
+
+        # A left click is the app's primary action: its accounts window.
+        panel.activate(item)
+        panel.desktop.wait_for_window("Accounts", TIMEOUT)
+
+        root = panel.layout(item)[1]
+        panel.click(item, root.find("Quit").id)
+        assert app.wait(TIMEOUT) == 0
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait(10)
+        log.close()
+    assert "Traceback" not in (tmp_path / "app.log").read_text()
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light-panel", "dark-panel"])
+def test_the_no_account_icon_reads_on_the_panel(tmp_path: Path, dark: bool) -> None:
+    with running_sni_panel(dark=dark) as panel:
+        cli = Cli.subprocess(tmp_path, panel.env)
+        empty = panel.desktop.capture(panel.strip)
+        background = panel.desktop.pixel(4, 4)
+        app = subprocess.Popen(
+            list(SWITCHER_COMMAND), env=cli.env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        try:
+            x, y, width, height = panel.wait_for_icon(empty)
+            panel.desktop.screenshot(SHOTS / f"sni-no-account-{'dark' if dark else 'light'}.png")
+            pixels = panel.desktop.capture((x, y, width, height))
+        finally:
+            app.terminate()
+            app.wait(10)
+    colours = [tuple(pixels[i : i + 3]) for i in range(0, len(pixels), 3)]
+    readable = [c for c in colours if _contrast(c, background) >= 3.0]
+    # Most of the drawn glyph (not only its antialiased edge) stands out from the panel.
+    assert len(readable) >= width * height // 5, (background, len(readable), width * height)
+
+
+def _contrast(one: tuple[int, ...], other: tuple[int, ...]) -> float:
+    def luminance(colour: tuple[int, ...]) -> float:
+        def channel(value: int) -> float:
+            c = value / 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (channel(v) for v in colour)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_a_session_ended_elsewhere_is_one_notification_that_signs_in_again(
+    tmp_path: Path,
+) -> None:
+    """Through the desktop's own notification server (Xfce's): the app's name and
+    icon, one notification for one event, and its "Sign in again" button works."""
+    import httpx
+
+    from switcher.bundled import LOCAL_URL
+
+    with running_sni_panel(notifications=True) as panel:
+        cli = Cli.subprocess(tmp_path, panel.env)
+        alice, bob = unique_email("alice"), unique_email("bob")
+        _add(cli, alice, "Alice")
+        _add(cli, bob, "Bob")
+        bobs_cookie = cli("cookie").stdout.strip()
+        monitor = NotificationMonitor(panel)
+        app = subprocess.Popen(
+            list(SWITCHER_COMMAND), env=cli.env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, start_new_session=True,
+        )  # fmt: skip
+        try:
+            item = panel.wait_for_item()
+            cli("accounts", "use", alice)
+            _until(panel, item, lambda r: _checked(r) == ["Alice"], "command-line switch")
+            # Bob signs out on another device (the app serves the bundled server).
+            ended = httpx.post(
+                f"{LOCAL_URL}/api/auth/sign-out",
+                headers={"cookie": bobs_cookie, "origin": LOCAL_URL},
+                json={},
+            )
+            assert ended.status_code == 200
+            # The person chooses Bob in the menu: the switch finds his session ended.
+            panel.click(item, panel.layout(item)[1].find("Bob").id)
+            deadline = time.monotonic() + TIMEOUT
+            while not monitor.calls():
+                assert time.monotonic() < deadline, "no notification"
+                time.sleep(0.1)
+            # The next refreshes find nothing new to say.
+            root = _until(panel, item, lambda r: "revoked" in r.find("Bob").label, "ended")
+            assert not root.find("Bob").enabled
+            time.sleep(2.0)
+            (note,) = monitor.calls()
+            assert note.app_name == "switcher"
+            assert note.app_icon.endswith("switcher.svg") and Path(note.app_icon).is_file()
+            assert "io.github.switcher.Switcher" in note.hints
+            assert note.summary == "Session ended"
+            assert note.body.startswith(f"{bob}'s session")
+            assert note.actions[2:4] == ("sign-in-again", "Sign in again")
+            # The notification server draws it with its buttons; "Sign in again" is the last.
+            window = next(
+                info
+                for info in panel.desktop.top_level_windows()
+                if info.viewable and info.override_redirect and info.width > 200
+            )
+            panel.desktop.screenshot(SHOTS / "sni-notification.png")
+            x, y, width, height = window.geometry
+            panel.desktop.click(x + width - 70, y + height - 31)
+            assert panel.desktop.wait_for_window("Sign in again — switcher", TIMEOUT)
+        finally:
+            app.terminate()
+            app.wait(10)
+            monitor.close()
+            stderr = app.stderr.read().decode() if app.stderr else ""
+            if app.stderr:
+                app.stderr.close()
+    assert "Traceback" not in stderr
