@@ -13,11 +13,12 @@ the same loop) is for code that speaks httpx.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import select
 import socket
 import sys
 import threading
-import time
 from collections.abc import Coroutine, MutableMapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -167,19 +168,23 @@ class BundledServer:
         self.exchange = InProcessExchange(self.app)
         self.http_url: str | None = None
         self.error: str | None = None
-        self._http: Any = None  # uvicorn.Server, imported only when serving
+        self._http: Any = None  # uvicorn.Server, imported only when a browser connects
         self._http_thread: threading.Thread | None = None
+        self._http_waker: socket.socket | None = None  # wakes the thread waiting to serve
+        self._http_lock = threading.Lock()
+        self._stopping = False
 
     def serve_http(self, port: int | None = None) -> bool:
         """Serve the app on the base URL's host and port (or ``port``) from a thread.
 
         False when the port is taken (say ``switcher serve`` runs): the
         in-process transport works without it, on the same database and secret.
+
+        The port is taken and listened on now; the HTTP server (uvicorn, its
+        loop, its parser: ~6 MB of the tray app's memory) is started only when
+        the first browser connects, and that connection waits in the backlog
+        meanwhile. Most of the time nobody does.
         """
-        import uvicorn
-
-        from switcher.logs import uvicorn_log_config
-
         parts = urlsplit(self.config.base_url)
         host = parts.hostname or "127.0.0.1"
         port = (parts.port or 80) if port is None else port
@@ -202,6 +207,29 @@ class BundledServer:
         # add --browser) waits in the backlog instead of being refused while
         # the server's thread starts.
         sock.listen(128)
+        waker, self._http_waker = socket.socketpair()
+        self._stopping = False
+        self._http_thread = threading.Thread(
+            target=self._serve_when_asked, args=(sock, waker), name="local-http", daemon=True
+        )
+        self._http_thread.start()
+        self.http_url = f"http://{host}:{port}"
+        log.info("serving the bundled server on %s for browsers", self.http_url)
+        return True
+
+    def _serve_when_asked(self, sock: socket.socket, waker: socket.socket) -> None:
+        with waker:
+            try:
+                readable, _, _ = select.select([sock, waker], [], [])
+            except (OSError, ValueError):  # closed under it: stopping
+                readable = [waker]
+            if waker in readable:
+                sock.close()
+                return
+        import uvicorn
+
+        from switcher.logs import uvicorn_log_config
+
         server = uvicorn.Server(
             uvicorn.Config(
                 self.app,
@@ -214,23 +242,27 @@ class BundledServer:
                 loop="asyncio",
             )
         )
-        self._http = server
-        self._http_thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="local-http", daemon=True
-        )
-        self._http_thread.start()
-        self.http_url = f"http://{host}:{port}"
-        log.info("serving the bundled server on %s for browsers", self.http_url)
-        return True
+        with self._http_lock:
+            if self._stopping:
+                sock.close()
+                return
+            self._http = server
+        log.info("a browser connected: the HTTP server starts")
+        server.run(sockets=[sock])
 
     def stop_http(self, timeout: float = 2.0) -> None:
-        server, thread = self._http, self._http_thread
+        with self._http_lock:
+            self._stopping = True
+            server, thread, waker = self._http, self._http_thread, self._http_waker
+        if waker is not None:
+            with contextlib.suppress(OSError):
+                waker.send(b"x")
+            waker.close()
         if server is not None:
             server.should_exit = True
-            if thread is not None:
-                deadline = time.monotonic() + timeout
-                thread.join(max(0.0, deadline - time.monotonic()))
-        self._http = self._http_thread = None
+        if thread is not None:
+            thread.join(max(0.0, timeout))
+        self._http = self._http_thread = self._http_waker = None
         self.http_url = None
 
     def shutdown(self) -> None:

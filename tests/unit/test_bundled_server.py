@@ -99,3 +99,18 @@ def test_the_port_serves_again_at_once_after_a_stop(tmp_path: Path) -> None:
             again.shutdown()
     finally:
         first.shutdown()
+
+
+def test_stopping_before_any_browser_came_frees_the_port(tmp_path: Path) -> None:
+    server = BundledServer(bundled_config(tmp_path))
+    assert server.serve_http(port=0)
+    assert server.http_url is not None
+    port = int(server.http_url.rsplit(":", 1)[1])
+    server.stop_http()
+    again = BundledServer(bundled_config(tmp_path))
+    try:
+        assert again.serve_http(port=port), again.error
+    finally:
+        again.stop_http()
+        again.shutdown()
+        server.shutdown()
