@@ -10,10 +10,14 @@ directory; a named pipe on Windows) speaking one JSON object per line:
              {"v": 1, "ok": false, "error": "one line for the person"}
 
 ``{"v": 1, "op": "show"}`` (and the bare line ``show`` of earlier versions)
-brings the app's window forward. An app that does not know a request's
-version or operation answers ``ok: false`` with ``"unsupported": true``, and
-the command line then does the work itself. No Qt here: the command line
-must start fast.
+brings the app's window forward. ``{"v": 1, "op": "pick"}`` (``switcher
+pick``) shows the app's quick switcher, answered ``{"ok": true}`` as soon as
+it shows, not when a choice is made; its optional ``"activation_token"`` is
+the XDG activation token the command was started with, without which a
+Wayland compositor does not give the app's window the focus. An app that
+does not know a request's version or operation answers ``ok: false`` with
+``"unsupported": true``, and the command line then does the work itself. No
+Qt here: the command line must start fast.
 """
 
 from __future__ import annotations

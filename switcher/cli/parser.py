@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _serve(commands)
     _accounts_and_servers(commands)
+    _pick(commands)
     _export(commands)
     _open(commands)
     _doctor(commands)
@@ -268,6 +269,19 @@ def _accounts_and_servers(commands: Commands) -> None:
     cookie = commands.add_parser("cookie", help="print the active session's cookies (for scripts)")
     cookie.add_argument("--format", choices=("header", "json"), default="header")
     cookie.set_defaults(handler="switcher.cli.accounts:print_cookie")
+
+
+def _pick(commands: Commands) -> None:
+    pick = commands.add_parser(
+        "pick",
+        help="a small window to switch accounts from the keyboard (for a desktop shortcut)",
+        description="Every account on every server in a small window: type part of a name, "
+        "email or server, move with Up and Down, Enter switches to the highlighted account "
+        "(its server becomes the current one), Esc closes. While the tray app runs, the app "
+        "shows the window and the command ends at once; otherwise the command shows it, "
+        "prints the switch it made, and exits with 1 when it is closed without a choice.",
+    )
+    pick.set_defaults(handler="switcher.cli.pick:run")
 
 
 def _export(commands: Commands) -> None:

@@ -24,17 +24,17 @@ from switcher.gui.index_watcher import IndexWatcher
 from switcher.gui.jobs import Job, JobKind
 from switcher.gui.main_thread_gc import MainThreadGarbageCollector
 from switcher.gui.notifier import DEFAULT_ACTION, Notifier
-from switcher.gui.server_dialog import AddServerDialog
 from switcher.gui.settings import Settings
-from switcher.gui.settings_dialog import SettingsDialog
-from switcher.gui.sign_in import SignInDialog
 from switcher.gui.single_instance import InstanceServer, Reply, ask_running_instance_to_show
 from switcher.gui.tray import Tray
-from switcher.gui.window import AccountsWindow
 from switcher.logs import REPORTED
 
 if TYPE_CHECKING:
     from switcher.bundled_server import BundledServer
+    from switcher.gui.quick_switcher import Entry, QuickSwitcher
+    from switcher.gui.server_dialog import AddServerDialog
+    from switcher.gui.sign_in import SignInDialog
+    from switcher.gui.window import AccountsWindow
 
 log = logging.getLogger("switcher.gui")
 
@@ -55,11 +55,9 @@ class SwitcherApp(QObject):
         # A bool the worker reads at its next refresh: no lock needed.
         service.keep_alive = self.settings.keep_sessions_alive
         self.controller = Controller(service)
-        self.window = AccountsWindow(self.controller)
-        self.window.add_account.connect(self.open_sign_in)
-        self.window.sign_in_again.connect(self.open_sign_in)
-        self.window.revoke.connect(self.confirm_revoke)
-        self.window.settings.connect(self.open_settings)
+        self._window: AccountsWindow | None = None
+        self._quick_switcher: QuickSwitcher | None = None
+        self.controller.changed.connect(self._update_quick_switcher)
         self.has_tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
         self.tray: Tray | None = None
         if self.has_tray:
@@ -67,6 +65,7 @@ class SwitcherApp(QObject):
             self.tray.add_account.connect(self.open_sign_in)
             self.tray.sign_in_with_browser.connect(self.open_browser_sign_in)
             self.tray.manage.connect(self.show_window)
+            self.tray.pick.connect(self.show_quick_switcher)
             self.tray.revoke.connect(self.confirm_revoke)
             self.tray.add_server.connect(self.ask_server)
             self.tray.settings.connect(self.open_settings)
@@ -89,6 +88,76 @@ class SwitcherApp(QObject):
         self.timer.timeout.connect(self._periodic_refresh)
         self.dialog: SignInDialog | None = None
         self.server_dialog: AddServerDialog | None = None
+
+    @property
+    def window(self) -> AccountsWindow:
+        """The accounts window, made the first time it is needed.
+
+        The windows and dialogs (their modules, widgets and pictures: ~10 MB)
+        are made when a person opens them, not carried by the idle tray app.
+        """
+        if self._window is None:
+            from switcher.gui.window import AccountsWindow
+
+            window = AccountsWindow(self.controller)
+            window.add_account.connect(self.open_sign_in)
+            window.sign_in_again.connect(self.open_sign_in)
+            window.revoke.connect(self.confirm_revoke)
+            window.settings.connect(self.open_settings)
+            self._window = window
+        return self._window
+
+    @property
+    def quick_switcher(self) -> QuickSwitcher:
+        """``switcher pick`` and the tray's "Switch account…", made when first shown."""
+        if self._quick_switcher is None:
+            from switcher.gui.quick_switcher import QuickSwitcher
+
+            picker = QuickSwitcher(icon_for=self.controller.icon_for)
+            picker.chosen.connect(self.switch_to)
+            picker.sign_in_again.connect(self.sign_in_again_on)
+            self._quick_switcher = picker
+        return self._quick_switcher
+
+    def quick_switcher_entries(self) -> list[Entry]:
+        """Every server's accounts, from memory: the snapshot holds the current server's only."""
+        from switcher.gui.quick_switcher import entries_from_index
+
+        return entries_from_index(self.controller.service.vault.index)
+
+    def show_quick_switcher(self, activation_token: str | None = None) -> None:
+        self.quick_switcher.set_entries(self.quick_switcher_entries())
+        self.quick_switcher.present(activation_token)
+
+    def _update_quick_switcher(self) -> None:
+        picker = self._quick_switcher
+        if picker is not None and picker.isVisible():  # e.g. a session ended while it is open
+            picker.set_entries(self.quick_switcher_entries())
+
+    def switch_to(self, server: str, email: str) -> None:
+        """The quick switcher's choice: that account, its server becoming the current one."""
+        if server != self.controller.snapshot.server:
+            # The same lane as the switch, so it runs first: when the switch
+            # ends, its server is the one shown (the tray, auto-export follow).
+            self.controller.use_server(server)
+        self.controller.switch(email, server)
+
+    def sign_in_again_on(self, server: str, email: str) -> None:
+        """An ended account chosen in the quick switcher: the sign-in dialog, on its server."""
+        if server == self.controller.snapshot.server:
+            self.open_sign_in(email)
+            return
+        # The dialog signs in on the server shown when it opens: that one first.
+        job = self.controller.use_server(server)
+
+        def when_done(finished: int, _ok: bool, _message: str) -> None:
+            if finished != job:
+                return
+            self.controller.finished.disconnect(when_done)
+            if self.controller.snapshot.server == server:  # also when only its refresh failed
+                self.open_sign_in(email)
+
+        self.controller.finished.connect(when_done)
 
     def start(self) -> None:
         if self.serve_local:
@@ -158,6 +227,8 @@ class SwitcherApp(QObject):
             self.dialog.raise_()
             self.dialog.activateWindow()
             return
+        from switcher.gui.sign_in import SignInDialog
+
         self.dialog = SignInDialog(self.controller)
         if email:
             # "Sign in again": the email is known, the password is what is asked.
@@ -174,6 +245,7 @@ class SwitcherApp(QObject):
 
     def open_settings(self) -> None:
         from switcher.browsers.opener import all_profiles
+        from switcher.gui.settings_dialog import SettingsDialog
 
         try:
             profiles = all_profiles()
@@ -209,6 +281,8 @@ class SwitcherApp(QObject):
             self.server_dialog.raise_()
             self.server_dialog.activateWindow()
             return
+        from switcher.gui.server_dialog import AddServerDialog
+
         self.server_dialog = AddServerDialog(self.controller)
         self.server_dialog.show()
         self.server_dialog.raise_()
@@ -306,6 +380,11 @@ def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> in
     switcher = SwitcherApp(service)
     instance.show_requested.connect(switcher.show_window)
     instance.handle("use", switcher.switch_for_channel)
+    from switcher.gui.quick_switcher import pick_handler
+
+    instance.handle(
+        "pick", pick_handler(lambda: switcher.quick_switcher, switcher.quick_switcher_entries)
+    )
     stop_on_signals = _quit_on_signals(switcher)
     switcher.start()
     log.info(
