@@ -12,16 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from switcher.accounts import Accounts
 from switcher.app_channel import ChannelError, InstanceLock
 from switcher.app_identity import APP_ID
 from switcher.display import has_display
 from switcher.gui.auto_export import AutoExport
+from switcher.gui.confirm import ask
 from switcher.gui.controller import Controller
 from switcher.gui.index_watcher import IndexWatcher
 from switcher.gui.jobs import Job, JobKind
+from switcher.gui.labels import server_label
 from switcher.gui.main_thread_gc import MainThreadGarbageCollector
 from switcher.gui.notifier import DEFAULT_ACTION, Notifier
 from switcher.gui.settings import Settings
@@ -257,22 +259,27 @@ class SwitcherApp(QObject):
             self.controller.service.keep_alive = self.settings.keep_sessions_alive
 
     def confirm_revoke(self, email: str) -> None:
-        answer = QMessageBox.question(
-            None,
-            "Revoke account — switcher",
-            f"End {email}'s session on {self.controller.snapshot.server} and remove it here?",
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        where = server_label(self.controller.snapshot.server)
+        if ask(
+            "Revoke account",
+            f"Revoke {email}?",
+            f"Its session on {where} ends and switcher forgets the account; "
+            "you can sign it in again later.",
+            "&Revoke",
+        ):
             self.controller.revoke(email)
 
     def confirm_sign_out(self) -> None:
         count = len(self.controller.snapshot.accounts)
-        answer = QMessageBox.question(
-            None,
-            "Sign out of all accounts — switcher",
-            f"Sign all {count} accounts of this device out of {self.controller.snapshot.server}?",
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        where = server_label(self.controller.snapshot.server)
+        accounts = "the account" if count == 1 else f"all {count} accounts"
+        if ask(
+            "Sign out of all accounts",
+            f"Sign out of {accounts}?",
+            f"Their sessions on {where} from this computer end and switcher forgets them; "
+            "other devices stay signed in.",
+            "&Sign Out",
+        ):
             self.controller.sign_out_all()
 
     def ask_server(self) -> None:

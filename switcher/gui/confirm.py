@@ -1,0 +1,36 @@
+"""Questions before something that cannot be undone: a verb on the button, Cancel the default.
+
+Yes/No with Yes as the default made Enter the destructive answer. The GNOME
+and KDE guidelines agree: the title asks the question, the text says what
+will happen, the button names the action ("Revoke"), and the safe choice is
+what Enter and Escape do.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
+
+
+def confirmation(
+    title: str, question: str, consequence: str, verb: str, parent: QWidget | None = None
+) -> tuple[QMessageBox, QPushButton]:
+    """The box and its action button (for ``ask`` and for tests)."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(f"{title} — switcher")
+    box.setText(question)
+    box.setInformativeText(consequence)
+    act = box.addButton(verb, QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    return box, act
+
+
+def ask(
+    title: str, question: str, consequence: str, verb: str, parent: QWidget | None = None
+) -> bool:
+    """True only when the person chose ``verb``."""
+    box, act = confirmation(title, question, consequence, verb, parent)
+    box.exec()
+    return box.clickedButton() is act

@@ -1,0 +1,41 @@
+"""Confirmations: the action named on its button, and Enter or Escape never carry it out."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from switcher.gui.confirm import confirmation
+from tests.support.qt import OFFSCREEN_NOTES
+
+pytestmark = pytest.mark.qt_log_ignore(*OFFSCREEN_NOTES)
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape])
+def test_enter_and_escape_choose_cancel(qtbot: QtBot, key: Qt.Key) -> None:
+    box, act = confirmation(
+        "Revoke account", "Revoke alice@example.com?", "Its session ends.", "&Revoke"
+    )
+    qtbot.addWidget(box)
+    box.show()
+    qtbot.waitExposed(box)
+    qtbot.keyClick(box, key)
+    assert box.clickedButton() is not act
+    assert box.clickedButton() is box.button(QMessageBox.StandardButton.Cancel)
+
+
+def test_the_button_says_what_it_does_and_the_title_asks(qtbot: QtBot) -> None:
+    box, act = confirmation(
+        "Revoke account", "Revoke alice@example.com?", "Its session ends.", "&Revoke"
+    )
+    qtbot.addWidget(box)
+    texts = sorted(b.text() for b in box.buttons())
+    assert texts == ["&Cancel", "&Revoke"] or texts == ["&Revoke", "Cancel"]
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+    assert box.buttonRole(act) == QMessageBox.ButtonRole.DestructiveRole
+    assert box.windowTitle() == "Revoke account — switcher"
+    assert box.text() == "Revoke alice@example.com?"
+    act.click()
+    assert box.clickedButton() is act
