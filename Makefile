@@ -96,6 +96,7 @@ bench: $(STAMP) peer
 	$(BIN)/python bench/server.py
 	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/gui.py
+	$(BIN)/python bench/pick.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/import_profile.py
 	$(BIN)/python bench/browser_sign_in.py

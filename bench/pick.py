@@ -183,6 +183,7 @@ def _start_app(python: str, env: dict[str, str], desktop: Desktop) -> subprocess
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        cwd=env["SWITCHER_LOG_DIR"],  # not the checkout: "" on sys.path would import its switcher
     )
     desktop.wait_for_tray_icons(1, TIMEOUT)
     deadline = time.monotonic() + TIMEOUT
@@ -200,7 +201,9 @@ def _round(
     """One ``switcher pick`` (``app``: the running app's pid, or None): (launch to shown,
     launch to the command's exit), in seconds."""
     began = time.perf_counter()
-    command = subprocess.Popen(pick, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command = subprocess.Popen(
+        pick, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=env["SWITCHER_LOG_DIR"]
+    )
     try:
         shown, window = watcher.wait_mapped(TITLE, TIMEOUT)
     except TimeoutError:
