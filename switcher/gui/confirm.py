@@ -8,6 +8,9 @@ what Enter and Escape do.
 
 from __future__ import annotations
 
+import html
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 
@@ -18,7 +21,10 @@ def confirmation(
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(f"{title} — switcher")
-    box.setText(question)
+    # The question stands out, as in GNOME's and KDE's dialogs; it may hold an
+    # email or a server's name, which stay text.
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setText(f"<b>{html.escape(question)}</b>")
     box.setInformativeText(consequence)
     act = box.addButton(verb, QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)

@@ -463,10 +463,14 @@ class Desktop:
 
     # -- pictures ---------------------------------------------------------
 
-    def screenshot(self, path: Path) -> Path:
-        """A PNG of the whole screen at ``path`` (parents created); ``path``."""
+    def screenshot(self, path: Path, region: Geometry | None = None) -> Path:
+        """A PNG of the whole screen (or of ``region``) at ``path`` (parents created)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._run("import", "-window", "root", f"png:{path}")
+        crop = []
+        if region is not None:
+            x, y, width, height = region
+            crop = ["-crop", f"{width}x{height}+{x}+{y}", "+repage"]
+        self._run("import", "-window", "root", *crop, f"png:{path}")
         return path
 
     def capture(self, geometry: Geometry) -> bytes:

@@ -36,6 +36,6 @@ def test_the_button_says_what_it_does_and_the_title_asks(qtbot: QtBot) -> None:
     assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
     assert box.buttonRole(act) == QMessageBox.ButtonRole.DestructiveRole
     assert box.windowTitle() == "Revoke account — switcher"
-    assert box.text() == "Revoke alice@example.com?"
+    assert box.text() == "<b>Revoke alice@example.com?</b>"
     act.click()
     assert box.clickedButton() is act
