@@ -238,3 +238,33 @@ def test_a_switch_in_either_front_end_shows_in_the_other_within_a_second(
         if app.stderr:
             app.stderr.close()
     assert "Traceback" not in stderr
+
+
+def test_a_left_click_on_an_xembed_tray_opens_the_menu_at_the_icon(
+    desktop: Desktop, own_secret_service: SecretService, tmp_path: Path
+) -> None:
+    """Where Qt draws the menu, it knows where the icon is: the menu opens there."""
+    cli = _private_cli(desktop, own_secret_service, tmp_path)
+    _two_accounts(cli)
+    app = subprocess.Popen(
+        list(SWITCHER_COMMAND), env=cli.env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    try:
+        (icon,) = desktop.wait_for_tray_icons(1, TIMEOUT)
+        x, y, width, height = icon
+        before = desktop.popups()
+        desktop.click(x + width // 2, y + height // 2, button=1)
+        menu = desktop.wait_for_popup(TIMEOUT, ignore=before)
+        mx, my, mwidth, _mheight = desktop.window_geometry(menu)
+        # Beside the icon (kept on screen), not at the screen's top-left corner.
+        assert mx + mwidth >= x and abs(my - (y + height)) < 60, (icon, (mx, my))
+        assert mx > 0
+        desktop.key("Escape")
+    finally:
+        app.terminate()
+        app.wait(10)
+        stderr = app.stderr.read().decode() if app.stderr else ""
+        if app.stderr:
+            app.stderr.close()
+    assert "Traceback" not in stderr
