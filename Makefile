@@ -53,7 +53,8 @@ app-deps:
 # better-auth 1.7); it is installed from apt only when there is none at all.
 SYSTEM_PACKAGES := $(APP_PACKAGES) postgresql wrk build-essential flatpak-builder util-linux \
 	ca-certificates gnome-keyring dbus-daemon \
-	xvfb x11-utils xdotool imagemagick trayer xfce4-panel xfce4-notifyd dbus-bin fonts-dejavu-core \
+	xvfb x11-utils xdotool imagemagick trayer xfce4-panel xfce4-notifyd dbus-bin sway waybar grim \
+	fonts-dejavu-core \
 	firefox-esr chromium curl desktop-file-utils appstream
 
 system-deps:

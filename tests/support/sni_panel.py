@@ -141,16 +141,18 @@ def _item(raw: tuple[int, dict[str, tuple[str, Any]], list[tuple[str, Any]]]) ->
     )
 
 
-@dataclass
-class SniPanel:
-    """The running panel, its bus and display; see ``running_sni_panel()``."""
+class SniBus:
+    """What apps exported on a bus, read as a StatusNotifierItem host reads it.
 
-    desktop: Desktop
+    Shared by every panel harness (Xfce's here, waybar's in ``sway_panel``): the
+    host differs, what goes over the bus does not.
+    """
+
     bus: SecretService
-    env: dict[str, str]
-    processes: list[subprocess.Popen[bytes]]
 
-    # -- what an app exported, read as the panel reads it -------------------------------
+    def __init__(self, bus: SecretService) -> None:
+        self.bus = bus
+
     def _call(
         self, destination: str, path: str, interface: str, member: str, signature: str, *args: Any
     ) -> tuple[Any, ...]:
@@ -225,6 +227,16 @@ class SniPanel:
         """A left click on the icon, as the panel tells the item."""
         service, path = self._where(item)
         self._call(service, path, ITEM_IFACE, "Activate", "ii", 0, 0)
+
+
+@dataclass
+class SniPanel(SniBus):
+    """The running panel, its bus and display; see ``running_sni_panel()``."""
+
+    desktop: Desktop
+    bus: SecretService
+    env: dict[str, str]
+    processes: list[subprocess.Popen[bytes]]
 
     # -- the panel on screen ----------------------------------------------------------
     def open_menu(self, icon: Geometry) -> Geometry:
