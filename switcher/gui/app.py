@@ -204,7 +204,7 @@ class SwitcherApp(QObject):
             reply(ok=False, error=f"no server named {server!r} (known: {', '.join(sorted(known))})")
             return
         chosen = server if server is not None else self.controller.snapshot.server
-        job = self.controller.switch(email, chosen)
+        job = self.controller.switch(email, chosen, answered=True)
         self._channel_replies[job] = (reply, chosen)
 
     def _answer_channel(self, job: int, ok: bool, message: str) -> None:

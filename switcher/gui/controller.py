@@ -84,6 +84,7 @@ class Controller(QObject):
         self.methods: dict[str, frozenset[SignInMethod]] = {}
         self._server_of: dict[int, str] = {}
         self._told_when_done: dict[int, tuple[str, str]] = {}  # job -> its notification
+        self._answered: set[int] = set()  # jobs whose failure is told by whoever asked
         self._announced = 0  # how many of the vault's notices were shown
         # Events of the job running on each worker thread (lanes run side by side).
         self._job_events = threading.local()
@@ -140,10 +141,15 @@ class Controller(QObject):
     def is_pending(self, *what: Job) -> bool:
         return any(w in self.pending.values() for w in what)
 
-    def switch(self, email: str, server: str | None = None) -> int:
-        return self._submit(
+    def switch(self, email: str, server: str | None = None, *, answered: bool = False) -> int:
+        """Make ``email`` active; ``answered``: whoever asked hears of a failure itself
+        (the command line over the app's channel), so no notification repeats it."""
+        job = self._submit(
             Job(JobKind.SWITCH, email), lambda s: self.service.use(email, s), server
         )
+        if answered:
+            self._answered.add(job)
+        return job
 
     def revoke(self, email: str) -> int:
         return self._submit(Job(JobKind.REVOKE, email), lambda s: self.service.revoke(email, s))
@@ -417,6 +423,7 @@ class Controller(QObject):
         outcome: Outcome = self.worker.take(job)
         what = self.pending.pop(job)
         self._cancels.pop(job, None)
+        self._answered.discard(job)
         self._events_of.pop(job, None)
         server = self._server_of.pop(job, "")
         self._show(outcome.snapshot)
@@ -450,6 +457,8 @@ class Controller(QObject):
         self._server_of.pop(job, None)
         self._cancels.pop(job, None)
         self._told_when_done.pop(job, None)
+        answered = job in self._answered
+        self._answered.discard(job)
         error = self.worker.take(job)
         told = isinstance(error, SessionEndedError)  # "…; active now: X" is in its message
         self._apply_events(tuple(self._events_of.pop(job, [])), told=told)
@@ -465,7 +474,7 @@ class Controller(QObject):
         # The sign-in dialog shows its own errors inline; a probe's failure only hides options.
         # So does the Add server dialog.
         inline = (JobKind.ADD, JobKind.SEND, JobKind.METHODS, JobKind.BROWSER_SIGN_IN)
-        if what.kind in (*inline, JobKind.ADD_SERVER):
+        if what.kind in (*inline, JobKind.ADD_SERVER) or answered:
             return
         if isinstance(error, SessionEndedError):
             self.session_ended.emit(error.email, message)

@@ -89,6 +89,10 @@ def test_the_command_lines_switch_is_made_by_the_app_through_its_channel(
     server = InstanceServer(name)
     server.handle("use", app.switch_for_channel)
     answers: list[dict[str, Any] | None] = []
+    # The command line says what went wrong where it was asked: not the desktop too.
+    told: list[str] = []
+    app.controller.notify.connect(lambda _title, message: told.append(message))
+    app.controller.session_ended.connect(lambda _email, message: told.append(message))
 
     def command_line(email: str) -> threading.Thread:
         thread = threading.Thread(
@@ -113,6 +117,7 @@ def test_the_command_lines_switch_is_made_by_the_app_through_its_channel(
         assert answers[-1]["ok"] is False
         assert "no account nobody@example.com" in answers[-1]["error"]
         assert _active(app.controller) == alice
+        assert told == []
 
         # Another version's request is refused as unsupported: the asker works alone.
         thread = threading.Thread(
