@@ -9,6 +9,7 @@ opens the menu, with the ids it already knows (see ``menu_section``).
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 
@@ -29,11 +30,41 @@ from switcher.vault import Account, AccountStatus
 PROFILES_MAX_AGE = 60.0
 
 Activation = QSystemTrayIcon.ActivationReason
+WATCHER = "org.kde.StatusNotifierWatcher"
 
 
-def menu_text(text: str) -> str:
-    """Text for a menu entry: one line, and a literal "&" (Qt reads "&x" as a shortcut)."""
-    return one_line(text).replace("&", "&&")
+def menu_text(text: str, exported: bool = False) -> str:
+    """Text for a menu entry that shows ``text`` as it is, on one line.
+
+    Where Qt draws the menu, "&x" marks a shortcut, so "&" is doubled. Where
+    a panel draws it (``exported``: dbusmenu), "_" marks the shortcut ("__" is
+    one "_") and "&" is plain text, but Qt turns the first "&" of an entry into
+    "_" on the way and leaves the rest: so that first "&" is put in front (the
+    first letter is the shortcut key) and every "_" is doubled.
+    """
+    line = one_line(text)
+    if exported:
+        return "&" + line.replace("_", "__")
+    return line.replace("&", "&&")
+
+
+def exported_over_dbus() -> bool:
+    """Whether Qt will export the tray icon as a StatusNotifierItem (its menu over dbusmenu).
+
+    Qt decides when the icon is made, by the same question: a StatusNotifierWatcher
+    with a host registered on the session bus (a local call, as Qt's own).
+    """
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd", "dragonfly")):
+        return False
+    from PySide6.QtDBus import QDBusConnection, QDBusInterface
+
+    bus = QDBusConnection.sessionBus()
+    if not bus.isConnected() or bus.interface() is None:
+        return False
+    if not bus.interface().isServiceRegistered(WATCHER).value():
+        return False
+    watcher = QDBusInterface(WATCHER, "/StatusNotifierWatcher", WATCHER, bus)
+    return bool(watcher.isValid() and watcher.property("IsStatusNotifierHostRegistered"))
 
 
 class Tray(QObject):
@@ -54,6 +85,8 @@ class Tray(QObject):
         self._found_profiles: list[Profile] | None = None
         self._profiles_found_at = 0.0
         self._neutral = neutral_icon()
+        # Asked before the icon is made, as Qt asks: its menu's text is escaped for it.
+        self.exported = exported_over_dbus()
         self.menu = QMenu()
         self.menu.setAccessibleName("switcher")
         self.menu.aboutToShow.connect(self._about_to_show)
@@ -215,11 +248,14 @@ class Tray(QObject):
         if self.icon.toolTip() != tooltip:
             # A new tooltip is shown again by some panels, over an open menu.
             self.icon.setToolTip(tooltip)
-        self.header.setText(menu_text(self._header_text()))
+        self.header.setText(self._text(self._header_text()))
         self._sync_accounts()
         self._sync_servers()
         if self._found_profiles is not None:
             self._sync_profiles(look=False)
+
+    def _text(self, text: str) -> str:
+        return menu_text(text, self.exported)
 
     def _header_text(self) -> str:
         controller = self.controller
@@ -239,10 +275,10 @@ class Tray(QObject):
         for account, action in zip(
             valid, self._open_as.sync([a.email for a in valid]).values(), strict=True
         ):
-            action.setText(menu_text(account.label))
+            action.setText(self._text(account.label))
         self.open_menu.setEnabled(bool(valid))
         for account, action in zip(accounts, self._revoke.sync(emails).values(), strict=True):
-            action.setText(f"{menu_text(account.label)}…")
+            action.setText(self._text(f"{account.label}…"))
         self.revoke_menu.setEnabled(bool(accounts))
         self.export_menu.setEnabled(controller.snapshot.active is not None)
         self.sign_out.setEnabled(bool(accounts))
@@ -253,7 +289,7 @@ class Tray(QObject):
         controller = self.controller
         busy = busy_state(set(controller.pending.values()), account)
         aside = busy or account.status.ended
-        text = menu_text(account.label)
+        text = self._text(account.label)
         if aside:
             text += f"  ({aside})"
         action.setText(text)
@@ -273,7 +309,7 @@ class Tray(QObject):
         entries = self._servers.sync(names)
         for name, url in snapshot.servers:
             entry = entries[name]
-            entry.setText(menu_text(f"{server_label(name)}  {url}"))
+            entry.setText(self._text(f"{server_label(name)} — {url}"))
             entry.setChecked(name == snapshot.server)
         self.servers_menu.setEnabled(not self.controller.is_pending(Job(JobKind.USE_SERVER)))
 
@@ -293,7 +329,7 @@ class Tray(QObject):
         ):
             entries = section.sync([str(p.path) for p in shown])
             for profile in shown:
-                label = menu_text(f"{registry.label(profile.browser)} — {profile.name}")
+                label = self._text(f"{registry.label(profile.browser)} — {profile.name}")
                 entries[str(profile.path)].setText(
                     label + ("  (default)" if profile.is_default else "")
                 )

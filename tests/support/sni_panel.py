@@ -96,7 +96,24 @@ class MenuItem:
 
     @property
     def label(self) -> str:
+        """The label as the panel shows it (``raw_label``: as exported)."""
+        return shown_label(self.raw_label)
+
+    @property
+    def raw_label(self) -> str:
         return str(self.properties.get("label", ""))
+
+    @property
+    def access_key(self) -> str | None:
+        """The letter the exported label marks as its keyboard shortcut, if any."""
+        raw, n = self.raw_label, 0
+        while n < len(raw) - 1:
+            if raw[n] == "_":
+                if raw[n + 1] != "_":
+                    return raw[n + 1]
+                n += 1
+            n += 1
+        return None
 
     @property
     def visible(self) -> bool:
@@ -130,6 +147,21 @@ class MenuItem:
             with contextlib.suppress(LookupError):
                 return child.find(label)
         raise LookupError(f"no entry {label!r} in the exported menu")
+
+
+def shown_label(raw: str) -> str:
+    """What a panel draws for a dbusmenu label: "__" is one "_", any other "_"
+    only marks the next letter as the shortcut (com.canonical.dbusmenu)."""
+    shown, n = [], 0
+    while n < len(raw):
+        if raw[n] == "_":
+            if raw[n + 1 : n + 2] == "_":
+                shown.append("_")
+                n += 1
+        else:
+            shown.append(raw[n])
+        n += 1
+    return "".join(shown)
 
 
 def _item(raw: tuple[int, dict[str, tuple[str, Any]], list[tuple[str, Any]]]) -> MenuItem:

@@ -47,7 +47,7 @@ def _accounts(root: MenuItem) -> list[MenuItem]:
 
 
 def _checked(root: MenuItem) -> list[str]:
-    return [e.label.split(" <")[0] for e in _accounts(root) if e.checked]
+    return [e.label.rsplit(" <", 1)[0] for e in _accounts(root) if e.checked]
 
 
 def _described(root: MenuItem) -> list[str]:

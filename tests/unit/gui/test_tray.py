@@ -279,3 +279,16 @@ def test_a_servers_odd_names_stay_one_short_line_in_the_menu(
     assert len(long) < 140 and "…" in long
     assert "\n" not in tray.icon.toolTip()
     assert len(tray.icon.toolTip()) < 200
+
+
+def test_names_with_ampersands_and_underscores_read_as_typed_in_either_kind_of_menu() -> None:
+    """Qt draws "&&" as "&"; a panel (dbusmenu) reads "_" as a shortcut mark, "__" as
+    "_", and gets the first "&" turned into "_" by Qt on the way."""
+    from switcher.gui.tray import menu_text
+
+    assert menu_text("Carol_Ann & <Co>") == "Carol_Ann && <Co>"
+    exported = menu_text("Carol_Ann & <Co>", exported=True)
+    assert exported == "&Carol__Ann & <Co>"
+    # What Qt exports (its first "&" becomes "_"), then what the panel shows.
+    sent = exported.replace("&", "_", 1)
+    assert sent.replace("__", "\0").replace("_", "").replace("\0", "_") == "Carol_Ann & <Co>"
