@@ -60,7 +60,7 @@ class KeyringSecrets:
             # e.g. the D-Bus session bus is gone or has no Secret Service on it.
             raise SecretStoreError(
                 f"the keyring failed while {what} ({type(error).__name__}: {error}); "
-                + NO_KEYRING_HINT
+                "is the keyring running? Try again."
             ) from None
 
     def get(self, service: str, key: str) -> str | None:

@@ -24,6 +24,7 @@ import contextlib
 import socket
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from switcher.secrets.store import (
@@ -99,6 +100,27 @@ class _Line:
             self.connection.close()
 
 
+# What a Secret Service answers about a session or an object that its previous
+# run opened: the daemon was restarted since this process connected.
+_FORGOTTEN = (
+    "org.freedesktop.Secret.Error.NoSession",
+    "org.freedesktop.DBus.Error.UnknownObject",
+    "org.freedesktop.DBus.Error.UnknownMethod",
+    "org.freedesktop.DBus.Error.ServiceUnknown",
+    "org.freedesktop.DBus.Error.NoReply",
+)
+
+
+def _on(line: _Line, operation: Callable[[Collection], T], timeout: float) -> T:
+    return operation(line.collection(timeout))
+
+
+def _gone_under_us(error: BaseException) -> bool:
+    """Whether ``error`` says the daemon that served this line is not the one there now."""
+    name = getattr(error, "name", None)
+    return (isinstance(name, str) and name in _FORGOTTEN) or isinstance(error, ConnectionError)
+
+
 class SecretServiceSecrets:
     """Session cookies in the Secret Service's default collection, over one D-Bus connection."""
 
@@ -139,14 +161,25 @@ class SecretServiceSecrets:
             )
         line = self._line
         try:
-            if line is None:
-                line = self._line = with_timeout(
-                    lambda: _Line(self._secretstorage), self.timeout, what
-                )
-            current = line
-            return with_timeout(
-                lambda: operation(current.collection(self.timeout)), self.timeout, what
-            )
+            # Twice at most: a keyring daemon restarted under this process (a
+            # crash, --replace) has forgotten the encrypted session and the
+            # objects this line opened; a new line reaches the new daemon. Every
+            # operation here may be repeated (read, replace, delete).
+            for attempt in (1, 2):
+                if line is None:
+                    line = self._line = with_timeout(
+                        lambda: _Line(self._secretstorage), self.timeout, what
+                    )
+                try:
+                    return with_timeout(
+                        partial(_on, line, operation, self.timeout), self.timeout, what
+                    )
+                except Exception as error:
+                    if attempt == 2 or not _gone_under_us(error):
+                        raise
+                    self._drop(line)
+                    line = None
+            raise AssertionError("unreachable")  # pragma: no cover
         except SecretStoreError:
             self._drop(line)
             raise
@@ -162,7 +195,7 @@ class SecretServiceSecrets:
             self._drop(line)
             raise SecretStoreError(
                 f"the keyring failed while {what} ({type(error).__name__}: {error}); "
-                + NO_KEYRING_HINT
+                "is the keyring running? (GNOME Keyring, KWallet, KeePassXC…) Try again."
             ) from None
         finally:
             self._lock.release()

@@ -246,6 +246,17 @@ class SecretService:
             ):
                 item.delete()
 
+    def restart_keyring(self) -> None:
+        """Kill gnome-keyring and start it again on the same bus, as after a crash or a
+        ``--replace``: the items stay (they are on disk), every session opened on the old
+        daemon is gone."""
+        import shutil
+
+        daemon = shutil.which("gnome-keyring-daemon")
+        assert daemon is not None and len(self._processes) == 2
+        terminate_group(self._processes.pop())
+        self._start_keyring(daemon)
+
     def stop(self) -> None:
         """Kill and reap both daemons (idempotent); the directory stays."""
         processes, self._processes = self._processes, []

@@ -194,3 +194,19 @@ def test_a_keyring_the_person_configured_is_respected(secret_service: SecretServ
         assert _store_in_a_new_process(env).stdout.strip() == "KeyringSecrets"
     finally:
         (config / "keyringrc.cfg").unlink()
+
+
+def test_a_keyring_restarted_under_a_running_process_is_reached_again(stores: Stores) -> None:
+    """The daemon restarted (a crash, ``--replace``): the process's encrypted session
+    is gone with it. The next call opens a new one instead of failing once."""
+    with running_secret_service() as service, bus_environment(service):
+        store = stores(10)
+        store.set(SERVICE, "u1", "cookie-one")
+        service.restart_keyring()
+        assert store.get(SERVICE, "u1") == "cookie-one"
+        store.set(SERVICE, "u2", "cookie-two")
+        service.restart_keyring()
+        store.set(SERVICE, "u2", "cookie-three")
+        store.delete(SERVICE, "u1")
+        assert store.get(SERVICE, "u2") == "cookie-three"
+        assert store.get(SERVICE, "u1") is None
