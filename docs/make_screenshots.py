@@ -148,7 +148,7 @@ def main() -> int:
             box, _act = confirmation(
                 "Revoke account",
                 f"Revoke {PEOPLE[2][1]}?",
-                "Its session on This computer ends and switcher forgets the account; "
+                "Its session on this computer ends and switcher forgets the account; "
                 "you can sign it in again later.",
                 "&Revoke",
             )

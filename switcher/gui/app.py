@@ -259,7 +259,7 @@ class SwitcherApp(QObject):
             self.controller.service.keep_alive = self.settings.keep_sessions_alive
 
     def confirm_revoke(self, email: str) -> None:
-        where = server_label(self.controller.snapshot.server)
+        where = server_label(self.controller.snapshot.server, in_sentence=True)
         if ask(
             "Revoke account",
             f"Revoke {email}?",
@@ -271,7 +271,7 @@ class SwitcherApp(QObject):
 
     def confirm_sign_out(self) -> None:
         count = len(self.controller.snapshot.accounts)
-        where = server_label(self.controller.snapshot.server)
+        where = server_label(self.controller.snapshot.server, in_sentence=True)
         accounts = "the account" if count == 1 else f"all {count} accounts"
         if ask(
             "Sign out of all accounts",

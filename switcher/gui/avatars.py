@@ -7,8 +7,9 @@ import hashlib
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
-# Colours with white text readable on them, on light and dark panels alike.
-_PALETTE = ("#1e88e5", "#43a047", "#e53935", "#8e24aa", "#fb8c00", "#00897b", "#3949ab", "#6d4c41")
+# Colours with white text readable on them, each at least 3:1 on a white panel
+# (orange is a deep one for that); on dark panels the tray rings them in white.
+_PALETTE = ("#1e88e5", "#43a047", "#e53935", "#8e24aa", "#e65100", "#00897b", "#3949ab", "#6d4c41")
 
 
 # The app icon's two people (resources/switcher.svg), a shade deeper for contrast.
@@ -53,10 +54,13 @@ def avatar_pixmap(
     return pixmap
 
 
-def avatar_icon(name: str, email: str, user_id: str) -> QIcon:
+def avatar_icon(name: str, email: str, user_id: str, ring: bool = False) -> QIcon:
+    """``ring``: a white edge, for the tray, where some of the colours would sink
+    into a dark panel (indigo on #353535 is 1.6:1); on a light panel the colour
+    itself stands out."""
     icon = QIcon()
     for size in (16, 22, 24, 32, 48, 64):
-        icon.addPixmap(avatar_pixmap(name, email, user_id, size))
+        icon.addPixmap(avatar_pixmap(name, email, user_id, size, ring=ring))
     return icon
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QWidget
 
 
 def confirmation(
@@ -28,6 +28,13 @@ def confirmation(
     box.setInformativeText(consequence)
     act = box.addButton(verb, QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    # QMessageBox wraps its text at a narrow width of its own (four short lines
+    # for two sentences): its labels get room for about 60 characters a line.
+    room = box.fontMetrics().averageCharWidth() * 60
+    for name in ("qt_msgbox_label", "qt_msgbox_informativelabel"):
+        label = box.findChild(QLabel, name)
+        if label is not None:
+            label.setMinimumWidth(room)
     box.setDefaultButton(cancel)
     box.setEscapeButton(cancel)
     return box, act

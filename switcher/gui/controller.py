@@ -90,7 +90,7 @@ class Controller(QObject):
         self._job_events = threading.local()
         service.subscribe(self._collect)
         self.images = ImageCache()
-        self._initials: dict[tuple[str, str, str], QIcon] = {}
+        self._initials: dict[tuple[str, str, str, bool], QIcon] = {}
         self.images.loaded.connect(
             lambda _url: self.changed.emit(), Qt.ConnectionType.QueuedConnection
         )
@@ -332,10 +332,23 @@ class Controller(QObject):
         picture = self.images.icon(account.image)
         if picture is not None:
             return picture
-        key = (account.name, account.email, account.user_id)
+        return self._initials_icon(account, ring=False)
+
+    def tray_icon_for(self, account: Account) -> QIcon:
+        """The account's picture for the tray: its initials ringed in white, readable on a
+        dark panel too."""
+        picture = self.images.icon(account.image)
+        if picture is not None:
+            return picture
+        return self._initials_icon(account, ring=True)
+
+    def _initials_icon(self, account: Account, ring: bool) -> QIcon:
+        key = (account.name, account.email, account.user_id, ring)
         icon = self._initials.get(key)
         if icon is None:
-            icon = self._initials[key] = avatar_icon(*key)
+            icon = self._initials[key] = avatar_icon(
+                account.name, account.email, account.user_id, ring=ring
+            )
         return icon
 
     def is_stale(self) -> bool:

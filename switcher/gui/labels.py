@@ -32,6 +32,11 @@ def account_state(snapshot: Snapshot, pending: set[Job], account: Account) -> st
     )
 
 
-def server_label(name: str) -> str:
-    """A server's name as a person reads it; the command line keeps the index name."""
-    return THIS_COMPUTER if name == LOCAL else name
+def server_label(name: str, in_sentence: bool = False) -> str:
+    """A server's name as a person reads it; the command line keeps the index name.
+
+    ``in_sentence``: within a sentence ("its session on this computer ends").
+    """
+    if name != LOCAL:
+        return name
+    return THIS_COMPUTER.lower() if in_sentence else THIS_COMPUTER

@@ -238,7 +238,7 @@ class Tray(QObject):
             icon = self._neutral
             tooltip = f"switcher — no active account — {where}"
         else:
-            icon = self.controller.icon_for(active)
+            icon = self.controller.tray_icon_for(active)
             tooltip = (
                 f"{one_line(active.name or active.email, NAME_LIMIT)} — "
                 f"{one_line(active.email)} — {where}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from switcher.gui.confirm import confirmation
@@ -39,3 +39,19 @@ def test_the_button_says_what_it_does_and_the_title_asks(qtbot: QtBot) -> None:
     assert box.text() == "<b>Revoke alice@example.com?</b>"
     act.click()
     assert box.clickedButton() is act
+
+
+def test_two_sentences_do_not_wrap_into_a_narrow_column(qtbot: QtBot) -> None:
+    consequence = (
+        "Its session on this computer ends and switcher forgets the account; "
+        "you can sign it in again later."
+    )
+    box, _act = confirmation("Revoke account", "Revoke a@example.com?", consequence, "&Revoke")
+    qtbot.addWidget(box)
+    box.show()
+    qtbot.waitExposed(box)
+    label = next(child for child in box.findChildren(QLabel) if child.text() == consequence)
+    margins = label.contentsMargins()
+    text_height = label.heightForWidth(label.width()) - margins.top() - margins.bottom()
+    lines = text_height // label.fontMetrics().lineSpacing()
+    assert lines <= 2, f"{lines} lines in a {label.width()} px column"

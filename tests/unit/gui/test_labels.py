@@ -35,3 +35,5 @@ def test_the_bundled_server_reads_as_this_computer_and_others_keep_their_names()
     assert server_label("local") == "This computer"
     assert server_label("work") == "work"
     assert server_label("Local") == "Local"
+    assert server_label("local", in_sentence=True) == "this computer"
+    assert server_label("Work", in_sentence=True) == "Work"

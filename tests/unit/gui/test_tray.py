@@ -292,3 +292,32 @@ def test_names_with_ampersands_and_underscores_read_as_typed_in_either_kind_of_m
     # What Qt exports (its first "&" becomes "_"), then what the panel shows.
     sent = exported.replace("&", "_", 1)
     assert sent.replace("__", "\0").replace("_", "").replace("\0", "_") == "Carol_Ann & <Co>"
+
+
+@pytest.mark.parametrize("panel", ["#ffffff", "#353535", "#1e1e1e"])
+def test_every_accounts_tray_icon_stands_out_on_the_panel(
+    qtbot: QtBot, make_controller: Callable[..., Controller], panel: str
+) -> None:
+    """Initials on any of the avatar colours: a white ring on dark panels, the colour on
+    light ones (indigo on #353535 alone was 1.6:1)."""
+    from switcher.gui.avatars import _PALETTE, colour_for
+    from switcher.vault import Account
+
+    controller = make_controller()
+    seen: set[str] = set()
+    for n in range(200):
+        account = Account(f"user-{n}", f"u{n}@example.com", name=f"User {n}")
+        colour = colour_for(account.user_id).name()
+        if colour in seen:
+            continue
+        seen.add(colour)
+        image = controller.tray_icon_for(account).pixmap(22, 22).toImage()
+        drawn = [
+            image.pixelColor(x, y)
+            for x in range(22)
+            for y in range(22)
+            if image.pixelColor(x, y).alpha() == 255
+        ]
+        standing_out = [c for c in drawn if _contrast(c, QColor(panel)) >= 3.0]
+        assert len(standing_out) >= len(drawn) // 5, (colour, panel)
+    assert len(seen) == len(_PALETTE)
