@@ -20,6 +20,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QRect,
+    QRectF,
     QSize,
     Qt,
     Signal,
@@ -35,6 +36,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPaintEvent,
     QPalette,
+    QPen,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -48,6 +50,7 @@ from PySide6.QtWidgets import (
 
 from switcher.display_text import one_line
 from switcher.gui import when
+from switcher.gui.contrast import legible
 from switcher.gui.devices import describe
 from switcher.vault import Account, AccountStatus
 
@@ -260,10 +263,57 @@ LINE_GAP = 1
 BADGE_PAD_X = 8
 BADGE_PAD_Y = 1
 # Secondary text's opacity: set apart from the name, yet far above 4.5:1 contrast
-# on a light or dark base. On the selection's colour, whose contrast with its
-# text is the platform's choice and often lower, it is dimmed less.
+# on a light or dark base, and on the selection's tint.
 DIM = 0.72
-DIM_SELECTED = 0.85
+# The selection is a tint of the highlight, not the platform's solid fill: the
+# highlight's full colour is the active account's (its badge and bar), and a
+# row filled with it looked more "active" than the active row itself.
+SELECTION_TINT = 0.22
+ROUNDING = 4  # the selection's and the focus ring's corners
+# The keyboard's place: a ring in the highlight colour, drawn whenever the list
+# has the focus. Fusion draws its focus frame only once Tab has been pressed in
+# the window, and faintly; the window opens with the list focused.
+FOCUS_RING = 2
+# WCAG's least contrast for a control's visual parts, such as a focus mark.
+NON_TEXT_CONTRAST = 3.0
+# The active account's mark at the row's left edge, seen at a glance down the
+# list: its width, and its distance from the edge (clear of the focus ring).
+ACTIVE_BAR = 3
+ACTIVE_BAR_INSET = 4
+
+
+def selection_tint(palette: QPalette, group: QPalette.ColorGroup) -> QColor:
+    """The selected row's background: the highlight, faint, on the list's base."""
+    base = palette.color(group, QPalette.ColorRole.Base)
+    highlight = palette.color(group, QPalette.ColorRole.Highlight)
+    # Mixed here rather than painted see-through: the focus ring's colour is
+    # checked against it.
+    return QColor.fromRgbF(
+        base.redF() + (highlight.redF() - base.redF()) * SELECTION_TINT,
+        base.greenF() + (highlight.greenF() - base.greenF()) * SELECTION_TINT,
+        base.blueF() + (highlight.blueF() - base.blueF()) * SELECTION_TINT,
+    )
+
+
+def focus_colour(palette: QPalette, group: QPalette.ColorGroup) -> QColor:
+    """The highlight, made to stand out from the selection's tint (and so from the base).
+
+    A light accent colour (Breeze's) on a light list is otherwise hard to see.
+    """
+    highlight = palette.color(group, QPalette.ColorRole.Highlight)
+    return legible(highlight, selection_tint(palette, group), NON_TEXT_CONTRAST)
+
+
+def paint_focus_ring(painter: QPainter, rect: QRectF, palette: QPalette) -> None:
+    """A ring just inside ``rect``, where the keyboard focus is."""
+    group = QPalette.ColorGroup.Active  # only a focused widget, in the active window, has it
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(focus_colour(palette, group), FOCUS_RING))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    half = FOCUS_RING / 2
+    painter.drawRoundedRect(rect.adjusted(half, half, -half, -half), ROUNDING, ROUNDING)
+    painter.restore()
 
 
 class AccountDelegate(QStyledItemDelegate):
@@ -288,16 +338,19 @@ class AccountDelegate(QStyledItemDelegate):
         self.initStyleOption(opt, index)
         widget = opt.widget
         style = widget.style() if widget is not None else QApplication.style()
-        # The platform's own row: hover, selection and the keyboard focus frame.
+        state = opt.state
+        selected = bool(state & QStyle.StateFlag.State_Selected)
+        focused = bool(state & QStyle.StateFlag.State_HasFocus)  # current, in the focused list
+        # The platform's own row (hover, where a style draws it), without its
+        # selection and focus frame: both are drawn below, the same in every style.
         background = QStyleOptionViewItem(opt)
         background.text = ""
         background.icon = QIcon()
+        background.state &= ~(QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus)
         # Else a style may set the decoration's column apart with a rule.
         background.features = QStyleOptionViewItem.ViewItemFeature.None_
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, background, painter, widget)
 
-        state = opt.state
-        selected = bool(state & QStyle.StateFlag.State_Selected)
         if not state & QStyle.StateFlag.State_Enabled:
             group = QPalette.ColorGroup.Disabled
         elif state & QStyle.StateFlag.State_Active:
@@ -305,17 +358,27 @@ class AccountDelegate(QStyledItemDelegate):
         else:
             group = QPalette.ColorGroup.Inactive
         palette = opt.palette
-        ink = palette.color(
-            group,
-            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text,
-        )
+        highlight = palette.color(group, QPalette.ColorRole.Highlight)
+        ink = palette.color(group, QPalette.ColorRole.Text)
         dim = QColor(ink)
-        dim.setAlphaF(DIM_SELECTED if selected else DIM)
+        dim.setAlphaF(DIM)
 
         rect: QRect = opt.rect
         inner = rect.adjusted(PAD_X, PAD_Y, -PAD_X, -PAD_Y)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        card = QRectF(rect).adjusted(1, 1, -1, -1)
+        if selected:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(selection_tint(palette, group))
+            painter.drawRoundedRect(card, ROUNDING, ROUNDING)
+        if row.active and row.account.status == AccountStatus.VALID:
+            painter.fillRect(
+                QRectF(rect.left() + ACTIVE_BAR_INSET, inner.top(), ACTIVE_BAR, inner.height()),
+                highlight,
+            )
+        if focused:
+            paint_focus_ring(painter, card, palette)
         avatar = QRect(inner.left(), inner.center().y() - AVATAR // 2 + 1, AVATAR, AVATAR)
         row.icon.paint(painter, avatar)
 
@@ -338,7 +401,7 @@ class AccountDelegate(QStyledItemDelegate):
         top = inner.top() + (inner.height() - block) // 2
         title_rect = QRect(left, top, width, title_metrics.height())
 
-        badge = self._paint_badge(painter, row, title_rect, plain, ink, palette, group, selected)
+        badge = self._paint_badge(painter, row, title_rect, plain, ink, palette, group)
         painter.setFont(title_font)
         painter.setPen(ink)
         title_width = max(0, badge.left() - GAP - left)
@@ -381,7 +444,6 @@ class AccountDelegate(QStyledItemDelegate):
         ink: QColor,
         palette: QPalette,
         group: QPalette.ColorGroup,
-        selected: bool,
     ) -> QRect:
         """The state at the right end of the title line; returns where it went."""
         badge_font = QFont(font)
@@ -398,28 +460,14 @@ class AccountDelegate(QStyledItemDelegate):
             path = QPainterPath()
             path.addRoundedRect(box.adjusted(0, 0, -1, -1), height / 2, height / 2)
             if row.badge is Badge.ACTIVE:
-                # On a selected row the highlight is the pill's own colour: turn it over.
-                fill = palette.color(
-                    group,
-                    QPalette.ColorRole.HighlightedText
-                    if selected
-                    else QPalette.ColorRole.Highlight,
-                )
-                painter.fillPath(path, fill)
-                painter.setPen(
-                    palette.color(
-                        group,
-                        QPalette.ColorRole.Highlight
-                        if selected
-                        else QPalette.ColorRole.HighlightedText,
-                    )
-                )
+                painter.fillPath(path, palette.color(group, QPalette.ColorRole.Highlight))
+                painter.setPen(palette.color(group, QPalette.ColorRole.HighlightedText))
             else:
                 painter.setPen(ink)
                 painter.drawPath(path)
         else:
             dim = QColor(ink)
-            dim.setAlphaF(DIM_SELECTED if selected else DIM)
+            dim.setAlphaF(DIM)
             painter.setPen(dim)
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, row.status)
         return box
@@ -457,6 +505,9 @@ class AccountListView(QListView):
             return
         # An empty list says what to do, rather than showing a blank box.
         painter = QPainter(self.viewport())
+        if self.hasFocus():  # no row to carry the focus ring: the list carries it
+            ring = QRectF(self.viewport().rect()).adjusted(1, 1, -1, -1)
+            paint_focus_ring(painter, ring, self.palette())
         colour = self.palette().color(QPalette.ColorRole.Text)
         colour.setAlphaF(DIM)
         painter.setPen(colour)

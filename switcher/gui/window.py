@@ -13,6 +13,7 @@ from datetime import datetime
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -134,6 +135,9 @@ class AccountsWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(f"Ctrl+{n}"), self)
             shortcut.activated.connect(lambda n=n: self._switch_nth(n))
 
+        # The active account as last shown: a different one is news to bring into view.
+        self._shown_active: tuple[str, str] | None = None
+
         self._clock = QTimer(self)
         self._clock.timeout.connect(self._tick)
         self._clock.start(RELATIVE_DATES_MS)
@@ -166,8 +170,29 @@ class AccountsWindow(QMainWindow):
             ],
             snapshot.server,
         )
+        self._follow_the_active_account()
         self._keep_a_selection()
         self._selection_changed()
+
+    def _follow_the_active_account(self) -> None:
+        """A newly active account is selected and scrolled to; an unchanged one moves nothing.
+
+        A switch made from the tray or the command line, or an account added
+        (which becomes the active one), is what the person wants to see next:
+        left where it was, the old selection keeps the eye and the new active
+        row may be off-screen. Every other refresh keeps their selection and
+        scroll position, or the list would jump under them every few seconds.
+        """
+        snapshot = self.controller.snapshot
+        active = snapshot.active
+        shown = (snapshot.server, active.user_id) if active else None
+        changed = shown is not None and shown != self._shown_active
+        self._shown_active = shown
+        row = self.model.row_of(active.user_id) if changed and active else None
+        if row is not None:
+            index = self.model.index(row)
+            self.accounts.setCurrentIndex(index)
+            self.accounts.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
 
     def _keep_a_selection(self) -> None:
         """A selected row at all times: the buttons act on it, and Enter needs one.

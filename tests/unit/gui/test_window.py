@@ -11,8 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QLocale, Qt
-from PySide6.QtGui import QAccessible, QFont
-from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QApplication
+from PySide6.QtGui import QAccessible, QColor, QFont, QImage, QPalette
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QStyleFactory,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from switcher.bundled import LOCAL, LOCAL_URL
@@ -256,6 +262,215 @@ def test_selection_and_scroll_position_survive_refreshes(
     assert selected.email == "person21@example.com"
 
 
+def test_a_new_active_account_is_selected_and_scrolled_into_view(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    controller = make_controller()
+    people = [person(n) for n in range(30)]
+    show(controller, *people, active="u0")
+    window = AccountsWindow(controller)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    view = view_of(window)
+    model = view.model()
+
+    def on_screen(row: int) -> bool:
+        return view.viewport().rect().contains(view.visualRect(model.index(row, 0)))
+
+    view.setCurrentIndex(model.index(3, 0))  # the person looks at another account
+    view.scrollToTop()
+    assert not on_screen(25)
+    # A switch made elsewhere (the tray, the command line).
+    show(controller, *people, active="u25")
+    assert view.currentIndex().row() == 25
+    selected = window.selected()
+    assert selected is not None
+    assert selected.email == "person25@example.com"
+    assert on_screen(25)
+    # An account added at the end of a list that scrolls, which becomes the active one.
+    view.setCurrentIndex(model.index(2, 0))
+    view.scrollToTop()
+    show(controller, *people, person(30), active="u30")
+    selected = window.selected()
+    assert selected is not None
+    assert selected.email == "person30@example.com"
+    assert on_screen(30)
+    # The same active account again: the person's own choice stays, and where it is.
+    view.setCurrentIndex(model.index(2, 0))
+    view.scrollToTop()
+    show(controller, *people, person(30), active="u30")
+    assert view.currentIndex().row() == 2
+    assert view.verticalScrollBar().value() == 0
+    # No active account any more (it was revoked): the selection is not moved either.
+    show(controller, *people, active=None)
+    assert view.currentIndex().row() == 2
+
+
+def test_tab_follows_the_reading_order(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    controller = make_controller()
+    show(controller, person(1), person(2), active="u1")
+    window = AccountsWindow(controller)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    view = view_of(window)
+    # Settings (top right), the list, then the buttons under it from left to right.
+    reading = [
+        window.settings_button,
+        view,
+        window.add_button,
+        window.revoke_button,
+        window.again_button,
+        window.browser_button,
+        window.switch_button,
+    ]
+    chain: list[QWidget] = [window.settings_button]
+    widget = window.settings_button.nextInFocusChain()
+    while widget is not None and widget is not window.settings_button:
+        if widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            chain.append(widget)
+        widget = widget.nextInFocusChain()
+    assert chain == reading
+    # As a person meets it: focus starts on the list; disabled buttons are passed over.
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
+    met = []
+    for _ in range(5):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        met.append(QApplication.focusWidget())
+    enabled = [w for w in reading[2:] if w.isEnabled()]
+    assert met == [*enabled, window.settings_button, view]
+    qtbot.keyClick(view, Qt.Key.Key_Backtab)
+    assert QApplication.focusWidget() is window.settings_button
+
+
+def dark(palette: QPalette) -> QPalette:
+    """A dark palette of the kind a dark desktop theme gives Qt."""
+    role = QPalette.ColorRole
+    for name, colour in (
+        (role.Window, "#2b2b2b"),
+        (role.WindowText, "#eeeeee"),
+        (role.Base, "#1f1f1f"),
+        (role.Text, "#eeeeee"),
+        (role.Button, "#353535"),
+        (role.ButtonText, "#eeeeee"),
+        (role.Highlight, "#3584e4"),
+        (role.HighlightedText, "#ffffff"),
+    ):
+        palette.setColor(name, QColor(colour))
+    return palette
+
+
+def themed_window(
+    qtbot: QtBot, controller: Controller, theme: str
+) -> tuple[AccountsWindow, QAbstractItemView]:
+    """The window in Qt's Fusion style, light or dark, shown and active."""
+    window = AccountsWindow(controller)
+    qtbot.addWidget(window)
+    view = view_of(window)
+    fusion = QStyleFactory.create("Fusion")
+    fusion.setParent(view)  # a widget does not own the style it is given
+    view.setStyle(fusion)
+    if theme == "dark":
+        view.setPalette(dark(view.palette()))
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    return window, view
+
+
+def row_image(view: QAbstractItemView, row: int) -> QImage:
+    index = view.model().index(row, 0)
+    return view.viewport().grab(view.visualRect(index)).toImage()
+
+
+def pixels_like(image: QImage, colour: QColor, tolerance: int = 40) -> int:
+    """How many of the image's pixels are (nearly) this colour."""
+    return sum(
+        1
+        for y in range(image.height())
+        for x in range(image.width())
+        if max(
+            abs(image.pixelColor(x, y).red() - colour.red()),
+            abs(image.pixelColor(x, y).green() - colour.green()),
+            abs(image.pixelColor(x, y).blue() - colour.blue()),
+        )
+        <= tolerance
+    )
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_selected_row_does_not_outshine_the_active_one(
+    qtbot: QtBot, make_controller: Callable[..., Controller], theme: str
+) -> None:
+    controller = make_controller()
+    show(controller, person(1), person(2), person(3), active="u1")
+    window, view = themed_window(qtbot, controller, theme)
+    view.setCurrentIndex(view.model().index(2, 0))  # another account than the active one
+    window.add_button.setFocus()  # the focus mark is another test's
+    qtbot.waitUntil(lambda: not view.hasFocus(), timeout=2000)
+    highlight = view.palette().color(QPalette.ColorRole.Highlight)
+    active, plain, selected = (row_image(view, row) for row in (0, 1, 2))
+    # The highlight's colour says "Active" (the badge): a selected row painted
+    # solid in it looks more active than the active row itself.
+    assert pixels_like(active, highlight) > 4 * pixels_like(selected, highlight)
+    # Yet the selection still shows, away from any text.
+    x, y = selected.width() - 8, selected.height() // 2
+    assert selected.pixelColor(x, y) != plain.pixelColor(x, y)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_focused_list_shows_where_the_keyboard_is(
+    qtbot: QtBot, make_controller: Callable[..., Controller], theme: str
+) -> None:
+    controller = make_controller()
+    show(controller, person(1), person(2), person(3), active="u1")
+    window, view = themed_window(qtbot, controller, theme)
+    view.setCurrentIndex(view.model().index(1, 0))
+    # As the window opens: focus given, no Tab pressed (Fusion then draws no focus frame).
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus, timeout=2000)
+    focused = row_image(view, 1)
+    window.add_button.setFocus()
+    qtbot.waitUntil(lambda: not view.hasFocus(), timeout=2000)
+    unfocused = row_image(view, 1)
+    assert focused.size() == unfocused.size()
+    # A mark plain to see: a line around the row, far from the colour under it.
+    changed = sum(
+        1
+        for y in range(focused.height())
+        for x in range(focused.width())
+        if max(
+            abs(focused.pixelColor(x, y).red() - unfocused.pixelColor(x, y).red()),
+            abs(focused.pixelColor(x, y).green() - unfocused.pixelColor(x, y).green()),
+            abs(focused.pixelColor(x, y).blue() - unfocused.pixelColor(x, y).blue()),
+        )
+        >= 64
+    )
+    assert changed >= 2 * (focused.width() + focused.height())
+
+
+def test_an_empty_focused_list_shows_the_focus_too(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    controller = make_controller()
+    show(controller)
+    window, view = themed_window(qtbot, controller, "light")
+    view.setFocus()  # Tab stops at the list even with no row to show it on
+    qtbot.waitUntil(view.hasFocus, timeout=2000)
+    focused = view.viewport().grab().toImage()
+    window.add_button.setFocus()
+    qtbot.waitUntil(lambda: not view.hasFocus(), timeout=2000)
+    unfocused = view.viewport().grab().toImage()
+    ring = view.palette().color(QPalette.ColorRole.Highlight)
+    edge = 2 * (focused.width() + focused.height())
+    assert pixels_like(focused, ring, tolerance=64) >= edge
+    assert pixels_like(unfocused, ring, tolerance=64) == 0
+
+
 def test_every_button_has_a_mnemonic_of_its_own(
     qtbot: QtBot, make_controller: Callable[..., Controller]
 ) -> None:
@@ -295,7 +510,7 @@ def test_the_keyboard_reaches_everything(
     assert selected.email == "person2@example.com"
     switched: list[str] = []
 
-    def switch(email: str, server: str | None = None) -> int:
+    def switch(email: str, server: str | None = None, *, answered: bool = False) -> int:
         switched.append(email)
         return 0
 
