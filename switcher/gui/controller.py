@@ -144,9 +144,7 @@ class Controller(QObject):
     def switch(self, email: str, server: str | None = None, *, answered: bool = False) -> int:
         """Make ``email`` active; ``answered``: whoever asked hears of a failure itself
         (the command line over the app's channel), so no notification repeats it."""
-        job = self._submit(
-            Job(JobKind.SWITCH, email), lambda s: self.service.use(email, s), server
-        )
+        job = self._submit(Job(JobKind.SWITCH, email), lambda s: self.service.use(email, s), server)
         if answered:
             self._answered.add(job)
         return job
