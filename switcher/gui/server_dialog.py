@@ -3,8 +3,8 @@
 It stays open, keeping what was typed, until the address is one ``switcher
 server add`` takes; given the controller it also waits for the site to answer,
 and shows the site's own refusal (unreachable, not better-auth) in the same
-place, where the address can be corrected, instead of in a notification after
-the dialog has gone.
+place, under the address where it can be corrected, instead of in a
+notification after the dialog has gone.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from switcher.accounts import AccountsError, _site_and_name
 from switcher.gui.contrast import error_colour
 from switcher.gui.controller import Controller
+from switcher.gui.sign_in_pages import as_sentence
 from switcher.protocol.hosts import is_loopback
 
 TITLE = "Add server"
@@ -126,21 +128,22 @@ class AddServerDialog(QDialog):
         self.completed.hide()
         self.name_field = QLineEdit(name)
         self.name_field.setAccessibleName("Name (optional)")
+        # What is wrong with a field, right under it: the address's (most
+        # errors: the site's answer too) or the name's (a name taken).
+        self.error = self._error_label()
+        self.name_error = self._error_label()
 
         form = QFormLayout()
-        url_label = QLabel("Site &address")
+        # S, not A: Alt+A is Add's; C is Cancel's on KDE.
+        url_label = QLabel("&Site address")
         url_label.setBuddy(self.url_field)
         form.addRow(url_label, self.url_field)
+        form.addRow("", self.error)
         form.addRow("", self.completed)
         name_label = QLabel("&Name (optional)")
         name_label.setBuddy(self.name_field)
         form.addRow(name_label, self.name_field)
-
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setAccessibleName("Error")
-        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error.hide()
+        form.addRow("", self.name_error)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -160,11 +163,11 @@ class AddServerDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
-        layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
-        self.url_field.textEdited.connect(self._clear_error)
-        self.name_field.textEdited.connect(self._clear_error)
+        # Editing a field is the answer to what was wrong with it.
+        self.url_field.textEdited.connect(lambda: self._clear_error(self.url_field))
+        self.name_field.textEdited.connect(lambda: self._clear_error(self.name_field))
         self.url_field.textChanged.connect(self._typed)
         if controller is not None:
             controller.finished.connect(self._finished)
@@ -184,13 +187,8 @@ class AddServerDialog(QDialog):
         return self.name_field.text().strip() or None
 
     def show_error(self, message: str) -> None:
-        """``message`` under the fields (e.g. the site's answer, given back later)."""
-        # The service's messages are one-line sentences without a capital (as
-        # the command line prints them after "switcher: "); here they stand alone.
-        text = message[:1].upper() + message[1:]
-        self.error.setText(text)
-        self.error.show()
-        self.url_field.setAccessibleDescription(text)
+        """``message`` under the address (e.g. the site's answer, given back later)."""
+        self._show_error(message, self.url_field)
 
     # -- behaviour ----------------------------------------------------------------------
     def submit(self) -> None:
@@ -215,8 +213,35 @@ class AddServerDialog(QDialog):
         self.job = self.controller.add_server(url, name)
         self._set_busy(True)
 
+    def _error_label(self) -> QLabel:
+        label = QLabel()
+        label.setWordWrap(True)
+        # As tall as its lines at the width it gets, no taller. A wrapped
+        # label's size hint is its text at some narrower width (five lines for
+        # two), and a form layout gives its row that height when it is more.
+        policy = label.sizePolicy()
+        policy.setVerticalPolicy(QSizePolicy.Policy.Ignored)
+        label.setSizePolicy(policy)
+        label.setAccessibleName("Error")
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label.hide()
+        return label
+
+    def _error_of(self, field: QLineEdit) -> QLabel:
+        return self.name_error if field is self.name_field else self.error
+
+    def _show_error(self, message: str, field: QLineEdit) -> None:
+        self._clear_error()  # one thing wrong at a time: the one just found
+        text = as_sentence(message)
+        label = self._error_of(field)
+        label.setText(text)
+        label.show()
+        # Said with the field, for a screen reader on it.
+        field.setAccessibleDescription(text)
+        self._show_hint()
+
     def _refuse(self, message: str, field: QLineEdit) -> None:
-        self.show_error(message)
+        self._show_error(message, field)
         field.setFocus()
         # Not selected: a key pressed next must not replace what was typed.
         field.deselect()
@@ -238,6 +263,7 @@ class AddServerDialog(QDialog):
             # where Space (or Enter, on themes that press the focused button)
             # would end it all: the dialog itself holds it meanwhile.
             self.setFocus(Qt.FocusReason.OtherFocusReason)
+            self._clear_error()  # the last check's answer is not this one's
         for widget in (self.url_field, self.name_field, self.add):
             widget.setEnabled(not busy)
         self.add.setText("Checking…" if busy else "&Add")
@@ -245,10 +271,11 @@ class AddServerDialog(QDialog):
 
     def _typed(self, text: str) -> None:
         url = with_scheme(text)
-        shown = url != text.strip()
-        self.completed.setVisible(shown)
-        if shown:
+        if url != text.strip():
             self.completed.setText(f"switcher will use {url}")
+        else:
+            self.completed.clear()
+        self._show_hint()
         # The default name (server add's: the site's host), shown where it would go.
         try:
             host = urlsplit(url).hostname if "://" in url else None
@@ -256,9 +283,50 @@ class AddServerDialog(QDialog):
             host = None
         self.name_field.setPlaceholderText(host or "")
 
-    def _clear_error(self) -> None:
-        self.error.hide()
-        self.url_field.setAccessibleDescription("")
+    def _show_hint(self) -> None:
+        # In the place an error about the address takes: one line under the
+        # field, not two. The error names the address it is about anyway.
+        self.completed.setVisible(bool(self.completed.text()) and self.error.isHidden())
+
+    def _clear_error(self, field: QLineEdit | None = None) -> None:
+        """Forget what was wrong with ``field`` (with every field, by default)."""
+        for each in (self.url_field, self.name_field):
+            if field is None or each is field:
+                self._error_of(each).hide()
+                each.setAccessibleDescription("")
+        self._show_hint()
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:
+            # A hint or an error came or went: the dialog's height follows.
+            self._fit_height()
+        return handled
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit_height()  # wider, the text wraps to fewer lines; narrower, to more
+
+    def _fit_height(self) -> None:
+        """As tall as what is shown needs at the dialog's width, and never less.
+
+        Qt keeps a window at least as tall as its layout's minimum, which
+        counts wrapped text (the introduction, an error) at another width than
+        the window's: a hint or an error shown did not grow it, and the fields
+        were squashed into what was left.
+        """
+        if not self.isVisible():
+            return  # showing it sizes it to its contents; before that its width means nothing
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        height = max(layout.totalMinimumSize().height(), layout.totalHeightForWidth(self.width()))
+        # Also the least the person can make it by hand.
+        self.setMinimumHeight(height)
+        if height != self.height():
+            self.resize(self.width(), height)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -266,9 +334,10 @@ class AddServerDialog(QDialog):
             self._colour()  # a light palette's red is unreadable on a dark one
 
     def _colour(self) -> None:
-        palette = self.error.palette()
-        palette.setColor(QPalette.ColorRole.WindowText, error_colour(self.palette()))
-        self.error.setPalette(palette)
+        for label in (self.error, self.name_error):
+            palette = label.palette()
+            palette.setColor(QPalette.ColorRole.WindowText, error_colour(self.palette()))
+            label.setPalette(palette)
         muted = self.completed.palette()
         muted.setColor(
             QPalette.ColorRole.WindowText,

@@ -37,6 +37,7 @@ from switcher.gui.sign_in_pages import (
     EmailedPage,
     Pages,
     SecondFactorPage,
+    as_sentence,
     text_field_width,
 )
 from switcher.protocol.email import is_email, is_username
@@ -211,6 +212,8 @@ class SignInDialog(QDialog):
         self.email.setFocus()  # most people sign in to an account they have
 
         self.create_account.toggled.connect(self._mode_changed)
+        # Only the person's tick (click, Space or Alt+W), not the program's.
+        self.create_account.clicked.connect(self._ticked)
         for field in (self.email, self.password, self.name):
             field.textEdited.connect(self._clear_error)
         for field in (self.second.code, self.emailed.answer):
@@ -291,34 +294,46 @@ class SignInDialog(QDialog):
         self.ok.setText("Create account" if creating else "Sign in")
         self.ok.setAccessibleName(self.ok.text())
 
+    def _ticked(self, creating: bool) -> None:
+        if creating:
+            # The row the tick revealed is what the person types next: without
+            # this the name would go to the box, or to the email under it.
+            self.name.setFocus()
+            self.name.selectAll()  # as Tab would: a name typed replaces an old one
+        else:
+            # The name's row is gone; the email is the first field left, as typed.
+            self.email.setFocus()
+
     def _clear_error(self) -> None:
         self.error.hide()
 
     def show_error(self, message: str) -> None:
-        # The service's messages are one-line sentences without a capital (as
-        # the command line prints them after "switcher: "); here they stand alone.
-        self.error.setText(message[:1].upper() + message[1:])
+        self.error.setText(as_sentence(message))
         self.error.show()
 
-    def validate(self) -> str | None:
+    def validate(self) -> tuple[str, QLineEdit] | None:
+        """What is wrong first, in the order the fields read, and that field."""
         email = self.email.text().strip()
         creating = self.create_account.isChecked()
+        if creating and not self.name.text().strip():
+            return "Enter your name.", self.name
         if not email:
-            return (
+            message = (
                 "Enter your email or username."
                 if self._by_username()
-                else ("Enter your email address.")
+                else "Enter your email address."
             )
+            return message, self.email
         if creating and not is_email(email):
-            return "A new account needs an email address."
+            return "A new account needs an email address.", self.email
         if not is_email(email) and not self._by_username():
-            return "This site signs in by email address."
+            return "This site signs in by email address.", self.email
         if not (is_email(email) or is_username(email)):
-            return "That is neither an email address nor a username."
+            return "That is neither an email address nor a username.", self.email
         if not self.password.text():
-            return "Enter your password."
-        if self.create_account.isChecked() and len(self.password.text()) < MIN_PASSWORD:
-            return f"A new password needs at least {MIN_PASSWORD} characters."
+            return "Enter your password.", self.password
+        if creating and len(self.password.text()) < MIN_PASSWORD:
+            return f"A new password needs at least {MIN_PASSWORD} characters.", self.password
         return None
 
     def start_browser_sign_in(self) -> None:
@@ -358,7 +373,12 @@ class SignInDialog(QDialog):
     def _submit_password(self) -> None:
         problem = self.validate()
         if problem:
-            self.show_error(problem)
+            message, field = problem
+            self.show_error(message)
+            # There, what is typed next corrects it, instead of going wherever
+            # the focus was (a checkbox, Cancel) or to another field.
+            field.setFocus()
+            field.selectAll()
             return
         creating = self.create_account.isChecked()
         self._start(
@@ -366,7 +386,7 @@ class SignInDialog(QDialog):
                 self.email.text().strip(),
                 self.password.text(),
                 sign_up=creating,
-                name=self.name.text().strip() or None if creating else None,
+                name=self.name.text().strip() if creating else None,
                 remember=self.remember.isChecked(),
                 # The server the dialog shows, even if the tray moved to another meanwhile.
                 server=self.server_name,

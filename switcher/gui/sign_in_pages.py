@@ -1,11 +1,13 @@
 """The sign-in dialog's later steps: a second factor, and a link or code sent by email.
 
 Each page is a plain form; the dialog (``sign_in.py``) owns the buttons, the
-error line and the jobs, and moves between the pages (``Pages``).
+error line and the jobs, and moves between the pages (``Pages``). Also what
+the sign-in and Add server dialogs share: a field's width, an error's sentence.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -29,6 +31,27 @@ from switcher.sign_in_steps import Factor, TwoFactorChallenge
 CODE_CHARACTERS = 24
 # QLineEdit keeps this much room between its frame and its text, on each side.
 _LINE_EDIT_PADDING = 2
+# A word of a sentence, as a message's first: lowercase letters (an apostrophe
+# inside), maybe followed by punctuation. Not a URL, host, address or path.
+_PLAIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?[,:;.!?]?")
+# Names that are written in lowercase also at the start of a sentence.
+_LOWERCASE_NAMES = frozenset({"switcher"})
+
+
+def as_sentence(message: str) -> str:
+    """``message`` standing on its own: with a capital, if it starts with a plain word.
+
+    The service's messages are written to follow "switcher: " on the command
+    line, so most start in lowercase; in a dialog they stand alone. Many start
+    with what they are about instead (``https://example.com: no such host``,
+    an email address, a name such as switcher's own): a capital there would
+    change it, so only a plain lowercase word gets one. A message the site
+    wrote keeps the case the site gave it.
+    """
+    first = message.split(maxsplit=1)[0] if message.strip() else ""
+    if not _PLAIN_WORD.fullmatch(first) or first.rstrip(",:;.!?") in _LOWERCASE_NAMES:
+        return message
+    return message[:1].upper() + message[1:]
 
 
 def text_field_width(field: QLineEdit, characters: int) -> int:

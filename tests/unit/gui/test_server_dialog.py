@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from switcher.accounts import Accounts, AccountsError
@@ -202,6 +202,162 @@ def test_with_the_controller_a_taken_name_is_refused_before_asking(
     dialog = _open(qtbot, controller, url="https://app.example.com")
     type_into(qtbot, dialog.name_field, "test")
     qtbot.keyClick(dialog.name_field, Qt.Key.Key_Return)
-    assert dialog.error.text() == "There is already a server named “test”"
+    assert dialog.name_error.text() == "There is already a server named “test”"  # under the name
     assert dialog.name_field.hasFocus() or dialog.focusWidget() is dialog.name_field
     assert controller.pending == {}
+
+
+# What a new person's trial found -------------------------------------------------
+
+LONG_ERROR = (
+    "https://app.example.com: the TLS handshake failed (if the site speaks plain http "
+    "on that port, use http://app.example.com)"
+)
+
+
+def _settled() -> None:
+    """Let the dialog act on what changed (it refits itself on the layout's request)."""
+    for _ in range(3):
+        QApplication.processEvents()
+
+
+def _fits(dialog: AddServerDialog) -> None:
+    """Every field at its natural height, every text line whole."""
+    _settled()
+    for field in (dialog.url_field, dialog.name_field):
+        assert field.height() >= field.sizeHint().height(), field.accessibleName()
+    for label in dialog.findChildren(QLabel):
+        if label.isVisible():
+            needed = max(label.heightForWidth(label.width()), label.minimumSizeHint().height())
+            assert label.height() >= needed, label.text()
+            if label.wordWrap():  # and no blank line around it, as if it had more
+                assert label.height() < needed + label.fontMetrics().height(), label.text()
+    layout = dialog.layout()
+    assert layout is not None
+    assert dialog.height() >= layout.totalHeightForWidth(dialog.width())
+
+
+def test_the_dialog_grows_to_fit_a_hint_or_an_error_and_shrinks_back(qtbot: QtBot) -> None:
+    dialog = _open(qtbot)
+    _fits(dialog)
+    natural = dialog.height()
+    type_into(qtbot, dialog.url_field, "example.com")  # the hint: https:// will be added
+    assert dialog.completed.isVisible()
+    _fits(dialog)
+    assert dialog.height() > natural
+    type_into(qtbot, dialog.url_field, "https://bob:secret@app.example.com")
+    qtbot.keyClick(dialog.url_field, Qt.Key.Key_Return)  # an error of two lines
+    assert dialog.error.isVisible()
+    _fits(dialog)
+    dialog.show_error(LONG_ERROR)
+    _fits(dialog)
+    assert dialog.height() > natural + 2 * dialog.fontMetrics().height()
+    type_into(qtbot, dialog.url_field, "https://app.example.com")  # the error goes
+    _settled()
+    assert dialog.height() == natural
+
+
+def test_an_error_given_back_with_a_hint_fits_when_it_opens(qtbot: QtBot) -> None:
+    dialog = _open(qtbot, url="example.com", error=LONG_ERROR)
+    assert dialog.error.isVisible()
+    _fits(dialog)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "https://example.com: no such host",
+        "http://127.0.0.1:3999 did not answer within 10 s",
+        "example.com: no such host",
+        "alice@example.com was created, but the site starts no session yet",
+        "switcher cannot read Vivaldi profiles yet",
+        "Invalid email or password",
+    ],
+)
+def test_a_message_that_starts_with_an_address_or_a_name_keeps_its_case(
+    qtbot: QtBot, message: str
+) -> None:
+    dialog = _open(qtbot)
+    dialog.show_error(message)
+    assert dialog.error.text() == message
+    assert dialog.url_field.accessibleDescription() == message
+
+
+def test_a_message_that_starts_with_a_word_starts_with_a_capital(qtbot: QtBot) -> None:
+    dialog = _open(qtbot)
+    dialog.show_error("cannot connect to https://example.com (is the server running?)")
+    assert dialog.error.text() == "Cannot connect to https://example.com (is the server running?)"
+
+
+def _is_under(widget: QWidget, field: QWidget, dialog: QWidget) -> bool:
+    """Whether ``widget`` is right under ``field``: below it, nothing shown between."""
+    top = widget.mapTo(dialog, QPoint(0, 0)).y()
+    bottom = field.mapTo(dialog, QPoint(0, field.height())).y()
+    if top < bottom:
+        return False
+    for other in dialog.findChildren(QWidget):
+        if other in (widget, field) or not other.isVisible() or other.isWindow():
+            continue
+        other_top = other.mapTo(dialog, QPoint(0, 0)).y()
+        if bottom <= other_top < top and other.height() > 0:
+            return False
+    return True
+
+
+def test_the_error_is_under_the_field_it_is_about(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    dialog = _open(qtbot, make_controller())
+    _enter(qtbot, dialog, "example.com:99999")
+    _settled()
+    assert dialog.error.isVisible()
+    assert _is_under(dialog.error, dialog.url_field, dialog)
+    assert dialog.url_field.accessibleDescription() == dialog.error.text()
+    # A name that is taken: said under the name.
+    type_into(qtbot, dialog.url_field, "example.com")
+    assert not dialog.error.isVisible()
+    assert dialog.completed.isVisible()
+    type_into(qtbot, dialog.name_field, "test")
+    qtbot.keyClick(dialog.name_field, Qt.Key.Key_Return)
+    _settled()
+    assert dialog.name_error.isVisible()
+    assert dialog.name_error.text() == "There is already a server named “test”"
+    assert _is_under(dialog.name_error, dialog.name_field, dialog)
+    assert dialog.name_field.accessibleDescription() == dialog.name_error.text()
+    assert dialog.url_field.accessibleDescription() == ""
+    type_into(qtbot, dialog.name_field, "work")
+    assert not dialog.name_error.isVisible()
+    assert dialog.name_field.accessibleDescription() == ""
+
+
+def _mnemonic(text: str) -> str | None:
+    """The letter after a single "&" in ``text`` (lowercase), if it has one."""
+    at = text.replace("&&", "").find("&")
+    return text.replace("&&", "")[at + 1].lower() if at >= 0 else None
+
+
+def test_every_label_and_button_has_a_key_of_its_own(qtbot: QtBot) -> None:
+    dialog = _open(qtbot)
+    # KDE's Cancel is "&Cancel" (the offscreen platform's has no key): C is taken.
+    keys = ["c"]
+    for widget in dialog.findChildren(QLabel) + dialog.findChildren(QAbstractButton):
+        key = _mnemonic(widget.text())
+        if key is not None:
+            keys.append(key)
+    assert len(keys) == len(set(keys)), keys
+    assert len(keys) >= 4  # Cancel, the two fields and Add each have one
+
+
+def test_a_new_check_clears_the_last_error(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    with refused_port() as port:
+        nothing_there = f"http://127.0.0.1:{port}"
+        dialog = _open(qtbot, make_controller(), url=nothing_there, error="the site did not answer")
+        assert dialog.error.isVisible()
+        qtbot.keyClick(dialog.url_field, Qt.Key.Key_Return)  # try again, as it is
+        assert dialog.add.text() == "Checking…"
+        assert not dialog.error.isVisible()  # the old answer is not this check's
+        assert dialog.url_field.accessibleDescription() == ""
+        qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=20000)
+    assert nothing_there in dialog.error.text()

@@ -45,6 +45,7 @@ def test_bad_input_is_explained_inline_without_a_request(
     dialog = open_sign_in(qtbot, controller)
     # switcher's own server has no username plugin, and the dialog knows it by now.
     assert dialog.email_label.text() == "&Email"
+    dialog.name.setText("Ann")  # asked for first when creating: see the test of the order
     cases = [
         ("", "", False, "Enter your email address."),
         ("", "", True, "Enter your email address."),
@@ -123,6 +124,7 @@ def test_enter_after_a_refused_sign_in_tries_again_and_never_cancels(
     assert dialog.error.text() == "Invalid email or password"
     dialog.create_account.setChecked(True)  # the account does not exist: create it instead
     assert not dialog.error.isVisible()  # the old answer is about the old request
+    dialog.name.setText("Retry")
     dialog.password.setFocus()
     dialog.password.setText(PASSWORD)
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
@@ -145,6 +147,7 @@ def test_the_password_goes_to_the_server_the_dialog_shows_even_if_the_tray_moved
     assert controller.snapshot.server == "elsewhere"  # the tray moved on meanwhile
     email = unique_email("shown")
     dialog.create_account.setChecked(True)
+    type_into(qtbot, dialog.name, "Shown")
     type_into(qtbot, dialog.email, email)
     type_into(qtbot, dialog.password, PASSWORD)
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
@@ -438,3 +441,99 @@ def test_the_bundled_server_reads_as_this_computer(
     dialog = SignInDialog(controller)
     qtbot.addWidget(dialog)
     assert dialog.server.text() == f"Server: This computer ({controller.snapshot.url})"
+
+
+def _tick_by_space(qtbot: QtBot, dialog: SignInDialog) -> None:
+    dialog.create_account.setFocus()
+    qtbot.keyClick(dialog.create_account, Qt.Key.Key_Space)
+
+
+def _tick_by_its_key(qtbot: QtBot, dialog: SignInDialog) -> None:
+    qtbot.keyClick(_focused(), Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier)
+    # Alt+W presses the box as a click does, a moment later.
+    checked = not dialog.create_account.isChecked()
+    qtbot.waitUntil(lambda: dialog.create_account.isChecked() == checked, timeout=2000)
+
+
+def _tick_by_mouse(qtbot: QtBot, dialog: SignInDialog) -> None:
+    box = dialog.create_account
+    qtbot.mouseClick(
+        box, Qt.MouseButton.LeftButton, pos=QPoint(box.iconSize().width() // 2, box.height() // 2)
+    )
+
+
+@pytest.mark.parametrize("tick", [_tick_by_space, _tick_by_its_key, _tick_by_mouse])
+def test_ticking_create_a_new_account_takes_the_focus_to_the_name(
+    qtbot: QtBot,
+    make_controller: Callable[..., Controller],
+    tick: Callable[[QtBot, SignInDialog], None],
+) -> None:
+    """What the person types next is the name, the row the box just revealed."""
+    dialog = _active(qtbot, open_sign_in(qtbot, make_controller()))
+    dialog.name.setText("Ann")  # from an earlier tick: selected, a name typed replaces it
+    dialog.email.setText("ann@example.com")
+    tick(qtbot, dialog)
+    assert dialog.create_account.isChecked()
+    assert _focused() is dialog.name
+    assert dialog.name.selectedText() == "Ann"
+    # Unticked, the name goes away: the focus goes on to the email, kept as typed.
+    tick(qtbot, dialog)
+    assert not dialog.create_account.isChecked()
+    assert _focused() is dialog.email
+    assert dialog.email.text() == "ann@example.com"
+
+
+def test_the_first_field_at_fault_is_named_and_takes_the_focus(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    """Checked in the order the rows read: Name, Email, Password; the one at
+    fault has the focus, its text selected, so what is typed next corrects it."""
+    controller = make_controller()
+    dialog = _active(qtbot, open_sign_in(qtbot, controller))
+    dialog.create_account.setChecked(True)
+    cases = [
+        ("", "", "", "Enter your name.", dialog.name),
+        ("  ", "alice", "", "Enter your name.", dialog.name),
+        ("Ann", "", "", "Enter your email address.", dialog.email),
+        ("Ann", "alice", "", "A new account needs an email address.", dialog.email),
+        ("Ann", "ann@example.com", "", "Enter your password.", dialog.password),
+        (
+            "Ann",
+            "ann@example.com",
+            "short",
+            "A new password needs at least 8 characters.",
+            dialog.password,
+        ),
+    ]
+    for name, email, password, message, field in cases:
+        dialog.name.setText(name)
+        dialog.email.setText(email)
+        dialog.password.setText(password)
+        dialog.create_account.setFocus()
+        qtbot.keyClick(dialog.create_account, Qt.Key.Key_Return)
+        assert dialog.error.text() == message
+        assert _focused() is field, message
+        assert field.selectedText() == field.text(), message
+        assert controller.pending == {}
+    # Signing in: no name asked for.
+    dialog.create_account.setChecked(False)
+    dialog.email.clear()
+    dialog.show_password.setFocus()
+    qtbot.keyClick(dialog.show_password, Qt.Key.Key_Return)
+    assert dialog.error.text() == "Enter your email address."
+    assert _focused() is dialog.email
+
+
+def test_a_message_that_starts_with_an_address_keeps_its_case(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    """Only a sentence's first word gets a capital: never a URL's scheme or an address."""
+    dialog = open_sign_in(qtbot, make_controller())
+    for message in (
+        "http://127.0.0.1:9 did not answer within 10 s",
+        "alice@example.com was created, but the site starts no session yet",
+    ):
+        dialog.show_error(message)
+        assert dialog.error.text() == message
+    dialog.show_error("cannot connect to http://127.0.0.1:9 (is the server running?)")
+    assert dialog.error.text() == "Cannot connect to http://127.0.0.1:9 (is the server running?)"
