@@ -53,7 +53,7 @@ def main() -> int:
     target = HERE / "sign-in-browser.png"
     with (
         tempfile.TemporaryDirectory(prefix="switcher-shot-") as tmp,
-        running_desktop(tray=False, size="1580x760x24") as desk,
+        running_desktop(tray=False, size="1760x760x24") as desk,
     ):
         env = {
             **desk.env,
@@ -67,7 +67,7 @@ def main() -> int:
             page = desk.wait_for_window("local better-auth server", timeout=60)
             desk.xdotool("windowmove", str(page), "0", "0")
             desk.xdotool("windowsize", str(page), "1200", "720")
-            desk.xdotool("windowmove", str(dialog), "1240", "140")
+            desk.xdotool("windowmove", str(dialog), "1230", "140")
             desk.xdotool("windowraise", str(dialog))
             time.sleep(2)  # the page's fonts, the dialog's repaint
             desk.screenshot(target)
