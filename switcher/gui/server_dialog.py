@@ -15,7 +15,6 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 from switcher.accounts import AccountsError, _site_and_name
 from switcher.gui.contrast import error_colour
 from switcher.gui.controller import Controller
+from switcher.gui.dialog_buttons import action_buttons
 from switcher.gui.sign_in_pages import as_sentence
 from switcher.protocol.hosts import is_loopback
 
@@ -145,18 +145,7 @@ class AddServerDialog(QDialog):
         form.addRow(name_label, self.name_field)
         form.addRow("", self.name_error)
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.add = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.add.setText("&Add")
-        self.add.setAccessibleName("Add")
-        self.add.setDefault(True)
-        self.cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        self.cancel.setAccessibleName("Cancel")
-        # Enter must never mean Cancel, also while Add is disabled (busy) and
-        # the focus has moved on to Cancel: an auto-default Cancel takes Enter.
-        self.cancel.setAutoDefault(False)
+        self.buttons, self.add, self.cancel = action_buttons("&Add", "Add")
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
 

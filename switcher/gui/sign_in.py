@@ -31,6 +31,7 @@ from switcher.browser_sign_in import BrowserSignInError, choose_browser
 from switcher.browsers.registry import label
 from switcher.gui.contrast import error_colour
 from switcher.gui.controller import Controller
+from switcher.gui.dialog_buttons import action_buttons
 from switcher.gui.labels import server_label
 from switcher.gui.sign_in_pages import (
     BrowserPage,
@@ -122,24 +123,15 @@ class SignInDialog(QDialog):
         form.addRow("", self.show_password)
         form.addRow("", self.remember)
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("Sign in")
-        self.ok.setAccessibleName("Sign in")
-        self.ok.setDefault(True)
+        self.buttons, self.ok, self.cancel = action_buttons("Sign in", "Sign in")
         # Enter is the main action wherever the focus is. The default button
         # alone does not make it so: where the platform theme has Return
         # press the focused button (GNOME's), Enter on Cancel or a checkbox
         # would press that instead; a shortcut comes before the focused widget.
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             QShortcut(QKeySequence(key), self).activated.connect(self._enter)
-        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        cancel.setAutoDefault(False)  # Enter on it is the main action, as above
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
-        self.cancel = cancel
 
         # Password-free ways in, shown once the site is known to offer them.
         self.by_link = QPushButton("Email me a sign-in &link")
