@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
@@ -147,6 +148,19 @@ class Cli:
     def listing(self) -> dict[str, object]:
         data: dict[str, object] = json.loads(self("accounts", "list", "--json").stdout)
         return data
+
+    def active(self) -> str | None:
+        """The email of the current server's active account, as ``accounts list`` says."""
+        accounts = self.listing()["accounts"]
+        assert isinstance(accounts, list)
+        return next((str(a["email"]) for a in accounts if a["active"]), None)
+
+    def wait_for_active(self, email: str, failure: str, timeout: float = 20.0) -> None:
+        """Until ``email`` is the active account (another process switches)."""
+        deadline = time.monotonic() + timeout
+        while self.active() != email:
+            assert time.monotonic() < deadline, failure
+            time.sleep(0.1)
 
 
 def _run_here(args: list[str], stdin: str | None, env: dict[str, str]) -> Ran:

@@ -30,7 +30,7 @@ import contextlib
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,6 +149,20 @@ class MenuItem:
         raise LookupError(f"no entry {label!r} in the exported menu")
 
 
+def radio_entries(root: MenuItem) -> list[MenuItem]:
+    """The menu's radio entries: the accounts."""
+    return [entry for entry in root.shown() if entry.toggle_type == "radio"]
+
+
+def checked_names(root: MenuItem) -> list[str]:
+    """The names of the checked accounts ("Name <email>" entries)."""
+    return [e.label.rsplit(" <", 1)[0] for e in radio_entries(root) if e.checked]
+
+
+def described(root: MenuItem) -> list[str]:
+    return [f"{'(*)' if e.checked else '( )'} {e.label}" for e in radio_entries(root)]
+
+
 def shown_label(raw: str) -> str:
     """What a panel draws for a dbusmenu label: "__" is one "_", any other "_"
     only marks the next letter as the shortcut (com.canonical.dbusmenu)."""
@@ -211,6 +225,19 @@ class SniBus:
             "RegisteredStatusNotifierItems",
         )
         return list(value[1])
+
+    def until(
+        self, item: str, holds: Callable[[MenuItem], bool], what: str, within: float = 2.0
+    ) -> MenuItem:
+        """The exported layout once ``holds`` says it is right, read as a panel reads it
+        between openings: never opened, never AboutToShow."""
+        deadline = time.monotonic() + within
+        while True:
+            _revision, root = self.layout(item)
+            if holds(root):
+                return root
+            assert time.monotonic() < deadline, f"{what}: exported menu still {described(root)}"
+            time.sleep(0.05)
 
     def wait_for_item(self, timeout: float = START_TIMEOUT) -> str:
         deadline = time.monotonic() + timeout

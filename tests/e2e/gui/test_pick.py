@@ -57,11 +57,6 @@ def _two_accounts(cli: Cli) -> tuple[str, str]:
     return alice, bob
 
 
-def _active(cli: Cli) -> str:
-    accounts = cli.listing()["accounts"]
-    assert isinstance(accounts, list)
-    return str(next(a["email"] for a in accounts if a["active"]))
-
 
 def _focused(desktop: Desktop, window: int) -> None:
     """Until ``window`` has the keyboard (what xdotool types goes there)."""
@@ -76,7 +71,7 @@ def test_without_the_app_a_typed_filter_and_enter_switch(
 ) -> None:
     cli = _cli(desktop, secret_service, tmp_path)
     alice, bob = _two_accounts(cli)
-    assert _active(cli) == bob
+    assert cli.active() == bob
     with cli.started("pick") as picking:
         window = desktop.wait_for_window(TITLE, TIMEOUT)
         _focused(desktop, window)
@@ -87,7 +82,7 @@ def test_without_the_app_a_typed_filter_and_enter_switch(
         out, err = picking.communicate()
     assert out == f"active: {alice}\n"
     assert "Traceback" not in err
-    assert _active(cli) == alice
+    assert cli.active() == alice
 
     # Esc: closed without a choice, status 1 and nothing said.
     with cli.started("pick") as picking:
@@ -98,7 +93,7 @@ def test_without_the_app_a_typed_filter_and_enter_switch(
         assert picking.wait(TIMEOUT) == 1
         out, err = picking.communicate()
     assert (out, err) == ("", "")
-    assert _active(cli) == alice
+    assert cli.active() == alice
 
 
 def test_a_display_that_cannot_be_opened_is_one_line(cli: Cli) -> None:
@@ -202,7 +197,7 @@ def test_the_running_app_shows_its_quick_switcher_and_makes_the_switch(
             desktop.key("Return")
             desktop.wait_until_gone(window, TIMEOUT)
             deadline = time.monotonic() + TIMEOUT
-            while _active(cli) != alice:
+            while cli.active() != alice:
                 assert time.monotonic() < deadline, "the app did not switch to Alice"
                 time.sleep(0.2)
             # Asked again, it opens afresh: no filter left, the first account highlighted.
@@ -211,7 +206,7 @@ def test_the_running_app_shows_its_quick_switcher_and_makes_the_switch(
             _focused(desktop, window)
             desktop.key("Down", "Return")  # Alice, then Bob
             deadline = time.monotonic() + TIMEOUT
-            while _active(cli) != bob:
+            while cli.active() != bob:
                 assert time.monotonic() < deadline, "the app did not switch back to Bob"
                 time.sleep(0.2)
             app.terminate()

@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.cli import SWITCHER_COMMAND, Cli
-from tests.support.sni_panel import MenuItem, NotificationMonitor, SniPanel, running_sni_panel
-from tests.support.targets import PASSWORD, unique_email
+from tests.support.sni_panel import (
+    MenuItem,
+    NotificationMonitor,
+    SniPanel,
+    checked_names,
+    radio_entries,
+    running_sni_panel,
+)
+from tests.support.targets import unique_email
 
 TIMEOUT = 20.0
 SHOTS = Path(__file__).resolve().parents[3] / "build" / "screenshots"
@@ -28,26 +35,6 @@ SHOTS = Path(__file__).resolve().parents[3] / "build" / "screenshots"
 def panel() -> Iterator[SniPanel]:
     with running_sni_panel() as running:
         yield running
-
-
-def _add(cli: Cli, email: str, name: str) -> None:
-    cli("accounts", "add", email, "--sign-up", "--name", name, "--password-stdin",
-        stdin=PASSWORD + "\n")  # fmt: skip
-
-
-def _accounts(root: MenuItem) -> list[MenuItem]:
-    return [entry for entry in root.shown() if entry.toggle_type == "radio"]
-
-
-def _until(panel: SniPanel, item: str, holds: Callable[[MenuItem], bool], what: str) -> MenuItem:
-    """The exported layout once ``holds`` says it is right: never opened, never AboutToShow."""
-    deadline = time.monotonic() + 2.0
-    while True:
-        _revision, root = panel.layout(item)
-        if holds(root):
-            return root
-        assert time.monotonic() < deadline, f"{what}: exported menu still {_described(root)}"
-        time.sleep(0.05)
 
 
 def _same_when_opened_again(
@@ -70,27 +57,13 @@ def _same_when_opened_again(
     panel.close_menu(second)
 
 
-def _active(cli: Cli) -> str | None:
-    accounts = cli.listing()["accounts"]
-    assert isinstance(accounts, list)
-    return next((str(a["email"]) for a in accounts if a["active"]), None)
-
-
-def _described(root: MenuItem) -> list[str]:
-    return [f"{'(*)' if e.checked else '( )'} {e.label}" for e in _accounts(root)]
-
-
-def _checked(root: MenuItem) -> list[str]:
-    return [e.label.rsplit(" <", 1)[0] for e in _accounts(root) if e.checked]
-
-
 def test_the_exported_menu_follows_every_change_before_it_is_opened(
     panel: SniPanel, tmp_path: Path
 ) -> None:
     cli = Cli.subprocess(tmp_path, panel.env)
     alice, bob = unique_email("alice"), unique_email("bob")
-    _add(cli, alice, "Alice")
-    _add(cli, bob, "Bob")
+    cli.add(alice, "--sign-up", "--name", "Alice")
+    cli.add(bob, "--sign-up", "--name", "Bob")
     empty = panel.desktop.capture(panel.strip)
     log = (tmp_path / "app.log").open("wb")
     app = subprocess.Popen(
@@ -100,18 +73,18 @@ def test_the_exported_menu_follows_every_change_before_it_is_opened(
     try:
         item = panel.wait_for_item()
         icon = panel.wait_for_icon(empty)
-        root = _until(panel, item, lambda r: r.shown()[0].label.endswith("online"), "start")
+        root = panel.until(item, lambda r: r.shown()[0].label.endswith("online"), "start")
         assert root.shown()[0].label == "This computer — online"
         assert not root.shown()[0].enabled
         # One radio entry per account, the active one set: not check boxes.
-        assert [e.label for e in _accounts(root)] == [f"Alice <{alice}>", f"Bob <{bob}>"]
-        assert _checked(root) == ["Bob"]
-        ids = {e.label: e.id for e in _accounts(root)}
+        assert [e.label for e in radio_entries(root)] == [f"Alice <{alice}>", f"Bob <{bob}>"]
+        assert checked_names(root) == ["Bob"]
+        ids = {e.label: e.id for e in radio_entries(root)}
 
         # The command line switches: the menu says so before anyone opens it.
         cli("accounts", "use", alice)
-        root = _until(panel, item, lambda r: _checked(r) == ["Alice"], "command-line switch")
-        assert {e.label: e.id for e in _accounts(root)} == ids  # the same entries, changed
+        root = panel.until(item, lambda r: checked_names(r) == ["Alice"], "command-line switch")
+        assert {e.label: e.id for e in radio_entries(root)} == ids  # the same entries, changed
 
         # The first opening after that change is drawn as every later one is.
         _same_when_opened_again(panel, icon, root, "after-switch")
@@ -119,14 +92,14 @@ def test_the_exported_menu_follows_every_change_before_it_is_opened(
         # The command line adds an account (it becomes active), its name as
         # people type names: "&" and "_" are text, not shortcut marks.
         carol = unique_email("carol")
-        _add(cli, carol, "Carol_Ann & <Co>")
-        root = _until(
-            panel, item, lambda r: _checked(r) == ["Carol_Ann & <Co>"], "command-line add"
+        cli.add(carol, "--sign-up", "--name", "Carol_Ann & <Co>")
+        root = panel.until(
+            item, lambda r: checked_names(r) == ["Carol_Ann & <Co>"], "command-line add"
         )
-        assert [e.label for e in _accounts(root)][:2] == list(ids)
-        assert [e.id for e in _accounts(root)][:2] == list(ids.values())
-        assert _accounts(root)[2].label == f"Carol_Ann & <Co> <{carol}>"
-        assert _accounts(root)[2].access_key == "C"
+        assert [e.label for e in radio_entries(root)][:2] == list(ids)
+        assert [e.id for e in radio_entries(root)][:2] == list(ids.values())
+        assert radio_entries(root)[2].label == f"Carol_Ann & <Co> <{carol}>"
+        assert radio_entries(root)[2].access_key == "C"
         _same_when_opened_again(panel, icon, root, "after-add")
 
         # The panel switches: a person chooses Bob in the menu the panel drew.
@@ -134,22 +107,22 @@ def test_the_exported_menu_follows_every_change_before_it_is_opened(
         panel.desktop.key("Down", "Down")  # the header is disabled: Alice, then Bob
         panel.desktop.key("Return")
         deadline = time.monotonic() + TIMEOUT
-        while _active(cli) != bob:
+        while cli.active() != bob:
             assert time.monotonic() < deadline, "choosing Bob in the panel's menu did not switch"
             time.sleep(0.1)
-        _until(panel, item, lambda r: _checked(r) == ["Bob"], "a switch from the panel")
+        panel.until(item, lambda r: checked_names(r) == ["Bob"], "a switch from the panel")
 
         # The command line revokes Carol: her entry goes, the others stay as they were.
         cli("accounts", "revoke", carol)
-        root = _until(panel, item, lambda r: len(_accounts(r)) == 2, "command-line revoke")
-        assert [e.id for e in _accounts(root)] == list(ids.values())
+        root = panel.until(item, lambda r: len(radio_entries(r)) == 2, "command-line revoke")
+        assert [e.id for e in radio_entries(root)] == list(ids.values())
         revoke = root.find("Revoke")
         assert [e.label for e in revoke.shown()] == [f"Alice <{alice}>…", f"Bob <{bob}>…"]
 
         # What the panel sends when an entry is clicked, straight over D-Bus.
         panel.click(item, ids[f"Alice <{alice}>"])
         deadline = time.monotonic() + TIMEOUT
-        while _active(cli) != alice:
+        while cli.active() != alice:
             assert time.monotonic() < deadline, "a dbusmenu click on Alice did not switch"
             time.sleep(0.1)
 
@@ -216,8 +189,8 @@ def test_a_session_ended_elsewhere_is_one_notification_that_signs_in_again(
     with running_sni_panel(notifications=True) as panel:
         cli = Cli.subprocess(tmp_path, panel.env)
         alice, bob = unique_email("alice"), unique_email("bob")
-        _add(cli, alice, "Alice")
-        _add(cli, bob, "Bob")
+        cli.add(alice, "--sign-up", "--name", "Alice")
+        cli.add(bob, "--sign-up", "--name", "Bob")
         bobs_cookie = cli("cookie").stdout.strip()
         monitor = NotificationMonitor(panel)
         app = subprocess.Popen(
@@ -227,7 +200,7 @@ def test_a_session_ended_elsewhere_is_one_notification_that_signs_in_again(
         try:
             item = panel.wait_for_item()
             cli("accounts", "use", alice)
-            _until(panel, item, lambda r: _checked(r) == ["Alice"], "command-line switch")
+            panel.until(item, lambda r: checked_names(r) == ["Alice"], "command-line switch")
             # Bob signs out on another device (the app serves the bundled server).
             ended = httpx.post(
                 f"{LOCAL_URL}/api/auth/sign-out",
@@ -242,7 +215,7 @@ def test_a_session_ended_elsewhere_is_one_notification_that_signs_in_again(
                 assert time.monotonic() < deadline, "no notification"
                 time.sleep(0.1)
             # The next refreshes find nothing new to say.
-            root = _until(panel, item, lambda r: "revoked" in r.find("Bob").label, "ended")
+            root = panel.until(item, lambda r: "revoked" in r.find("Bob").label, "ended")
             assert not root.find("Bob").enabled
             time.sleep(2.0)
             (note,) = monitor.calls()

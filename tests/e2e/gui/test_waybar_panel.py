@@ -15,19 +15,18 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from switcher.app_identity import APP_ID  # the desktop file's name: sway's app_id
 from tests.support.cli import SWITCHER_COMMAND, Cli
-from tests.support.sni_panel import MenuItem, SniBus
+from tests.support.sni_panel import checked_names, radio_entries
 from tests.support.sway_panel import BAR_COLOUR, BTN_LEFT, WaybarPanel, running_waybar
-from tests.support.targets import PASSWORD, unique_email
+from tests.support.targets import unique_email
 
 TIMEOUT = 20.0
-FOLLOWS = 2.0  # how soon the exported menu shows a change made elsewhere
 SHOTS = Path(__file__).resolve().parents[3] / "build" / "screenshots"
 
 
@@ -37,55 +36,14 @@ def panel() -> Iterator[WaybarPanel]:
         yield running
 
 
-def _add(cli: Cli, email: str, name: str) -> None:
-    cli("accounts", "add", email, "--sign-up", "--name", name, "--password-stdin",
-        stdin=PASSWORD + "\n")  # fmt: skip
-
-
-def _accounts(root: MenuItem) -> list[MenuItem]:
-    return [entry for entry in root.shown() if entry.toggle_type == "radio"]
-
-
-def _checked(root: MenuItem) -> list[str]:
-    return [e.label.rsplit(" <", 1)[0] for e in _accounts(root) if e.checked]
-
-
-def _described(root: MenuItem) -> list[str]:
-    return [f"{'(*)' if e.checked else '( )'} {e.label}" for e in _accounts(root)]
-
-
-def _until(host: SniBus, item: str, holds: Callable[[MenuItem], bool], what: str) -> MenuItem:
-    """The exported layout once ``holds`` says it is right: never opened, never AboutToShow."""
-    deadline = time.monotonic() + FOLLOWS
-    while True:
-        _revision, root = host.layout(item)
-        if holds(root):
-            return root
-        assert time.monotonic() < deadline, f"{what}: exported menu still {_described(root)}"
-        time.sleep(0.05)
-
-
-def _active(cli: Cli) -> str | None:
-    accounts = cli.listing()["accounts"]
-    assert isinstance(accounts, list)
-    return next((str(a["email"]) for a in accounts if a["active"]), None)
-
-
-def _wait_for_active(cli: Cli, email: str, what: str) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while _active(cli) != email:
-        assert time.monotonic() < deadline, what
-        time.sleep(0.1)
-
-
 def test_waybar_shows_the_icon_and_the_exported_menu_follows_and_acts(
     panel: WaybarPanel, tmp_path: Path
 ) -> None:
     assert "DISPLAY" not in panel.env and panel.env["QT_QPA_PLATFORM"] == "wayland"
     cli = Cli.subprocess(tmp_path, panel.env)
     alice, bob = unique_email("alice"), unique_email("bob")
-    _add(cli, alice, "Alice")
-    _add(cli, bob, "Bob")
+    cli.add(alice, "--sign-up", "--name", "Alice")
+    cli.add(bob, "--sign-up", "--name", "Bob")
     empty = panel.sway.capture(panel.strip)
     log = (tmp_path / "app.log").open("wb")
     app = subprocess.Popen(
@@ -107,18 +65,18 @@ def test_waybar_shows_the_icon_and_the_exported_menu_follows_and_acts(
         colours = {tuple(pixels[i : i + 3]) for i in range(0, len(pixels), 3)}
         assert len(colours - {BAR_COLOUR}) >= 3, colours  # a picture, not a flat patch
 
-        root = _until(panel, item, lambda r: r.shown()[0].label.endswith("online"), "start")
+        root = panel.until(item, lambda r: r.shown()[0].label.endswith("online"), "start")
         assert root.shown()[0].label == "This computer — online"
         assert not root.shown()[0].enabled
         # One radio entry per account, the one added last active.
-        assert [e.label for e in _accounts(root)] == [f"Alice <{alice}>", f"Bob <{bob}>"]
-        assert _checked(root) == ["Bob"]
-        ids = {e.label: e.id for e in _accounts(root)}
+        assert [e.label for e in radio_entries(root)] == [f"Alice <{alice}>", f"Bob <{bob}>"]
+        assert checked_names(root) == ["Bob"]
+        ids = {e.label: e.id for e in radio_entries(root)}
 
         # The command line switches: the exported menu says so, unopened, within 2 s.
         cli("accounts", "use", alice)
-        root = _until(panel, item, lambda r: _checked(r) == ["Alice"], "command-line switch")
-        assert {e.label: e.id for e in _accounts(root)} == ids  # the same entries, changed
+        root = panel.until(item, lambda r: checked_names(r) == ["Alice"], "command-line switch")
+        assert {e.label: e.id for e in radio_entries(root)} == ids  # the same entries, changed
 
         # A person right-clicks the icon: waybar draws the menu it built from the bus.
         menu = panel.open_menu(icon)
@@ -132,14 +90,14 @@ def test_waybar_shows_the_icon_and_the_exported_menu_follows_and_acts(
         _alice_row, bob_row = panel.menu_rows(menu, 2)
         panel.sway.screenshot(SHOTS / "waybar-menu-choosing-bob.png")  # Bob lit up
         panel.choose(bob_row)
-        _wait_for_active(cli, bob, "choosing Bob in waybar's menu did not switch")
+        cli.wait_for_active(bob, "choosing Bob in waybar's menu did not switch")
         panel.wait_for_menu_closed(menu)
-        _until(panel, item, lambda r: _checked(r) == ["Bob"], "a switch from the panel")
+        panel.until(item, lambda r: checked_names(r) == ["Bob"], "a switch from the panel")
 
         # What waybar sends when an entry is chosen, straight over D-Bus.
         panel.click(item, ids[f"Alice <{alice}>"])
-        _wait_for_active(cli, alice, "a dbusmenu click on Alice did not switch")
-        _until(panel, item, lambda r: _checked(r) == ["Alice"], "a dbusmenu click")
+        cli.wait_for_active(alice, "a dbusmenu click on Alice did not switch")
+        panel.until(item, lambda r: checked_names(r) == ["Alice"], "a dbusmenu click")
 
         # A left click on the icon (waybar calls Activate): the accounts window, a
         # Wayland window on sway.

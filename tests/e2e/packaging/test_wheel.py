@@ -85,7 +85,8 @@ def test_the_sdist_carries_the_packaging_files(built: tuple[Path, Path]) -> None
         "packaging/linux/io.github.switcher.Switcher.metainfo.xml",
         "packaging/flatpak/io.github.switcher.Switcher.yml",
         "packaging/flatpak/python3-deps.json",
-        "docs/tray-menu.png",
+        "docs/panel-menu-light.png",
+        "docs/before/accounts-window.png",
     }
     assert expected <= names, sorted(expected - names)
 
