@@ -57,7 +57,6 @@ def _two_accounts(cli: Cli) -> tuple[str, str]:
     return alice, bob
 
 
-
 def _focused(desktop: Desktop, window: int) -> None:
     """Until ``window`` has the keyboard (what xdotool types goes there)."""
     deadline = time.monotonic() + TIMEOUT
