@@ -22,7 +22,19 @@ def one_line(text: str, limit: int = EMAIL_LIMIT) -> str:
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
 
 
+def short_email(email: str, limit: int = EMAIL_LIMIT) -> str:
+    """``email`` on one line of at most ``limit`` characters, cut in the part before "@":
+    the domain says whose account it is (work or home), so it stays whole when it can."""
+    line = one_line(email, len(email) + 1)
+    local, at, domain = line.rpartition("@")
+    # At least ten characters of the name before the "@" stay, or it is cut at the end.
+    if len(line) <= limit or not at or len(domain) > limit - 12:
+        return one_line(line, limit)
+    keep = limit - len(domain) - 2  # the "…" and the "@"
+    return f"{local[:keep]}…@{domain}"
+
+
 def who(name: str, email: str) -> str:
     """``Name <email>``, or the email alone, each made one short line."""
-    shown = one_line(email, EMAIL_LIMIT)
+    shown = short_email(email, EMAIL_LIMIT)
     return f"{one_line(name, NAME_LIMIT)} <{shown}>" if name.strip() else shown

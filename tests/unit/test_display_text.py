@@ -22,3 +22,17 @@ def test_who_is_name_and_email_or_the_email_alone() -> None:
     assert who("", "alice@example.com") == "alice@example.com"
     assert who("  ", "alice@example.com") == "alice@example.com"
     assert len(who("N" * 1000, "a@example.com")) == NAME_LIMIT + len(" <a@example.com>")
+
+
+def test_a_long_email_is_cut_before_the_at_and_keeps_its_domain() -> None:
+    from switcher.display_text import short_email
+
+    email = "christopher.alexander.montgomery.smithson.the.third@smithson-holdings.example"
+    shown = short_email(email, 40)
+    assert len(shown) == 40
+    assert shown.endswith("…@smithson-holdings.example")
+    assert shown.startswith("christopher.")
+    assert short_email("bob@example.com", 40) == "bob@example.com"
+    # A domain that leaves no room for the name: cut at the end as any text.
+    assert short_email("a@" + "d" * 60 + ".example", 40).endswith("…")
+    assert short_email("no at sign " * 10, 40).endswith("…")
