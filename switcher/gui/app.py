@@ -65,6 +65,7 @@ class SwitcherApp(QObject):
         if self.has_tray:
             self.tray = Tray(self.controller)
             self.tray.add_account.connect(self.open_sign_in)
+            self.tray.sign_in_again.connect(self.open_sign_in)
             self.tray.sign_in_with_browser.connect(self.open_browser_sign_in)
             self.tray.manage.connect(self.show_window)
             self.tray.pick.connect(self.show_quick_switcher)

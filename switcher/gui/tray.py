@@ -70,6 +70,7 @@ def exported_over_dbus() -> bool:
 class Tray(QObject):
     # Intents for the app to carry out (dialogs, confirmations live there).
     add_account = Signal()
+    sign_in_again = Signal(str)  # email: an account whose session ended
     sign_in_with_browser = Signal()
     pick = Signal()  # the quick switcher
     manage = Signal()
@@ -212,8 +213,12 @@ class Tray(QObject):
             self._sync_profiles()
 
     def _switch(self, email: str) -> None:
-        active = self.controller.snapshot.active
-        if active is None or active.email != email:
+        snapshot = self.controller.snapshot
+        account = next((a for a in snapshot.accounts if a.email == email), None)
+        if account is not None and account.status != AccountStatus.VALID:
+            # Its entry says "sign in again…": the one thing to do with it.
+            self.sign_in_again.emit(email)
+        elif snapshot.active is None or snapshot.active.email != email:
             self.controller.switch(email)
         # A click checks the entry at once; the state says what is checked.
         self.render()
@@ -288,7 +293,8 @@ class Tray(QObject):
         """Text, check mark, weight, picture and state of an account's entry."""
         controller = self.controller
         busy = busy_state(set(controller.pending.values()), account)
-        aside = busy or account.status.ended
+        ended = account.status.ended
+        aside = busy or (f"{ended}: sign in again…" if ended else None)
         text = self._text(account.label)
         if aside:
             text += f"  ({aside})"
@@ -301,7 +307,8 @@ class Tray(QObject):
             font.setBold(active)
             action.setFont(font)
         set_icon(action, controller.icon_for(account))
-        action.setEnabled(account.status == AccountStatus.VALID and busy is None)
+        # An ended account's entry stays enabled: choosing it signs it in again.
+        action.setEnabled(busy is None)
 
     def _sync_servers(self) -> None:
         snapshot = self.controller.snapshot

@@ -216,7 +216,9 @@ def test_a_session_ended_elsewhere_is_one_notification_that_signs_in_again(
                 time.sleep(0.1)
             # The next refreshes find nothing new to say.
             root = panel.until(item, lambda r: "revoked" in r.find("Bob").label, "ended")
-            assert not root.find("Bob").enabled
+            # Its entry offers what there is to do with it.
+            assert root.find("Bob").label.endswith("(revoked elsewhere: sign in again…)")
+            assert root.find("Bob").enabled
             time.sleep(2.0)
             (note,) = monitor.calls()
             assert note.app_name == "switcher"

@@ -17,8 +17,8 @@ from switcher.gui.controller import Controller
 from switcher.gui.jobs import Job, JobKind
 from switcher.gui.tray import Tray
 from tests.support.memory_keyring import MemoryKeyring
-from tests.support.qt import wait_job
-from tests.support.targets import PASSWORD, unique_email
+from tests.support.qt import add_account, wait_job
+from tests.support.targets import PASSWORD, Target, unique_email
 
 
 def _texts(tray: Tray) -> list[str]:
@@ -321,3 +321,42 @@ def test_every_accounts_tray_icon_stands_out_on_the_panel(
         standing_out = [c for c in drawn if _contrast(c, QColor(panel)) >= 3.0]
         assert len(standing_out) >= len(drawn) // 5, (colour, panel)
     assert len(seen) == len(_PALETTE)
+
+
+def test_choosing_an_account_whose_session_ended_signs_it_in_again(
+    qtbot: QtBot, make_controller: Callable[..., Controller], server: Target
+) -> None:
+    """Its entry says so and stays enabled: signing in again is what there is to do."""
+    from tests.support.browser import Browser
+
+    controller = make_controller()
+    tray = Tray(controller)
+    alice, bob = (
+        add_account(qtbot, controller, "alice"),
+        add_account(qtbot, controller, "bob"),
+    )
+    account = next(a for a in controller.snapshot.accounts if a.email == alice)
+    token = next(
+        c.value
+        for c in controller.service.vault.cookies(controller.service.server(), account)
+        if c.name.startswith("better-auth.session_token")
+    )
+    elsewhere = Browser(server.base_url)
+    try:
+        ended = elsewhere.post("/sign-out", {}, cookie=f"better-auth.session_token={token}")
+        assert ended.status_code == 200
+    finally:
+        elsewhere.close()
+    ok, message = wait_job(qtbot, controller, controller.refresh())
+    assert ok, message
+    entry = tray.action_for(alice)
+    assert entry is not None
+    assert entry.text().endswith("(revoked elsewhere: sign in again…)")
+    assert entry.isEnabled()
+    asked: list[str] = []
+    tray.sign_in_again.connect(asked.append)
+    entry.trigger()
+    assert asked == [alice]
+    assert not controller.pending  # no switch to a session that is gone
+    assert not entry.isChecked()
+    assert tray.action_for(bob).isChecked()  # type: ignore[union-attr]
