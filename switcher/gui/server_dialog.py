@@ -29,6 +29,7 @@ from switcher.accounts import AccountsError, _site_and_name
 from switcher.gui.contrast import error_colour
 from switcher.gui.controller import Controller
 from switcher.gui.dialog_buttons import action_buttons
+from switcher.gui.fit import content_height
 from switcher.gui.sign_in_pages import as_sentence
 from switcher.protocol.hosts import is_loopback
 
@@ -298,20 +299,11 @@ class AddServerDialog(QDialog):
             self._fit_height()  # wider, the text wraps to fewer lines; narrower, to more
 
     def _fit_height(self) -> None:
-        """As tall as what is shown needs at the dialog's width, and never less.
-
-        Qt keeps a window at least as tall as its layout's minimum, which
-        counts wrapped text (the introduction, an error) at another width than
-        the window's: a hint or an error shown did not grow it, and the fields
-        were squashed into what was left.
-        """
-        if not self.isVisible():
-            return  # showing it sizes it to its contents; before that its width means nothing
-        layout = self.layout()
-        if layout is None:
+        """As tall as what is shown needs at the dialog's width, and never less: a hint
+        or an error shown squashed the fields into what was left."""
+        height = content_height(self)
+        if height is None:
             return
-        layout.activate()
-        height = max(layout.totalMinimumSize().height(), layout.totalHeightForWidth(self.width()))
         # Also the least the person can make it by hand.
         self.setMinimumHeight(height)
         if height != self.height():

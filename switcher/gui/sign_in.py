@@ -32,6 +32,7 @@ from switcher.browsers.registry import label
 from switcher.gui.contrast import error_colour
 from switcher.gui.controller import Controller
 from switcher.gui.dialog_buttons import action_buttons
+from switcher.gui.fit import content_height
 from switcher.gui.labels import server_label
 from switcher.gui.sign_in_pages import (
     BrowserPage,
@@ -466,18 +467,8 @@ class SignInDialog(QDialog):
 
     def _fit_height(self) -> None:
         """As tall as what is shown needs at the dialog's width: no more, no less."""
-        if not self.isVisible():
-            return  # showing it sizes it to its contents; before that its width means nothing
-        layout = self.layout()
-        if layout is None:
-            return
-        layout.activate()
-        height = layout.totalMinimumSize().height()
-        if layout.hasHeightForWidth():
-            # Wrapped text (a page's introduction, an error) needs the
-            # height it takes at this width, not at its narrowest.
-            height = max(height, layout.totalHeightForWidth(self.width()))
-        if height != self.height():
+        height = content_height(self)
+        if height is not None and height != self.height():
             self.resize(self.width(), height)
 
     def _show_page(self, page: QWidget) -> None:
