@@ -76,3 +76,21 @@ def type_into(qtbot: QtBot, field: QLineEdit, text: str) -> None:
     """Replace a field's text by typing, key by key, as a person does."""
     field.clear()
     qtbot.keyClicks(field, text)
+
+
+def sign_out_elsewhere(controller: Controller, base_url: str, email: str) -> None:
+    """End ``email``'s session on the server, as its owner would from another device."""
+    from tests.support.browser import Browser
+
+    account = next(a for a in controller.snapshot.accounts if a.email == email)
+    token = next(
+        c.value
+        for c in controller.service.vault.cookies(controller.service.server(), account)
+        if c.name.startswith("better-auth.session_token")
+    )
+    other = Browser(base_url)
+    try:
+        ended = other.post("/sign-out", {}, cookie=f"better-auth.session_token={token}")
+        assert ended.status_code == 200
+    finally:
+        other.close()

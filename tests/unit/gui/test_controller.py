@@ -10,9 +10,8 @@ from pytestqt.qtbot import QtBot
 from switcher.accounts import Imported
 from switcher.gui.controller import Controller, imported_summary
 from switcher.vault import Account
-from tests.support.browser import Browser
 from tests.support.memory_keyring import MemoryKeyring
-from tests.support.qt import add_account, wait_job
+from tests.support.qt import add_account, sign_out_elsewhere, wait_job
 from tests.support.targets import Target
 
 
@@ -52,19 +51,7 @@ def test_a_session_revoked_elsewhere_is_announced_and_the_next_becomes_active(
 ) -> None:
     controller = make_controller()
     alice, bob = add_account(qtbot, controller, "alice"), add_account(qtbot, controller, "bob")
-    token = next(
-        c.value
-        for c in controller.service.device_cookies()
-        if c.name == "better-auth.session_token"
-    )
-    other = Browser(server.base_url)
-    try:
-        assert (
-            other.post("/sign-out", {}, cookie=f"better-auth.session_token={token}").status_code
-            == 200
-        )
-    finally:
-        other.close()
+    sign_out_elsewhere(controller, server.base_url, bob)  # the active one
     notes: list[tuple[str, str]] = []
     controller.notify.connect(lambda title, message: notes.append((title, message)))
     ended: list[tuple[str, str]] = []
@@ -130,22 +117,6 @@ def test_an_import_s_notification_says_what_came_and_what_did_not() -> None:
     assert imported_summary(Imported()) == "no session for this site"
 
 
-def _sign_out_elsewhere(controller: Controller, server: Target, email: str) -> None:
-    """End ``email``'s session on the server, as its owner would from another device."""
-    account = next(a for a in controller.snapshot.accounts if a.email == email)
-    token = next(
-        c.value
-        for c in controller.service.vault.cookies(controller.service.server(), account)
-        if c.name.startswith("better-auth.session_token")
-    )
-    other = Browser(server.base_url)
-    try:
-        ended = other.post("/sign-out", {}, cookie=f"better-auth.session_token={token}")
-        assert ended.status_code == 200
-    finally:
-        other.close()
-
-
 def test_one_session_ended_is_one_notification_that_offers_to_sign_in_again(
     qtbot: QtBot, make_controller: Callable[..., Controller], server: Target
 ) -> None:
@@ -155,7 +126,7 @@ def test_one_session_ended_is_one_notification_that_offers_to_sign_in_again(
     alice, bob = add_account(qtbot, controller, "alice"), add_account(qtbot, controller, "bob")
     ok, _ = wait_job(qtbot, controller, controller.switch(alice))
     assert ok
-    _sign_out_elsewhere(controller, server, bob)
+    sign_out_elsewhere(controller, server.base_url, bob)
     notes: list[tuple[str, str]] = []
     ended: list[tuple[str, str]] = []
     controller.notify.connect(lambda title, message: notes.append((title, message)))

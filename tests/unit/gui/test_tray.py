@@ -17,7 +17,7 @@ from switcher.gui.controller import Controller
 from switcher.gui.jobs import Job, JobKind
 from switcher.gui.tray import Tray
 from tests.support.memory_keyring import MemoryKeyring
-from tests.support.qt import add_account, wait_job
+from tests.support.qt import add_account, sign_out_elsewhere, wait_job
 from tests.support.targets import PASSWORD, Target, unique_email
 
 
@@ -327,26 +327,13 @@ def test_choosing_an_account_whose_session_ended_signs_it_in_again(
     qtbot: QtBot, make_controller: Callable[..., Controller], server: Target
 ) -> None:
     """Its entry says so and stays enabled: signing in again is what there is to do."""
-    from tests.support.browser import Browser
-
     controller = make_controller()
     tray = Tray(controller)
     alice, bob = (
         add_account(qtbot, controller, "alice"),
         add_account(qtbot, controller, "bob"),
     )
-    account = next(a for a in controller.snapshot.accounts if a.email == alice)
-    token = next(
-        c.value
-        for c in controller.service.vault.cookies(controller.service.server(), account)
-        if c.name.startswith("better-auth.session_token")
-    )
-    elsewhere = Browser(server.base_url)
-    try:
-        ended = elsewhere.post("/sign-out", {}, cookie=f"better-auth.session_token={token}")
-        assert ended.status_code == 200
-    finally:
-        elsewhere.close()
+    sign_out_elsewhere(controller, server.base_url, alice)
     ok, message = wait_job(qtbot, controller, controller.refresh())
     assert ok, message
     entry = tray.action_for(alice)
