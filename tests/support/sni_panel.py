@@ -33,12 +33,15 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.support.components import missing
 from tests.support.desktop import Desktop, Geometry, running_desktop
 from tests.support.processes import tail_of, terminate_group
 from tests.support.secret_service import SecretService, running_secret_service
+
+if TYPE_CHECKING:
+    from tests.support.cli import Cli
 
 COMPONENT = "StatusNotifierItem host (xfce4-panel on Xvfb)"
 INSTALL_HINT = "apt-get install --no-install-recommends xfce4-panel"
@@ -161,6 +164,25 @@ def checked_names(root: MenuItem) -> list[str]:
 
 def described(root: MenuItem) -> list[str]:
     return [f"{'(*)' if e.checked else '( )'} {e.label}" for e in radio_entries(root)]
+
+
+def follows_a_command_line_switch(
+    bus: SniBus, item: str, cli: Cli, alice: str, bob: str
+) -> tuple[MenuItem, dict[str, int]]:
+    """The exported menu of an app with Alice and Bob (added in that order, Bob active):
+    its header says "online", one radio entry each, Bob's set; then ``switcher accounts use``
+    Alice shows, unopened, on the same entries. The menu then, and the entries' ids."""
+    root = bus.until(item, lambda r: r.shown()[0].label.endswith("online"), "start")
+    assert root.shown()[0].label == "This computer — online"
+    assert not root.shown()[0].enabled
+    # One radio entry per account, the active one set: not check boxes.
+    assert [e.label for e in radio_entries(root)] == [f"Alice <{alice}>", f"Bob <{bob}>"]
+    assert checked_names(root) == ["Bob"]
+    ids = {e.label: e.id for e in radio_entries(root)}
+    cli("accounts", "use", alice)
+    root = bus.until(item, lambda r: checked_names(r) == ["Alice"], "command-line switch")
+    assert {e.label: e.id for e in radio_entries(root)} == ids  # the same entries, changed
+    return root, ids
 
 
 def shown_label(raw: str) -> str:

@@ -22,6 +22,7 @@ from tests.support.sni_panel import (
     NotificationMonitor,
     SniPanel,
     checked_names,
+    follows_a_command_line_switch,
     radio_entries,
     running_sni_panel,
 )
@@ -73,18 +74,8 @@ def test_the_exported_menu_follows_every_change_before_it_is_opened(
     try:
         item = panel.wait_for_item()
         icon = panel.wait_for_icon(empty)
-        root = panel.until(item, lambda r: r.shown()[0].label.endswith("online"), "start")
-        assert root.shown()[0].label == "This computer — online"
-        assert not root.shown()[0].enabled
-        # One radio entry per account, the active one set: not check boxes.
-        assert [e.label for e in radio_entries(root)] == [f"Alice <{alice}>", f"Bob <{bob}>"]
-        assert checked_names(root) == ["Bob"]
-        ids = {e.label: e.id for e in radio_entries(root)}
-
         # The command line switches: the menu says so before anyone opens it.
-        cli("accounts", "use", alice)
-        root = panel.until(item, lambda r: checked_names(r) == ["Alice"], "command-line switch")
-        assert {e.label: e.id for e in radio_entries(root)} == ids  # the same entries, changed
+        root, ids = follows_a_command_line_switch(panel, item, cli, alice, bob)
 
         # The first opening after that change is drawn as every later one is.
         _same_when_opened_again(panel, icon, root, "after-switch")

@@ -22,7 +22,7 @@ import pytest
 
 from switcher.app_identity import APP_ID  # the desktop file's name: sway's app_id
 from tests.support.cli import SWITCHER_COMMAND, Cli
-from tests.support.sni_panel import checked_names, radio_entries
+from tests.support.sni_panel import checked_names, follows_a_command_line_switch
 from tests.support.sway_panel import BAR_COLOUR, BTN_LEFT, WaybarPanel, running_waybar
 from tests.support.targets import unique_email
 
@@ -65,18 +65,8 @@ def test_waybar_shows_the_icon_and_the_exported_menu_follows_and_acts(
         colours = {tuple(pixels[i : i + 3]) for i in range(0, len(pixels), 3)}
         assert len(colours - {BAR_COLOUR}) >= 3, colours  # a picture, not a flat patch
 
-        root = panel.until(item, lambda r: r.shown()[0].label.endswith("online"), "start")
-        assert root.shown()[0].label == "This computer — online"
-        assert not root.shown()[0].enabled
-        # One radio entry per account, the one added last active.
-        assert [e.label for e in radio_entries(root)] == [f"Alice <{alice}>", f"Bob <{bob}>"]
-        assert checked_names(root) == ["Bob"]
-        ids = {e.label: e.id for e in radio_entries(root)}
-
         # The command line switches: the exported menu says so, unopened, within 2 s.
-        cli("accounts", "use", alice)
-        root = panel.until(item, lambda r: checked_names(r) == ["Alice"], "command-line switch")
-        assert {e.label: e.id for e in radio_entries(root)} == ids  # the same entries, changed
+        root, ids = follows_a_command_line_switch(panel, item, cli, alice, bob)
 
         # A person right-clicks the icon: waybar draws the menu it built from the bus.
         menu = panel.open_menu(icon)
