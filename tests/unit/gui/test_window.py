@@ -68,6 +68,16 @@ def show(
     controller.changed.emit()
 
 
+def window_on(qtbot: QtBot, controller: Controller, *, shown: bool = False) -> AccountsWindow:
+    """The accounts window over ``controller``; ``shown``: on screen, exposed."""
+    window = AccountsWindow(controller)
+    qtbot.addWidget(window)
+    if shown:
+        window.show()
+        qtbot.waitExposed(window)
+    return window
+
+
 def person(n: int, **fields: Any) -> Account:
     fields.setdefault("email", f"person{n}@example.com")
     fields.setdefault("name", f"Person {n}")
@@ -109,10 +119,7 @@ def test_at_its_default_size_nothing_scrolls_sideways(
         ),
         active="u0",
     )
-    window = AccountsWindow(controller)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    window = window_on(qtbot, controller, shown=True)
     view = view_of(window)
     assert not view.horizontalScrollBar().isVisible()
     # Not merely hidden: there is nothing to the right to scroll to.
@@ -135,8 +142,7 @@ def test_dates_are_local_and_relative_with_the_exact_time_on_hover(
                status=AccountStatus.EXPIRED),
         person(3),
     )  # fmt: skip
-    window = AccountsWindow(controller)
-    qtbot.addWidget(window)
+    window = window_on(qtbot, controller)
     window.now = lambda: NOW
     assert "signed in 3 days ago, expires in 4 days" in spoken(window, 0).lower()
     assert spoken(window, 0) == (
@@ -163,8 +169,7 @@ def test_the_active_account_stands_out_in_words_not_colour_alone(
 ) -> None:
     controller = make_controller()
     show(controller, person(1), person(2), active="u2")
-    window = AccountsWindow(controller)
-    qtbot.addWidget(window)
+    window = window_on(qtbot, controller)
     font = data(window, 1, Qt.ItemDataRole.FontRole)
     assert isinstance(font, QFont)
     assert font.bold()
@@ -186,8 +191,7 @@ def test_devices_are_described_for_a_person(
         person(2, user_agent=FIREFOX_LINUX, ip_address="203.0.113.7"),
         person(3),
     )
-    window = AccountsWindow(controller)
-    qtbot.addWidget(window)
+    window = window_on(qtbot, controller)
     assert "switcher on this computer" in spoken(window, 0)
     assert "Firefox on Linux" in spoken(window, 1)
     assert "Mozilla" not in spoken(window, 1)
@@ -201,8 +205,7 @@ def test_the_active_account_is_selected_on_open_and_the_list_has_the_focus(
 ) -> None:
     controller = make_controller()
     show(controller, person(1), person(2), person(3), active="u2")
-    window = AccountsWindow(controller)
-    qtbot.addWidget(window)
+    window = window_on(qtbot, controller)
     selected = window.selected()
     assert selected is not None
     assert selected.email == "person2@example.com"
@@ -218,8 +221,7 @@ def test_without_an_active_account_the_first_is_selected(
 ) -> None:
     controller = make_controller()
     show(controller, person(1), person(2))
-    window = AccountsWindow(controller)
-    qtbot.addWidget(window)
+    window = window_on(qtbot, controller)
     selected = window.selected()
     assert selected is not None
     assert selected.email == "person1@example.com"
@@ -232,10 +234,7 @@ def test_selection_and_scroll_position_survive_refreshes(
     controller = make_controller()
     people = [person(n) for n in range(30)]
     show(controller, *people, active="u0")
-    window = AccountsWindow(controller)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    window = window_on(qtbot, controller, shown=True)
     view = view_of(window)
     view.setCurrentIndex(view.model().index(20, 0))
     view.scrollTo(view.model().index(20, 0))
@@ -268,10 +267,7 @@ def test_a_new_active_account_is_selected_and_scrolled_into_view(
     controller = make_controller()
     people = [person(n) for n in range(30)]
     show(controller, *people, active="u0")
-    window = AccountsWindow(controller)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    window = window_on(qtbot, controller, shown=True)
     view = view_of(window)
     model = view.model()
 
@@ -312,10 +308,7 @@ def test_tab_follows_the_reading_order(
 ) -> None:
     controller = make_controller()
     show(controller, person(1), person(2), active="u1")
-    window = AccountsWindow(controller)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    window = window_on(qtbot, controller, shown=True)
     view = view_of(window)
     # Settings (top right), the list, then the buttons under it from left to right.
     reading = [
@@ -368,8 +361,7 @@ def themed_window(
     qtbot: QtBot, controller: Controller, theme: str
 ) -> tuple[AccountsWindow, QAbstractItemView]:
     """The window in Qt's Fusion style, light or dark, shown and active."""
-    window = AccountsWindow(controller)
-    qtbot.addWidget(window)
+    window = window_on(qtbot, controller)
     view = view_of(window)
     fusion = QStyleFactory.create("Fusion")
     fusion.setParent(view)  # a widget does not own the style it is given
@@ -497,10 +489,7 @@ def test_the_keyboard_reaches_everything(
         person(3, status=AccountStatus.EXPIRED),
         active="u1",
     )
-    window = AccountsWindow(controller)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    window = window_on(qtbot, controller, shown=True)
     view = view_of(window)
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
@@ -544,10 +533,7 @@ def test_screen_readers_hear_each_account(
 ) -> None:
     controller = make_controller()
     show(controller, person(1, user_agent=FIREFOX_LINUX), person(2), active="u1")
-    window = AccountsWindow(controller)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    window = window_on(qtbot, controller, shown=True)
     view = QAccessible.queryAccessibleInterface(view_of(window))
     assert view is not None
     names = [
@@ -566,8 +552,7 @@ def test_the_header_names_the_server_for_a_person(
 ) -> None:
     controller = make_controller()
     show(controller, person(1), server=LOCAL, url=LOCAL_URL)
-    window = AccountsWindow(controller)
-    qtbot.addWidget(window)
+    window = window_on(qtbot, controller)
     header = window.header.text()
     assert "This computer" in header
     assert LOCAL_URL in header
@@ -583,8 +568,7 @@ def test_rows_statuses_and_the_shortcuts(
     qtbot: QtBot, make_controller: Callable[..., Controller]
 ) -> None:
     controller = make_controller()
-    window = AccountsWindow(controller)
-    qtbot.addWidget(window)
+    window = window_on(qtbot, controller)
     window.show()
     emails = []
     for label in ("alice", "bob"):
@@ -628,8 +612,7 @@ def test_sign_in_again_names_the_account(
     gone = index.servers[index.current].accounts[0]
     gone.status = AccountStatus.REVOKED  # as a refresh would mark it
     controller.snapshot = Snapshot.of(index)
-    window = AccountsWindow(controller)
-    qtbot.addWidget(window)
+    window = window_on(qtbot, controller)
     assert window.status_of(0) == "Revoked elsewhere"
     assert window.again_button.isEnabled()
     assert not window.switch_button.isEnabled()
