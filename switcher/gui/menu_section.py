@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtGui import QAction, QActionGroup, QIcon
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 
 class MenuSection:
@@ -83,8 +83,9 @@ def _common_prefix(placed: list[QAction], wanted: list[QAction]) -> int:
     return count
 
 
-def set_icon(action: QAction, icon: QIcon) -> None:
-    """Give ``action`` the icon only when it is another one: every ``setIcon`` is an update
-    the panel must fetch (an icon has no equality, so the cache key tells)."""
-    if action.icon().cacheKey() != icon.cacheKey():
-        action.setIcon(icon)
+def set_icon(holder: QAction | QSystemTrayIcon, icon: QIcon) -> None:
+    """Give ``holder`` (an entry, the tray icon) the icon only when it is another one: every
+    ``setIcon`` is an update the panel must fetch (an icon has no equality, so the cache
+    key tells)."""
+    if holder.icon().cacheKey() != icon.cacheKey():
+        holder.setIcon(icon)

@@ -248,8 +248,7 @@ class Tray(QObject):
                 f"{one_line(active.name or active.email, NAME_LIMIT)} — "
                 f"{one_line(active.email)} — {where}"
             )
-        if self.icon.icon().cacheKey() != icon.cacheKey():
-            self.icon.setIcon(icon)
+        set_icon(self.icon, icon)
         if self.icon.toolTip() != tooltip:
             # A new tooltip is shown again by some panels, over an open menu.
             self.icon.setToolTip(tooltip)
