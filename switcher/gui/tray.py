@@ -257,6 +257,19 @@ class Tray(QObject):
         self._sync_servers()
         if self._found_profiles is not None:
             self._sync_profiles(look=False)
+        if self.menu.isVisible():
+            self._keep_on_screen()
+
+    def _keep_on_screen(self) -> None:
+        """An open menu Qt draws grows with a longer entry (the header's "checking…" became
+        "not checked yet") but keeps its place: near the screen's edge its end went off it."""
+        self.menu.adjustSize()
+        room = self.menu.screen().availableGeometry()
+        frame = self.menu.geometry()
+        x = min(frame.x(), room.right() + 1 - frame.width())
+        y = min(frame.y(), room.bottom() + 1 - frame.height())
+        if (x, y) != (frame.x(), frame.y()):
+            self.menu.move(max(x, room.left()), max(y, room.top()))
 
     def _text(self, text: str) -> str:
         return menu_text(text, self.exported)

@@ -268,3 +268,34 @@ def test_a_left_click_on_an_xembed_tray_opens_the_menu_at_the_icon(
         if app.stderr:
             app.stderr.close()
     assert "Traceback" not in stderr
+
+
+def test_a_menu_that_grows_while_open_stays_on_the_screen(
+    desktop: Desktop, own_secret_service: SecretService, tmp_path: Path
+) -> None:
+    """Opening the menu asks the server again when it last asked long ago: the header
+    reads "checking…", then "not checked yet", wider, while the menu Qt drew is open at
+    the screen's right edge. Its end must stay on the screen (it went off)."""
+    cli = _private_cli(desktop, own_secret_service, tmp_path)
+    app = subprocess.Popen(
+        list(SWITCHER_COMMAND), env=cli.env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    try:
+        (icon,) = desktop.wait_for_tray_icons(1, TIMEOUT)
+        x, y, width, height = icon
+        before = desktop.popups()
+        desktop.click(x + width // 2, y + height // 2, button=3)
+        menu = desktop.wait_for_popup(TIMEOUT, ignore=before)
+        time.sleep(1.5)  # the refresh it asked for has answered
+        mx, _my, mwidth, _mheight = desktop.window_geometry(menu)
+        desktop.screenshot(tmp_path / "menu.png")
+        assert mx + mwidth <= desktop.width, (mx, mwidth, desktop.width)
+        desktop.key("Escape")
+    finally:
+        app.terminate()
+        app.wait(10)
+        stderr = app.stderr.read().decode() if app.stderr else ""
+        if app.stderr:
+            app.stderr.close()
+    assert "Traceback" not in stderr
