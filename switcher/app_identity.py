@@ -64,3 +64,17 @@ def desktop_exec(args: list[str]) -> str:
         quoted = "".join("\\" + ch if ch in '"`$\\' else ch for ch in arg)
         words.append('"' + quoted.replace("\\", "\\\\") + '"')
     return " ".join(words)
+
+
+def icon_file() -> str:
+    """The app's icon (``switcher.svg`` of the ``switcher.resources`` package) as a path.
+
+    The package's own location rather than ``importlib.resources``, whose
+    import (with tempfile and random) the idle tray app would keep: ~1 MiB.
+    Installed, editable and frozen, the assets are plain files beside it.
+    """
+    import importlib
+
+    # By name: the package is resources/ of the checkout, mapped at install time.
+    resources = importlib.import_module("switcher.resources")
+    return os.path.join(os.path.dirname(resources.__file__ or ""), "switcher.svg")

@@ -6,18 +6,20 @@ grammar parses the global options for both.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from switcher import __version__
-from switcher.cli import EXIT_ERROR, build_parser, run_command
+
+if TYPE_CHECKING:
+    import argparse
 
 log = logging.getLogger("switcher")
 
 
-def _run_tray(args: argparse.Namespace) -> int:
+def _run_tray(insecure_storage: bool) -> int:
     try:
         from switcher.gui.app import run
     except ImportError as error:
@@ -26,8 +28,8 @@ def _run_tray(args: argparse.Namespace) -> int:
             "pip install PySide6-Essentials, or use the commands (switcher --help)",
             file=sys.stderr,
         )
-        return EXIT_ERROR
-    return run(insecure_storage=args.insecure_storage)
+        return 1  # EXIT_ERROR
+    return run(insecure_storage=insecure_storage)
 
 
 def _what(args: argparse.Namespace) -> str:
@@ -39,9 +41,21 @@ def _what(args: argparse.Namespace) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
     from switcher.logs import setup_logging
+
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if not arguments:
+        # The tray app as a menu, autostart or `make run` start it: no grammar
+        # to parse, so the command line's (argparse and every command's
+        # options, ~0.8 MiB) is never loaded into the long-running app.
+        setup_logging(verbose=False, terminal_tracebacks=False)
+        log.info("switcher %s: tray app started", __version__)
+        code = _run_tray(insecure_storage=False)
+        log.info("switcher %s: tray app exited with status %d", __version__, code)
+        return code
+    from switcher.cli import build_parser, run_command
+
+    args = build_parser().parse_args(arguments)
 
     setup_logging(
         verbose=args.verbose,
@@ -50,6 +64,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     what = _what(args)
     log.info("switcher %s: %s started", __version__, what)
-    code = _run_tray(args) if args.command is None else run_command(args)
+    code = _run_tray(args.insecure_storage) if args.command is None else run_command(args)
     log.info("switcher %s: %s exited with status %d", __version__, what, code)
     return code

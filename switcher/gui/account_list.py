@@ -7,7 +7,6 @@ person's selection, keyboard position and scroll position.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +51,7 @@ from switcher.display_text import one_line
 from switcher.gui import when
 from switcher.gui.contrast import legible
 from switcher.gui.devices import describe
+from switcher.html_text import escape
 from switcher.vault import Account, AccountStatus
 
 # Text is cut to the row's width when painted; these only bound a novel, and
@@ -150,11 +150,10 @@ class Row:
     def tooltip(self) -> str:
         """Rich text, so that names from a server are escaped rather than read as markup."""
         cells = "".join(
-            f"<tr><td style='padding-right:12px'>{html.escape(label)}</td>"
-            f"<td>{html.escape(value)}</td></tr>"
+            f"<tr><td style='padding-right:12px'>{escape(label)}</td><td>{escape(value)}</td></tr>"
             for label, value in self.details()
         )
-        return f"<qt><b>{html.escape(self.title)}</b><table>{cells}</table></qt>"
+        return f"<qt><b>{escape(self.title)}</b><table>{cells}</table></qt>"
 
     def description(self) -> str:
         return "; ".join(f"{label}: {value}" for label, value in self.details())

@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer
@@ -16,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from switcher.accounts import Accounts
 from switcher.app_channel import ChannelError, InstanceLock
-from switcher.app_identity import APP_ID
+from switcher.app_identity import APP_ID, icon_file
 from switcher.display import has_display
 from switcher.gui.auto_export import AutoExport
 from switcher.gui.confirm import ask
@@ -102,6 +101,7 @@ class SwitcherApp(QObject):
         if self._window is None:
             from switcher.gui.window import AccountsWindow
 
+            with_window_icon()
             window = AccountsWindow(self.controller)
             window.add_account.connect(self.open_sign_in)
             window.sign_in_again.connect(self.open_sign_in)
@@ -116,6 +116,7 @@ class SwitcherApp(QObject):
         if self._quick_switcher is None:
             from switcher.gui.quick_switcher import QuickSwitcher
 
+            with_window_icon()
             picker = QuickSwitcher(icon_for=self.controller.icon_for)
             picker.chosen.connect(self.switch_to)
             picker.sign_in_again.connect(self.sign_in_again_on)
@@ -232,6 +233,7 @@ class SwitcherApp(QObject):
             return
         from switcher.gui.sign_in import SignInDialog
 
+        with_window_icon()
         self.dialog = SignInDialog(self.controller)
         if email:
             # "Sign in again": the email is known, the password is what is asked.
@@ -254,6 +256,7 @@ class SwitcherApp(QObject):
             profiles = all_profiles()
         except OSError:
             profiles = []
+        with_window_icon()
         dialog = SettingsDialog(self.settings, profiles=profiles)
         if dialog.exec():
             self.timer.start(self.settings.refresh_seconds * 1000)
@@ -261,6 +264,7 @@ class SwitcherApp(QObject):
 
     def confirm_revoke(self, email: str) -> None:
         where = server_label(self.controller.snapshot.server, in_sentence=True)
+        with_window_icon()
         if ask(
             "Revoke account",
             f"Revoke {email}?",
@@ -274,6 +278,7 @@ class SwitcherApp(QObject):
         count = len(self.controller.snapshot.accounts)
         where = server_label(self.controller.snapshot.server, in_sentence=True)
         accounts = "the account" if count == 1 else f"all {count} accounts"
+        with_window_icon()
         if ask(
             "Sign out of all accounts",
             f"Sign out of {accounts}?",
@@ -291,6 +296,7 @@ class SwitcherApp(QObject):
             return
         from switcher.gui.server_dialog import AddServerDialog
 
+        with_window_icon()
         self.server_dialog = AddServerDialog(self.controller)
         self.server_dialog.show()
         self.server_dialog.raise_()
@@ -340,6 +346,17 @@ def _cannot_start(message: str) -> int:
     return 1
 
 
+def with_window_icon() -> None:
+    """Give the app's windows its icon, before the first one is made.
+
+    Not at start: a QIcon of an SVG loads Qt's SVG engine at once, ~1.8 MiB
+    that the idle tray (which draws its own icons) would carry for nothing.
+    """
+    app = QApplication.instance()
+    if isinstance(app, QApplication) and app.windowIcon().isNull():
+        app.setWindowIcon(QIcon(icon_file()))
+
+
 def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> int:
     from switcher.bootstrap import ServiceUnavailableError, build_service
 
@@ -358,7 +375,6 @@ def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> in
     app.setApplicationDisplayName("switcher")
     # Ties windows and notifications to the installed desktop entry (Wayland, GNOME).
     app.setDesktopFileName(APP_ID)
-    app.setWindowIcon(QIcon(str(files("switcher.resources").joinpath("switcher.svg"))))
     app.setQuitOnLastWindowClosed(False)
     collector = MainThreadGarbageCollector(app)
     try:
@@ -388,11 +404,15 @@ def run(argv: Sequence[str] | None = None, insecure_storage: bool = False) -> in
     switcher = SwitcherApp(service)
     instance.show_requested.connect(switcher.show_window)
     instance.handle("use", switcher.switch_for_channel)
-    from switcher.gui.quick_switcher import pick_handler
 
-    instance.handle(
-        "pick", pick_handler(lambda: switcher.quick_switcher, switcher.quick_switcher_entries)
-    )
+    def pick(request: dict[str, Any], reply: Reply) -> None:
+        # Imported on the first `switcher pick`: the idle tray does without the module.
+        from switcher.gui.quick_switcher import pick_handler
+
+        handle = pick_handler(lambda: switcher.quick_switcher, switcher.quick_switcher_entries)
+        handle(request, reply)
+
+    instance.handle("pick", pick)
     stop_on_signals = _quit_on_signals(switcher)
     switcher.start()
     log.info(

@@ -8,10 +8,10 @@ what Enter and Escape do.
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QWidget
+
+from switcher.html_text import escape
 
 
 def confirmation(
@@ -24,7 +24,7 @@ def confirmation(
     # The question stands out, as in GNOME's and KDE's dialogs; it may hold an
     # email or a server's name, which stay text.
     box.setTextFormat(Qt.TextFormat.RichText)
-    box.setText(f"<b>{html.escape(question)}</b>")
+    box.setText(f"<b>{escape(question)}</b>")
     box.setInformativeText(consequence)
     act = box.addButton(verb, QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)

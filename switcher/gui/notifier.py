@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from switcher.app_identity import APP_ID
+from switcher.app_identity import APP_ID, icon_file
 from switcher.display_text import one_line
 
 if TYPE_CHECKING:
@@ -234,6 +234,7 @@ def _icon_path() -> str:
     """The app's icon as a file the notification server can read (a theme name would
     need the icon installed in the desktop's theme)."""
     try:
-        return str(files("switcher.resources").joinpath("switcher.svg"))
-    except (ModuleNotFoundError, OSError):
+        path = icon_file()
+    except ModuleNotFoundError:
         return ""
+    return path if os.path.exists(path) else ""

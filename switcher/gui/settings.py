@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import plistlib
-import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -64,7 +62,9 @@ def _old_autostart_entry() -> Path:
 
 
 def set_start_at_login(enabled: bool) -> None:
+    # plistlib and subprocess only where they are used: the tray would keep them (~1 MiB).
     if sys.platform == "win32":
+        import subprocess
         import winreg  # type: ignore[import-not-found,unused-ignore]
 
         key = winreg.OpenKey(
@@ -82,6 +82,8 @@ def set_start_at_login(enabled: bool) -> None:
                     winreg.DeleteValue(key, "switcher")
         return
     if sys.platform == "darwin":
+        import plistlib
+
         agent = Path.home() / "Library" / "LaunchAgents" / f"{APP_ID}.plist"
         if enabled:
             agent.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,6 @@ It is also the main window when the desktop has no system tray.
 
 from __future__ import annotations
 
-import html
 import itertools
 from collections.abc import Callable
 from datetime import datetime
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 from switcher.gui.account_list import AccountListModel, AccountListView, Row
 from switcher.gui.controller import Controller
 from switcher.gui.labels import THIS_COMPUTER, account_state, busy_state, server_label
+from switcher.html_text import escape
 from switcher.vault import Account, AccountStatus
 
 # Wide enough for a name, an email and "Signed in … · expires … · Firefox on
@@ -150,8 +150,7 @@ class AccountsWindow(QMainWindow):
         snapshot = self.controller.snapshot
         online = {True: "online", False: "offline", None: "not checked yet"}[self.controller.online]
         self.header.setText(
-            f"<b>{html.escape(server_label(snapshot.server))}</b>"
-            f" · {html.escape(snapshot.url)} · {online}"
+            f"<b>{escape(server_label(snapshot.server))}</b> · {escape(snapshot.url)} · {online}"
         )
         self.header.setAccessibleName(
             f"Server: {server_label(snapshot.server)}, {snapshot.url}, {online}"

@@ -10,9 +10,9 @@ no page.
 
 from __future__ import annotations
 
-from html import escape
 from urllib.parse import parse_qsl
 
+from switcher.html_text import escape
 from switcher.protocol.errors import ErrorCode
 from switcher.server.context import Context, Services
 from switcher.server.errors import APIError, RateLimitedError

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+
+from switcher.gui.app import SwitcherApp
+from switcher.gui.controller import Controller
+from switcher.gui.settings import Settings
+from tests.support.qt import OFFSCREEN_NOTES
 
 
 def test_reference_cycles_are_collected_on_the_ui_thread(qtbot: QtBot) -> None:
@@ -32,3 +42,24 @@ def test_reference_cycles_are_collected_on_the_ui_thread(qtbot: QtBot) -> None:
     finally:
         gc.set_threshold(*thresholds)
         collector.stop()
+
+
+@pytest.mark.qt_log_ignore(*OFFSCREEN_NOTES)
+def test_the_window_icon_comes_with_the_first_window_not_with_the_tray(
+    qtbot: QtBot, make_controller: Callable[..., Controller]
+) -> None:
+    """An SVG icon loads Qt's SVG engine: the idle tray does without it."""
+    qt_app = QApplication.instance()
+    assert isinstance(qt_app, QApplication)
+    qt_app.setWindowIcon(QIcon())  # as at start, whatever earlier tests set
+    app = SwitcherApp(
+        make_controller().service, settings=Settings(), use_tray=True, serve_local=False
+    )
+    try:
+        assert qt_app.windowIcon().isNull()
+        qtbot.addWidget(app.window)
+        assert not qt_app.windowIcon().isNull()
+        assert app.window.windowIcon().cacheKey() == qt_app.windowIcon().cacheKey()
+    finally:
+        app.timer.stop()
+        app.controller.shutdown()
