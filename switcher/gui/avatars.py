@@ -7,6 +7,8 @@ import hashlib
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
+from switcher.gui.avatar_cache import AvatarCache
+
 # Colours with white text readable on them, each at least 3:1 on a white panel
 # (orange is a deep one for that); on dark panels the tray rings them in white.
 _PALETTE = ("#1e88e5", "#43a047", "#e53935", "#8e24aa", "#e65100", "#00897b", "#3949ab", "#6d4c41")
@@ -54,13 +56,24 @@ def avatar_pixmap(
     return pixmap
 
 
-def avatar_icon(name: str, email: str, user_id: str, ring: bool = False) -> QIcon:
+def avatar_icon(
+    name: str, email: str, user_id: str, ring: bool = False, cache: AvatarCache | None = None
+) -> QIcon:
     """``ring``: a white edge, for the tray, where some of the colours would sink
     into a dark panel (indigo on #353535 is 1.6:1); on a light panel the colour
-    itself stands out."""
+    itself stands out. ``cache``: pictures drawn before are read back instead."""
     icon = QIcon()
     for size in (16, 22, 24, 32, 48, 64):
-        icon.addPixmap(avatar_pixmap(name, email, user_id, size, ring=ring))
+
+        def draw(size: int = size) -> QPixmap:
+            return avatar_pixmap(name, email, user_id, size, ring=ring)
+
+        if cache is None:
+            icon.addPixmap(draw())
+        else:
+            # Everything the picture is drawn from, and nothing else (no name or email).
+            parts = (initials(name, email), colour_for(user_id).name(), size, ring)
+            icon.addPixmap(cache.pixmap(parts, draw))
     return icon
 
 

@@ -21,11 +21,13 @@ from switcher.accounts import (
     TwoFactorRequired,
 )
 from switcher.browsers import CookieReadError, ExportError, Profile
+from switcher.gui.avatar_cache import AvatarCache
 from switcher.gui.avatars import avatar_icon
 from switcher.gui.images import ImageCache
 from switcher.gui.jobs import Job, JobKind
 from switcher.gui.state import Snapshot
 from switcher.gui.worker import Worker
+from switcher.paths import cache_dir
 from switcher.secrets import SecretStoreError
 from switcher.sign_in_steps import Factor, SignInMethod, TwoFactorChallenge
 from switcher.vault import Account, AccountStatus, VaultError
@@ -91,6 +93,7 @@ class Controller(QObject):
         service.subscribe(self._collect)
         self.images = ImageCache()
         self._initials: dict[tuple[str, str, str, bool], QIcon] = {}
+        self.avatars = AvatarCache(cache_dir() / "avatars")
         self.images.loaded.connect(
             lambda _url: self.changed.emit(), Qt.ConnectionType.QueuedConnection
         )
@@ -345,7 +348,7 @@ class Controller(QObject):
         icon = self._initials.get(key)
         if icon is None:
             icon = self._initials[key] = avatar_icon(
-                account.name, account.email, account.user_id, ring=ring
+                account.name, account.email, account.user_id, ring=ring, cache=self.avatars
             )
         return icon
 

@@ -47,6 +47,7 @@ def cli_env(root: Path, base: dict[str, str]) -> dict[str, str]:
     env["SWITCHER_CONFIG_DIR"] = str(root / "config")
     env["SWITCHER_DATA_DIR"] = str(root / "data")
     env["SWITCHER_LOG_DIR"] = str(root / "logs")
+    env["SWITCHER_CACHE_DIR"] = str(root / "cache")
     # A terminal, as a person has it: the widget tests set Qt's offscreen
     # platform for the whole test process, which the commands must not inherit
     # (a desktop's own choice, such as xcb on Xvfb, stays).

@@ -58,6 +58,15 @@ def _same_when_opened_again(
     panel.close_menu(second)
 
 
+# Loaded when first needed, never by the idle tray (bench/gui.py measures the memory).
+LATER = ("libQt6Svg", "libQt6Network", "cryptography", "_cffi_backend")
+
+
+def _libraries_for_later(pid: int) -> list[str]:
+    mapped = Path(f"/proc/{pid}/maps").read_text()
+    return [name for name in LATER if name in mapped]
+
+
 def test_the_exported_menu_follows_every_change_before_it_is_opened(
     panel: SniPanel, tmp_path: Path
 ) -> None:
@@ -76,6 +85,9 @@ def test_the_exported_menu_follows_every_change_before_it_is_opened(
         icon = panel.wait_for_icon(empty)
         # The command line switches: the menu says so before anyone opens it.
         root, ids = follows_a_command_line_switch(panel, item, cli, alice, bob)
+        # Idle after its start-up refresh and a switch: none of what only windows,
+        # browsers' cookies or QtNetwork would need is in memory.
+        assert _libraries_for_later(app.pid) == []
 
         # The first opening after that change is drawn as every later one is.
         _same_when_opened_again(panel, icon, root, "after-switch")
@@ -120,6 +132,7 @@ def test_the_exported_menu_follows_every_change_before_it_is_opened(
         # A left click is the app's primary action: its accounts window.
         panel.activate(item)
         panel.desktop.wait_for_window("Accounts", TIMEOUT)
+        assert "libQt6Svg" in _libraries_for_later(app.pid)  # the window's icon, now
 
         root = panel.layout(item)[1]
         panel.click(item, root.find("Quit").id)
