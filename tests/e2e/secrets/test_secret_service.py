@@ -80,7 +80,7 @@ def _open_sessions() -> int:
 def test_one_encrypted_session_serves_every_read_and_write(
     on_bus: SecretService, stores: Stores
 ) -> None:
-    # Each session costs a Diffie-Hellman exchange (~12 ms in Python): a
+    # Each session costs a Diffie-Hellman exchange (two pow() calls): a
     # process that reads ten accounts must not open ten.
     before = _open_sessions()
     store = stores(10)
