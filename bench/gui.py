@@ -14,7 +14,9 @@ over D-Bus as the panel reads it (com.canonical.dbusmenu). Prints:
 * a click in the panel's menu to exported menu updated: dbusmenu "clicked" on
   another account until the layout shows it checked; the switch itself (the
   bundled server's set-active, a keyring read) included (p50, p90);
-* idle RSS (and PSS) of the app with 10 accounts, 5 s after its start.
+* idle RSS (and PSS) of the app with 10 accounts, 5 s after its start: at
+  the last start, and at the very first, which draws the accounts' pictures
+  (every later start reads them back from its cache, without loading fonts).
 
 ``switcher pick``'s latency has its own benchmark, bench/pick.py.
 
@@ -52,6 +54,11 @@ def _memory_mib(pid: int) -> tuple[float, float]:
         name, _, value = line.partition(":")
         fields[name] = int(value.split()[0]) / 1024
     return fields["Rss"], fields["Pss"]
+
+
+def _mb(mib: float) -> str:
+    """MiB as measured, and MB (10^6 bytes) as the target is written."""
+    return f"{mib:.1f} MiB = {mib * 1.048576:.1f} MB"
 
 
 def _start(
@@ -165,6 +172,7 @@ def main() -> int:
             "SWITCHER_CONFIG_DIR": str(config),
             "SWITCHER_DATA_DIR": f"{tmp}/data",
             "SWITCHER_LOG_DIR": f"{tmp}/logs",
+            "SWITCHER_CACHE_DIR": f"{tmp}/cache",
         }
         emails = [f"bench{i}@example.com" for i in range(ACCOUNTS)]
         for email in emails:
@@ -175,10 +183,15 @@ def main() -> int:
                 cwd=tmp,
             )  # fmt: skip
         starts = []
-        for _ in range(args.starts - 1):
+        for n in range(args.starts - 1):
             app, took = _start(python, env, panel)
             starts.append(took)
-            time.sleep(1.0)  # its start-up refresh, before it is stopped
+            if n == 0:
+                # The very first start draws the accounts' pictures (fonts loaded).
+                time.sleep(5.0)
+                first_rss, first_pss = _memory_mib(app.pid)
+            else:
+                time.sleep(1.0)  # its start-up refresh, before it is stopped
             _stop(app, panel)
         app, took = _start(python, env, panel)
         starts.append(took)
@@ -239,7 +252,16 @@ def main() -> int:
             p50_p90(clicked),
             "p50 ≤ 100 ms",
         ),
-        (f"idle RSS (PSS) with {ACCOUNTS} accounts", f"{rss:.0f} ({pss:.0f}) MiB", "≤ 80 MB"),
+        (
+            f"idle RSS (PSS) with {ACCOUNTS} accounts, every start after the first",
+            f"{_mb(rss)} ({_mb(pss)})",
+            "≤ 80 MB",
+        ),
+        (
+            f"idle RSS (PSS) with {ACCOUNTS} accounts, the very first start",
+            f"{_mb(first_rss)} ({_mb(first_pss)})" if args.starts > 1 else "(--starts 1)",
+            "",
+        ),
     ]
     print_table(("measurement", "result", "target"), rows)
     return 0
