@@ -10,6 +10,9 @@ from switcher.protocol.errors import ErrorCode
 from switcher.server.errors import APIError
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# C0 and C1 controls and DEL, as better-auth's trusted-origins check has them.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_ENCODED_SEPARATOR = re.compile("%2f|%5c", re.IGNORECASE)
 _CALLBACK_FIELDS = (
     ("callbackURL", ErrorCode.INVALID_CALLBACK_URL),
     ("redirectTo", ErrorCode.INVALID_REDIRECT_URL),
@@ -58,11 +61,27 @@ class TrustedOrigins:
         return origin in self._exact or any(p.match(origin) for p in self._patterns)
 
     def allows_url(self, url: str) -> bool:
-        """A callback URL: relative paths on this site, or an absolute URL at a trusted origin."""
-        if url.startswith("/") and not url.startswith(("//", "/\\")):
-            return True
+        """A callback URL: a safe path on this site, or an absolute URL at a trusted origin.
+
+        Never one with a control character: it would end up in a Location
+        header (CR and LF would add headers of the sender's choosing).
+        """
+        if _CONTROL.search(url):
+            return False
+        if url.startswith("/"):
+            return is_safe_relative_url(url)
         origin = origin_of(url)
         return origin is not None and origin in self
+
+
+def is_safe_relative_url(url: str) -> bool:
+    """A path on this site that every browser and router reads the same way, as
+    better-auth judges it: no ``//`` (another host), no backslash (read as a
+    slash), no control character, no encoded slash or backslash in the path."""
+    if not url.startswith("/") or url.startswith("//") or "\\" in url or _CONTROL.search(url):
+        return False
+    path = re.split(r"[?#]", url, maxsplit=1)[0]
+    return not _ENCODED_SEPARATOR.search(path)
 
 
 def _claimed_origin(headers: dict[str, str]) -> str | None:
