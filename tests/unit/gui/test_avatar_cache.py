@@ -20,9 +20,11 @@ def _images(icon_pixmaps: list[QPixmap]) -> list[QImage]:
     return [p.toImage().convertToFormat(QImage.Format.Format_ARGB32) for p in icon_pixmaps]
 
 
-def _pixmaps(directory: Path, *args: str, ring: bool = False) -> tuple[list[QPixmap], int]:
+def _pixmaps(
+    directory: Path, name: str, email: str, user_id: str, ring: bool = False
+) -> tuple[list[QPixmap], int]:
     cache = AvatarCache(directory)
-    icon = avatar_icon(*args, ring=ring, cache=cache)
+    icon = avatar_icon(name, email, user_id, ring=ring, cache=cache)
     return [icon.pixmap(size, size) for size in SIZES], cache.drawn
 
 
