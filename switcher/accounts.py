@@ -21,6 +21,7 @@ import logging
 import os
 import socket
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -227,7 +228,19 @@ def _refused_hint(reason: Refused) -> str:
 
 def _http_url(url: str) -> str:
     """``url`` stripped, if it is an http(s) URL; else an error saying what was meant."""
-    parts = urlsplit(url.strip())
+    text = url.strip()
+    if any(char.isspace() or unicodedata.category(char) == "Cc" for char in text):
+        raise AccountsError(
+            f"not an http(s) URL: {_without_userinfo(text)!r} "
+            "(a URL has no spaces or control characters)"
+        )
+    parts = urlsplit(text)
+    if "@" in parts.netloc:
+        # Never stored (the index is a plain file) nor echoed: it may be a password.
+        raise AccountsError(
+            "a server's URL holds no user name or password: give "
+            f"{_without_userinfo(text)} and sign in with `switcher accounts add`"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         if "://" not in url and url.strip():
             host = url.strip().split("/")[0].split(":")[0]
@@ -237,6 +250,14 @@ def _http_url(url: str) -> str:
             )
         raise AccountsError(f"not an http(s) URL: {url!r}")
     return url.strip()
+
+
+def _without_userinfo(url: str) -> str:
+    """``url`` without ``user:password@`` and without its path (which may hold more)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
 def _site_and_name(url: str, name: str | None, base_path: str | None) -> tuple[str, str, str]:

@@ -55,6 +55,35 @@ def test_a_url_without_its_scheme_gets_a_suggestion(cli_here: Cli, typed: str, m
     assert ran.stderr == f"switcher: not an http(s) URL: {typed!r} (did you mean {meant}?)\n"
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "https://alice:s3cret-pw@app.example.com",
+        "https://alice@app.example.com/api/auth",
+        "https://:s3cret-pw@app.example.com",
+    ],
+)
+def test_a_url_with_a_user_or_password_is_refused_and_never_echoed(
+    cli_here: Cli, typed: str
+) -> None:
+    """A password in the index would be a secret in a plain file, and in `server list`."""
+    ran = cli_here("server", "add", typed, "--no-check", check=False)
+    assert ran.returncode == 1
+    assert ran.stderr == (
+        "switcher: a server's URL holds no user name or password: "
+        "give https://app.example.com and sign in with `switcher accounts add`\n"
+    )
+    assert "s3cret" not in ran.stdout + ran.stderr and "alice" not in ran.stderr
+    assert "app.example.com" not in cli_here("server", "list").stdout
+
+
+@pytest.mark.parametrize("typed", ["https://app.example.com/a b", "https://app.exa\tmple.com"])
+def test_a_url_with_spaces_or_control_characters_is_refused(cli_here: Cli, typed: str) -> None:
+    ran = cli_here("server", "add", typed, "--no-check", check=False)
+    assert ran.returncode == 1
+    assert "spaces or control characters" in ran.stderr
+
+
 def test_a_username_on_a_site_without_usernames_asks_for_the_email(cli_here: Cli) -> None:
     ran = cli_here.add("alice", check=False)
     assert ran.returncode == 1
