@@ -38,3 +38,30 @@ def who(name: str, email: str) -> str:
     """``Name <email>``, or the email alone, each made one short line."""
     shown = short_email(email, EMAIL_LIMIT)
     return f"{one_line(name, NAME_LIMIT)} <{shown}>" if name.strip() else shown
+
+
+SERVER_TEXT_LIMIT = 300
+
+# Bidirectional overrides and isolates: they would make a line read in another order.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def terminal_text(text: str) -> str:
+    """``text`` with every control character but line breaks and tabs shown as "?".
+
+    What reaches a terminal or a notification: an escape sequence in a
+    server's message (ESC, or the one-byte CSI of C1) would clear the screen,
+    retitle the window or fake a prompt, and a bidirectional override would
+    reorder what a person reads.
+    """
+    return "".join(
+        "?"
+        if (unicodedata.category(char) == "Cc" and char not in "\n\t") or char in _BIDI_CONTROLS
+        else char
+        for char in text
+    )
+
+
+def server_text(text: str, limit: int = SERVER_TEXT_LIMIT) -> str:
+    """A message a server chose (an error's ``message``), fit to quote on one line."""
+    return one_line(terminal_text(text), limit)

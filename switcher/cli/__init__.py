@@ -10,6 +10,7 @@ import sys
 
 from switcher.cli.errors import CliError
 from switcher.cli.parser import build_parser
+from switcher.display_text import terminal_text
 
 log = logging.getLogger("switcher.cli")
 
@@ -28,7 +29,8 @@ def run_command(args: argparse.Namespace) -> int:
         from switcher.logs import REPORTED
 
         log.warning("failed: %s", error, extra=REPORTED)
-        print(f"switcher: {error}", file=sys.stderr)
+        # A message may quote a server, a file or a browser: no escape sequences.
+        print(f"switcher: {terminal_text(str(error))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         log.info("interrupted")

@@ -12,6 +12,8 @@ import sys
 import textwrap
 from typing import TYPE_CHECKING
 
+from switcher.display_text import terminal_text
+
 if TYPE_CHECKING:
     # Imported when the doctor runs, not when any command builds its parser:
     # the checks pull in much that other commands never need (~35 ms).
@@ -40,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:
-        print(render(report))
+        # Servers' answers are quoted in the report: no escape sequences.
+        print(terminal_text(render(report)))
     return 1 if report.failed else 0
 
 

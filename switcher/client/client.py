@@ -32,6 +32,7 @@ from switcher.client.errors import (
 )
 from switcher.client.exchange import Answer, Exchange
 from switcher.client.jar import CookieJar, Refused
+from switcher.display_text import server_text
 from switcher.protocol.cookies import is_session_cookie
 from switcher.protocol.dates import parse_iso
 from switcher.protocol.endpoints import DEFAULT_BASE_PATH
@@ -225,7 +226,8 @@ class AuthClient:
             raise BadResponseError(f"{self.origin} sent malformed JSON (HTTP {status})") from None
         if status == 503 and isinstance(data, dict) and isinstance(data.get("message"), str):
             # better-auth's body shape, saying why (switcher's server: DATABASE_BUSY).
-            raise ServerBusyError(f"{self.origin} cannot answer now: {data['message']} (HTTP 503)")
+            said = server_text(data["message"])
+            raise ServerBusyError(f"{self.origin} cannot answer now: {said} (HTTP 503)")
         if status >= 500:
             raise ServerFailingError(f"{self.origin} had an internal error (HTTP {status})")
         if status >= 400:
@@ -362,7 +364,8 @@ def _raise_redirect(origin: str, status: int, location: str | None) -> None:
     if code:
         described = (query.get("error_description") or [code])[0]
         raise AuthError(status, code, described)
-    raise BadResponseError(f"{origin} redirected to {location or 'nowhere'} instead of answering")
+    where = server_text(location) if location else "nowhere"
+    raise BadResponseError(f"{origin} redirected to {where} instead of answering")
 
 
 def _seconds(value: str | None) -> int | None:

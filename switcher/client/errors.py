@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from switcher.display_text import server_text
+
 
 class ClientError(Exception):
     """Base class: ``str(error)`` is a one-line message fit for a person."""
@@ -17,8 +19,10 @@ class AuthError(ClientError):
     def __init__(
         self, status: int, code: str | None, message: str, retry_after: int | None = None
     ) -> None:
+        # The server chose these: never an escape sequence on a terminal.
+        message = server_text(message)
         self.status = status
-        self.code = code
+        self.code = server_text(code, 80) if code is not None else None
         self.message = message
         self.retry_after = retry_after
         if retry_after is not None:

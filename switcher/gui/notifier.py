@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from switcher.app_identity import APP_ID, icon_file
-from switcher.display_text import one_line
+from switcher.display_text import one_line, terminal_text
 
 if TYPE_CHECKING:
     from jeepney.io.blocking import DBusConnection
@@ -88,7 +88,8 @@ class Notifier(QObject):
         if not self._started:
             self._started = True
             self._thread.start()
-        self._queue.put(Note(title, message, actions, subject, tag))
+        # The text may quote a server: its control characters go (as on a terminal).
+        self._queue.put(Note(terminal_text(title), terminal_text(message), actions, subject, tag))
 
     def stop(self) -> None:
         if self._started:

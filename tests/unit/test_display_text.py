@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from switcher.display_text import NAME_LIMIT, one_line, who
+from switcher.display_text import NAME_LIMIT, one_line, server_text, terminal_text, who
 
 
 def test_control_characters_become_spaces() -> None:
@@ -36,3 +36,13 @@ def test_a_long_email_is_cut_before_the_at_and_keeps_its_domain() -> None:
     # A domain that leaves no room for the name: cut at the end as any text.
     assert short_email("a@" + "d" * 60 + ".example", 40).endswith("…")
     assert short_email("no at sign " * 10, 40).endswith("…")
+
+
+def test_terminal_text_keeps_lines_and_tabs_and_shows_every_other_control_as_a_mark() -> None:
+    assert terminal_text("a\tb\nc") == "a\tb\nc"
+    assert terminal_text("\x1b[2J\x9b1m\x00\x7f\u202eé") == "?[2J?1m???é"
+
+
+def test_server_text_is_one_marked_line_of_limited_length() -> None:
+    assert server_text("bad\r\npassword\x1b[0m") == "bad? password?[0m"
+    assert len(server_text("x" * 1000)) == 300

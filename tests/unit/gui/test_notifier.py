@@ -29,3 +29,17 @@ def test_without_a_session_bus_each_notification_comes_back_to_be_shown_another_
 
 def test_a_servers_text_is_never_read_as_markup() -> None:
     assert _escaped("<b>Eve</b> & co") == "&lt;b&gt;Eve&lt;/b&gt; &amp; co"
+
+
+def test_a_servers_control_characters_never_reach_a_notification(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also where it falls back to the tray's balloon or the window's status bar."""
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'nobody'}")
+    notifier = Notifier()
+    back: list[tuple[str, str]] = []
+    notifier.unavailable.connect(lambda title, message: back.append((title, message)))
+    notifier.show("Sign-in failed\x1b]0;x\x07", "the site said: \x1b[2Jno\u202eway")
+    qtbot.waitUntil(lambda: len(back) == 1, timeout=5000)
+    assert back == [("Sign-in failed?]0;x?", "the site said: ?[2Jno?way")]
+    notifier.stop()
