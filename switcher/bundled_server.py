@@ -229,6 +229,7 @@ class BundledServer:
         import uvicorn
 
         from switcher.logs import uvicorn_log_config
+        from switcher.server.http_limits import uvicorn_limits
 
         server = uvicorn.Server(
             uvicorn.Config(
@@ -240,6 +241,7 @@ class BundledServer:
                 log_config=uvicorn_log_config(),  # its warnings reach the log file too
                 access_log=False,
                 loop="asyncio",
+                **uvicorn_limits(),
             )
         )
         with self._http_lock:

@@ -28,16 +28,16 @@ class Request:
         self.method: str = scope["method"]
         self.path = path
         self.query_string: bytes = scope.get("query_string", b"")
-        headers: dict[str, str] = {}
+        repeated: dict[str, list[str]] = {}
         for raw_name, raw_value in scope["headers"]:
             name = raw_name.decode("latin-1").lower()
-            value = raw_value.decode("latin-1")
-            if name in headers:
-                # Repeated headers fold into one; cookies with "; " as HTTP/2 does.
-                headers[name] += ("; " if name == "cookie" else ", ") + value
-            else:
-                headers[name] = value
-        self.headers = headers
+            repeated.setdefault(name, []).append(raw_value.decode("latin-1"))
+        # Repeated headers fold into one, joined once (adding each in turn was
+        # quadratic in their number); cookies with "; " as HTTP/2 does.
+        self.headers = {
+            name: ("; " if name == "cookie" else ", ").join(values)
+            for name, values in repeated.items()
+        }
         client = scope.get("client")
         self.client_host: str = client[0] if client else ""
         self._receive = receive

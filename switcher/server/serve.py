@@ -55,10 +55,12 @@ def worker_app() -> AuthApp:
 def serve(config: ServerConfig, options: ServeOptions) -> None:
     import uvicorn
 
+    from switcher.server.http_limits import uvicorn_limits
+
     common: dict[str, Any] = {
         "host": options.host,
         "port": options.port,
-        "http": "httptools",
+        **uvicorn_limits(),
         "lifespan": "on",
         # No access lines anywhere: a line per request floods a support log and
         # tells a person nothing (better-auth's own server logs none either).

@@ -13,6 +13,7 @@ from typing import Any
 import uvicorn
 
 from switcher.server import AuthApp, ServerConfig
+from switcher.server.http_limits import uvicorn_limits
 
 
 def free_socket() -> socket.socket:
@@ -38,7 +39,9 @@ def running_switcher(
     app = AuthApp(config)
     served = wrap(app) if wrap else app
     server = uvicorn.Server(
-        uvicorn.Config(served, lifespan="on", log_level="warning", http="httptools", loop="asyncio")
+        uvicorn.Config(
+            served, lifespan="on", log_level="warning", loop="asyncio", **uvicorn_limits()
+        )
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
