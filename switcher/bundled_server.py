@@ -30,6 +30,8 @@ from switcher.client.errors import ServerTimeoutError
 from switcher.client.exchange import Answer
 from switcher.server import AuthApp, ServerConfig
 from switcher.server.bundled_files import default_database_url, local_secret
+from switcher.server.config import RateLimit
+from switcher.server.http import IN_PROCESS
 
 log = logging.getLogger("switcher.bundled_server")
 T = TypeVar("T")
@@ -40,13 +42,14 @@ LOCAL_MAX_SESSIONS = 20
 
 
 def bundled_config() -> ServerConfig:
-    # No rate limit in-process: the only client is this process, whose user
-    # owns the database file anyway. `switcher serve` keeps its limit.
+    # better-auth's sign-in limit for what reaches 127.0.0.1:3000 (any page a
+    # browser here loads can post there); the process's own calls are not
+    # limited (Request.in_process): their user owns the database file anyway.
     return ServerConfig(
         secret=local_secret(),
         base_url=LOCAL_URL,
         database_url=default_database_url(),
-        rate_limit=None,
+        rate_limit=RateLimit(),
         maximum_sessions=LOCAL_MAX_SESSIONS,
     )
 
@@ -114,6 +117,7 @@ class InProcessExchange:
             "headers": raw,
             "client": ("127.0.0.1", 0),
             "server": (host, port),
+            "extensions": {IN_PROCESS: {}},
         }
         sent = False
         status = 500
@@ -229,11 +233,15 @@ class BundledServer:
         import uvicorn
 
         from switcher.logs import uvicorn_log_config
+        from switcher.server.host_guard import HostGuard, hosts_for
         from switcher.server.http_limits import uvicorn_limits
 
+        # Browsers may name it 127.0.0.1, localhost or [::1]; a rebound name is refused.
+        port = sock.getsockname()[1]
+        guarded = HostGuard(self.app, hosts_for(f"http://127.0.0.1:{port}"))
         server = uvicorn.Server(
             uvicorn.Config(
-                self.app,
+                guarded,
                 # The store is opened by the first request and closed by
                 # shutdown(): the in-process transport outlives this server.
                 lifespan="off",

@@ -70,7 +70,8 @@ def _serve(commands: Commands) -> None:
     serve.add_argument(
         "--base-url",
         metavar="URL",
-        help="public URL (default: $BETTER_AUTH_URL, else http://HOST:PORT)",
+        help="public URL (default: $BETTER_AUTH_URL, else http://HOST:PORT; required "
+        "with a --host other computers can reach)",
     )
     serve.add_argument(
         "--trusted-origin",
@@ -79,6 +80,22 @@ def _serve(commands: Commands) -> None:
         default=[],
         help="another origin allowed to send credentialed requests "
         "(repeatable; * wildcards allowed)",
+    )
+    serve.add_argument(
+        "--allowed-host",
+        metavar="HOST[:PORT]",
+        action="append",
+        default=[],
+        help="another host name requests may be addressed to, e.g. the one a reverse "
+        "proxy passes on (repeatable; by default only the base URL's host is answered)",
+    )
+    serve.add_argument(
+        "--trust-proxy",
+        metavar="ADDRESS",
+        action="append",
+        default=[],
+        help="the address of a reverse proxy whose X-Forwarded-For is believed "
+        "(repeatable; by default nobody's is)",
     )
     serve.add_argument(
         "--max-sessions", type=int, default=5, help="accounts per device (default 5)"

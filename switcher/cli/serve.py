@@ -37,9 +37,26 @@ def run(args: argparse.Namespace) -> int:
             "switcher: warning: a secret shorter than 32 characters is easy to guess",
             file=sys.stderr,
         )
-    base_url = (
-        args.base_url or os.environ.get("BETTER_AUTH_URL") or default_base_url(args.host, args.port)
-    )
+    given_url = args.base_url or os.environ.get("BETTER_AUTH_URL")
+    if not given_url and not is_loopback(args.host):
+        raise CliError(
+            f"--host {args.host} needs --base-url (or BETTER_AUTH_URL): the URL browsers "
+            f"reach this server at, e.g. https://auth.example.com; http://{args.host}:"
+            f"{args.port} is no address a browser's Origin will ever match"
+        )
+    base_url = given_url or default_base_url(args.host, args.port)
+    if not is_loopback(args.host) and base_url.startswith("http://"):
+        print(
+            "switcher: WARNING: serving plain http to the network: passwords and session "
+            "cookies cross it readable by anyone on the way. Put an https reverse proxy "
+            "in front (and give --base-url https://…, --trust-proxy ADDRESS).",
+            file=sys.stderr,
+        )
+    allowed = [host.strip() for host in args.allowed_host if host.strip()]
+    for host in allowed:
+        if "/" in host or "@" in host or any(c.isspace() for c in host):
+            raise CliError(f"--allowed-host takes a host name and port, not {host!r}")
+    proxies = tuple(_proxy_address(address) for address in args.trust_proxy)
     database = args.database or default_database_url()
     if args.workers > 1 and database.startswith("sqlite:"):
         print(
@@ -77,8 +94,25 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, ImportError, StoreError) as error:
         raise CliError(str(error)) from error
     _check_port_free(args.host, args.port)
-    serve(config, ServeOptions(args.host, args.port, args.workers))
+    from switcher.server.host_guard import hosts_for
+
+    options = ServeOptions(
+        args.host, args.port, args.workers, hosts_for(config.base_url, allowed), proxies
+    )
+    serve(config, options)
     return 0
+
+
+def _proxy_address(address: str) -> str:
+    """An IP address or network (uvicorn's forwarded_allow_ips), checked here."""
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_network(address.strip(), strict=False))
+    except ValueError:
+        raise CliError(
+            f"--trust-proxy takes the proxy's IP address (or network), not {address!r}"
+        ) from None
 
 
 def _check_port_free(host: str, port: int) -> None:

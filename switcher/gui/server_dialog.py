@@ -65,10 +65,10 @@ def server_url(typed: str) -> str:
     if not url:
         raise AccountsError(f"enter the site's address, e.g. {EXAMPLE}")
     try:
-        _site_and_name(url, None, None)
         parts = urlsplit(url)
     except ValueError:  # urlsplit's: an unclosed "[" of an IPv6 address
         raise AccountsError(f"not an http(s) URL: {url!r}") from None
+    # The dialog's own words first, for what a person types by mistake.
     if parts.username is not None or parts.password is not None:
         raise AccountsError(
             "leave the user name and password out of the address: "
@@ -80,6 +80,10 @@ def server_url(typed: str) -> str:
         raise AccountsError(f"not a port number in {url!r}") from None
     if any(c.isspace() for c in url):
         raise AccountsError(f"an address has no spaces: {url!r}")
+    try:
+        _site_and_name(url, None, None)
+    except ValueError:
+        raise AccountsError(f"not an http(s) URL: {url!r}") from None
     return url
 
 

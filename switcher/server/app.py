@@ -56,13 +56,15 @@ class Route:
     forms: bool = False  # accepts form-urlencoded bodies besides JSON
     credential: bool = False  # sign-in/up: CSRF rules apply even without cookies
     after: Hook | None = None  # a plugin's after-hook for this path
+    body: bool = True  # a POST's body is read (and its type judged) before the handler
 
 
 _ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/sign-up/email"): Route(email_password.sign_up, forms=True, credential=True),
     ("POST", "/sign-in/email"): Route(email_password.sign_in, forms=True, credential=True),
     ("GET", "/get-session"): Route(session.get_session),
-    ("POST", "/get-session"): Route(session.post_get_session),
+    # Refused (deferSessionRefresh is off) before any body is read, as better-auth does.
+    ("POST", "/get-session"): Route(session.post_get_session, body=False),
     ("POST", "/sign-out"): Route(session.sign_out, after=multi_session.after_sign_out),
     ("GET", "/ok"): Route(session.ok),
     ("GET", "/multi-session/list-device-sessions"): Route(multi_session.list_device_sessions),
@@ -168,7 +170,7 @@ class AuthApp:
                 return
 
     async def _respond(self, scope: Scope, receive: Receive) -> Response:
-        path: str = scope["path"]
+        path = route_path(scope)
         root = scope.get("root_path", "")
         if root and path.startswith(root):
             path = path[len(root) :]
@@ -235,13 +237,14 @@ class AuthApp:
         if (
             self.limiter is not None
             and request.method == "POST"
+            and not request.in_process  # the app's own sign-ins: its user's, one at a time
             and self.limiter.applies_to(request.path)
         ):
             self.limiter.check(ctx.client_ip(), request.path)
         cookie_header = ctx.cookie_header
         if cookie_header is not None and len(cookie_header) > self.config.max_cookie_header_bytes:
             raise APIError(ErrorCode.REQUEST_HEADER_FIELDS_TOO_LARGE)
-        if request.method == "POST":
+        if request.method == "POST" and route.body:
             ctx.body = await self._read_body(request, route)
         if request.method == "POST":
             # GETs are exempt from every origin rule, callback URLs included.
@@ -260,11 +263,12 @@ class AuthApp:
         except BodyTooLargeError:
             raise APIError(ErrorCode.PAYLOAD_TOO_LARGE) from None
         media = request.headers.get("content-type")
-        if media is None:
-            # As better-auth's Node handler: a body without a Content-Type is ignored.
+        if media is None or not media.strip():
+            # As better-auth's Node handler: a body without a Content-Type (or
+            # with an empty one) is ignored, and validation says what is missing.
             return MISSING
         media_type = media.split(";", 1)[0].strip().lower()
-        allowed = (_JSON, _FORM) if route.forms else (_JSON,)
+        allowed = (_FORM, _JSON) if route.forms else (_JSON,)  # better-auth's order
         if media_type not in allowed:
             raise APIError(
                 ErrorCode.UNSUPPORTED_MEDIA_TYPE,
@@ -278,6 +282,34 @@ class AuthApp:
             return json.loads(raw)
         except (ValueError, RecursionError):
             raise APIError(ErrorCode.BAD_REQUEST) from None
+
+
+_DOT = frozenset({".", "%2e"})
+_DOT_DOT = frozenset({"..", ".%2e", "%2e.", "%2e%2e"})
+
+
+def route_path(scope: Scope) -> str:
+    """The request's path as better-auth matches it: as sent (``%2D`` is not ``-``),
+    with ``.`` and ``..`` segments resolved (also percent-encoded), as a URL parser does."""
+    raw = scope.get("raw_path")
+    if not isinstance(raw, bytes):
+        return str(scope["path"])
+    segments = raw.decode("latin-1").split("/")
+    resolved: list[str] = []
+    for index, segment in enumerate(segments[1:], start=1):
+        last = index == len(segments) - 1
+        folded = segment.lower()
+        if folded in _DOT_DOT:
+            if len(resolved) > 0:
+                resolved.pop()
+            if last:
+                resolved.append("")  # "/a/.." is "/", a directory
+        elif folded in _DOT:
+            if last:
+                resolved.append("")
+        else:
+            resolved.append(segment)
+    return "/" + "/".join(resolved)
 
 
 def create_app(config: ServerConfig, store: Store | None = None) -> AuthApp:

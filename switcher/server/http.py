@@ -21,8 +21,20 @@ class BodyTooLargeError(Exception):
     """The request body is over the configured limit."""
 
 
+IN_PROCESS = "switcher.in_process"  # the ASGI scope extension that says so
+
+
 class Request:
-    __slots__ = ("_query", "_receive", "client_host", "headers", "method", "path", "query_string")
+    __slots__ = (
+        "_query",
+        "_receive",
+        "client_host",
+        "headers",
+        "in_process",
+        "method",
+        "path",
+        "query_string",
+    )
 
     def __init__(self, scope: Scope, receive: Receive, path: str) -> None:
         self.method: str = scope["method"]
@@ -40,6 +52,9 @@ class Request:
         }
         client = scope.get("client")
         self.client_host: str = client[0] if client else ""
+        # Made by this very process (the app's or a command's own call), not
+        # a client on the network: see bundled_server.InProcessExchange.
+        self.in_process: bool = IN_PROCESS in scope.get("extensions", {})
         self._receive = receive
         self._query: dict[str, str] | None = None
 

@@ -26,6 +26,8 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from switcher.protocol.errors import ErrorCode
+
 HEADER_BYTES = 16 * 1024
 HEADERS_TIMEOUT = 10.0
 KEEP_ALIVE_TIMEOUT = 5.0
@@ -42,7 +44,10 @@ def _answer(status: str, body: dict[str, str] | None) -> bytes:
 
 _TOO_LARGE = _answer(
     "431 Request Header Fields Too Large",
-    {"message": "Request header fields too large", "code": "REQUEST_HEADER_FIELDS_TOO_LARGE"},
+    {
+        "message": ErrorCode.REQUEST_HEADER_FIELDS_TOO_LARGE.message,
+        "code": ErrorCode.REQUEST_HEADER_FIELDS_TOO_LARGE.name,
+    },
 )
 _TOO_SLOW = _answer("408 Request Timeout", None)
 
@@ -147,10 +152,23 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._refuse(_TOO_SLOW)
 
 
-def uvicorn_limits() -> dict[str, Any]:
-    """The ``uvicorn.Config`` settings every switcher HTTP server uses."""
+def uvicorn_limits(trusted_proxies: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The ``uvicorn.Config`` settings every switcher HTTP server uses.
+
+    ``X-Forwarded-For`` (the client's address, which the rate limiter and
+    the session list see) is believed only from ``trusted_proxies``. uvicorn
+    would believe it from 127.0.0.1 by default: any local program, and every
+    page a browser on this computer loads, could then pick its own address
+    and never be rate-limited.
+    """
+    proxies: dict[str, Any] = (
+        {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted_proxies)}
+        if trusted_proxies
+        else {"proxy_headers": False}
+    )
     return {
         "http": LimitedHttpToolsProtocol,
         "timeout_keep_alive": KEEP_ALIVE_TIMEOUT,
         "limit_concurrency": MAX_CONNECTIONS,
+        **proxies,
     }

@@ -10,6 +10,7 @@ from switcher.protocol.errors import ErrorCode
 from switcher.server.errors import APIError
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 # C0 and C1 controls and DEL, as better-auth's trusted-origins check has them.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _ENCODED_SEPARATOR = re.compile("%2f|%5c", re.IGNORECASE)
@@ -22,15 +23,23 @@ _CALLBACK_FIELDS = (
 
 
 def origin_of(url: str) -> str | None:
-    """``scheme://host[:port]`` of an absolute URL, lower-cased; ``None`` if it has none."""
+    """``scheme://host[:port]`` of an absolute URL, as a browser's URL parser gives it:
+    lower-cased, without user name and password, path or the scheme's default port;
+    ``None`` if it has none."""
     try:
         parts = urlsplit(url.strip())
         if not parts.scheme or not parts.netloc:
             return None
-        parts.port  # noqa: B018 - raises on a malformed port
+        host, port = parts.hostname, parts.port  # a malformed port raises
     except ValueError:
         return None
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    if not host:
+        return None
+    scheme = parts.scheme.lower()
+    shown = f"[{host}]" if ":" in host else host
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        shown = f"{shown}:{port}"
+    return f"{scheme}://{shown}"
 
 
 class TrustedOrigins:
@@ -121,7 +130,9 @@ def _require_trusted(headers: dict[str, str], trusted: TrustedOrigins) -> None:
         return  # the browser vouches that the request comes from this very origin
     if not origin or origin == "null":
         raise APIError(ErrorCode.MISSING_OR_NULL_ORIGIN)
-    if origin not in trusted:
+    # Read as better-auth reads it (new URL(origin).origin): a trailing slash,
+    # a path or a user name do not make another origin.
+    if (origin_of(origin) or origin) not in trusted:
         raise APIError(ErrorCode.INVALID_ORIGIN)
 
 

@@ -10,8 +10,10 @@ from typing import Any
 from switcher.logs import uvicorn_log_config
 from switcher.server.app import AuthApp
 from switcher.server.config import RateLimit, ServerConfig
+from switcher.server.host_guard import HostGuard, hosts_for, loopback_hosts
 
 _CONFIG_ENV = "SWITCHER_SERVE_CONFIG"  # hands the config to uvicorn's worker processes
+_HOSTS_ENV = "SWITCHER_SERVE_HOSTS"  # and the host names they answer
 
 
 class ServeError(Exception):
@@ -23,6 +25,10 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 3000
     workers: int = 1
+    # Host names answered (host_guard.hosts_for); empty: the base URL's alone.
+    allowed_hosts: frozenset[str] = frozenset()
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (--trust-proxy).
+    trusted_proxies: tuple[str, ...] = ()
 
 
 def default_base_url(host: str, port: int) -> str:
@@ -47,9 +53,10 @@ def _config_from_env() -> ServerConfig:
     return ServerConfig(rate_limit=limit, **raw)
 
 
-def worker_app() -> AuthApp:
+def worker_app() -> HostGuard:
     """uvicorn's factory in each worker process."""
-    return AuthApp(_config_from_env())
+    hosts = frozenset(json.loads(os.environ[_HOSTS_ENV]))
+    return HostGuard(AuthApp(_config_from_env()), hosts)
 
 
 def serve(config: ServerConfig, options: ServeOptions) -> None:
@@ -60,7 +67,7 @@ def serve(config: ServerConfig, options: ServeOptions) -> None:
     common: dict[str, Any] = {
         "host": options.host,
         "port": options.port,
-        **uvicorn_limits(),
+        **uvicorn_limits(options.trusted_proxies),
         "lifespan": "on",
         # No access lines anywhere: a line per request floods a support log and
         # tells a person nothing (better-auth's own server logs none either).
@@ -77,10 +84,14 @@ def serve(config: ServerConfig, options: ServeOptions) -> None:
         common["loop"] = "uvloop"
     except ImportError:
         common["loop"] = "asyncio"
+    # Its own loopback names too: a health check or a proxy on this machine
+    # (curl 127.0.0.1:3000) is answered whatever the public name.
+    hosts = (options.allowed_hosts or hosts_for(config.base_url)) | loopback_hosts(options.port)
     if options.workers > 1:
         os.environ[_CONFIG_ENV] = _config_to_env(config)
+        os.environ[_HOSTS_ENV] = json.dumps(sorted(hosts))
         uvicorn.run(
             "switcher.server.serve:worker_app", factory=True, workers=options.workers, **common
         )
     else:
-        uvicorn.run(AuthApp(config), **common)
+        uvicorn.run(HostGuard(AuthApp(config), hosts), **common)

@@ -9,10 +9,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 
 from switcher.server import AuthApp, ServerConfig
+from switcher.server.host_guard import HostGuard, hosts_for
 from switcher.server.http_limits import uvicorn_limits
 
 
@@ -37,7 +39,9 @@ def running_switcher(
     port = sock.getsockname()[1]
     config = replace(config, base_url=base_url or f"http://127.0.0.1:{port}")
     app = AuthApp(config)
-    served = wrap(app) if wrap else app
+    # As `switcher serve` runs it: only its own host names are answered.
+    hosts = hosts_for(f"http://127.0.0.1:{port}", [urlsplit(config.base_url).netloc])
+    served = HostGuard(wrap(app) if wrap else app, hosts)
     server = uvicorn.Server(
         uvicorn.Config(
             served, lifespan="on", log_level="warning", loop="asyncio", **uvicorn_limits()

@@ -114,3 +114,66 @@ def test_stopping_before_any_browser_came_frees_the_port(tmp_path: Path) -> None
         again.stop_http()
         again.shutdown()
         server.shutdown()
+
+
+def _wrong_passwords(client: httpx.Client, email: str, times: int) -> list[int]:
+    return [
+        client.post(
+            "/api/auth/sign-in/email",
+            json={"email": email, "password": "not-the-password"},
+            headers={"origin": LOCAL_URL},
+        ).status_code
+        for _ in range(times)
+    ]
+
+
+def test_the_apps_server_limits_sign_in_from_browsers_but_not_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any page a browser here loads can post to 127.0.0.1:3000; the app's calls are its user's."""
+    from switcher.bundled_server import bundled_config as production_config
+
+    monkeypatch.setenv("SWITCHER_DATA_DIR", str(tmp_path))
+    server = BundledServer(production_config())
+    try:
+        assert server.serve_http(port=0) and server.http_url is not None
+        email = unique_email("limited")
+        with httpx.Client(
+            transport=InProcessTransport(server.exchange), base_url=LOCAL_URL, timeout=10
+        ) as own:
+            assert sign_up(own, email).status_code == 200
+            assert _wrong_passwords(own, email, 6) == [401] * 6
+        with httpx.Client(base_url=server.http_url, timeout=10) as browser:
+            answers = _wrong_passwords(browser, email, 5)
+            rotated = browser.post(  # a forwarded address of its choosing changes nothing
+                "/api/auth/sign-in/email",
+                json={"email": email, "password": "not-the-password"},
+                headers={"origin": LOCAL_URL, "x-forwarded-for": "203.0.113.9"},
+            )
+        assert answers == [401, 401, 401, 429, 429]
+        assert rotated.status_code == 429
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [("evil.example:{port}", 421), ("127.0.0.1.evil.example:{port}", 421),
+     ("localhost:{port}", 200), ("127.0.0.1:{port}", 200), ("[::1]:{port}", 200),
+     ("127.0.0.1:1", 421)],
+)  # fmt: skip
+def test_the_apps_server_answers_only_for_its_own_names(
+    tmp_path: Path, host: str, status: int
+) -> None:
+    """DNS rebinding: evil.example resolved to 127.0.0.1 reads no page of who is signed in."""
+    server = BundledServer(bundled_config(tmp_path))
+    try:
+        assert server.serve_http(port=0) and server.http_url is not None
+        port = server.http_url.rsplit(":", 1)[1]
+        page = httpx.get(f"{server.http_url}/", headers={"host": host.format(port=port)})
+        assert page.status_code == status
+        if status == 421:
+            assert page.json()["code"] == "MISDIRECTED_REQUEST"
+            assert "Not signed in" not in page.text and "<html" not in page.text
+    finally:
+        server.shutdown()

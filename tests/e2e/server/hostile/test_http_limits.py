@@ -82,7 +82,9 @@ def _status(answer: bytes) -> int:
 
 def test_two_hundred_thousand_header_lines_are_refused_at_once(target: Target) -> None:
     lines = b"X-A: v\r\n" * 200_000
-    request = b"GET " + _path(target) + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + lines + b"\r\n"
+    request = (
+        b"GET " + _path(target) + b" HTTP/1.1\r\nHost: " + _host(target) + b"\r\n" + lines + b"\r\n"
+    )
     answered: list[tuple[bytes, float]] = []
     flood = threading.Thread(target=lambda: answered.append(_raw_exchange(target, request)))
     flood.start()
@@ -95,7 +97,7 @@ def test_two_hundred_thousand_header_lines_are_refused_at_once(target: Target) -
 
 def test_one_header_of_a_megabyte_is_refused_at_once(target: Target) -> None:
     request = (
-        b"GET " + _path(target) + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"GET " + _path(target) + b" HTTP/1.1\r\nHost: " + _host(target) + b"\r\n"
         b"X-Big: " + b"v" * 1_000_000 + b"\r\n\r\n"
     )
     answer, took = _raw_exchange(target, request)
@@ -106,6 +108,10 @@ def test_one_header_of_a_megabyte_is_refused_at_once(target: Target) -> None:
 def test_headers_just_under_the_limit_are_served(target: Target) -> None:
     answer = httpx.get(f"{target.base_url}/api/auth/ok", headers={"X-Pad": "p" * 15_000}, timeout=5)
     assert answer.status_code == 200
+
+
+def _host(target: Target) -> bytes:
+    return urlsplit(target.base_url).netloc.encode()
 
 
 def _path(target: Target) -> bytes:
@@ -119,7 +125,9 @@ def _trickling(server: Target, count: int) -> Iterator[list[socket.socket]]:
     try:
         for _ in range(count):
             sock = socket.create_connection(_address(server), timeout=HEADERS_TIMEOUT * 3)
-            sock.sendall(b"GET " + _path(server) + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            sock.sendall(
+                b"GET " + _path(server) + b" HTTP/1.1\r\nHost: " + _host(server) + b"\r\nX-Slow: "
+            )
             opened.append(sock)
         yield opened
     finally:
@@ -144,9 +152,9 @@ def test_a_kept_alive_connection_gets_the_same_deadline_for_its_next_request(
     server: Target,
 ) -> None:
     with socket.create_connection(_address(server), timeout=HEADERS_TIMEOUT * 3) as sock:
-        sock.sendall(b"GET " + _path(server) + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        sock.sendall(b"GET " + _path(server) + b" HTTP/1.1\r\nHost: " + _host(server) + b"\r\n\r\n")
         assert _status(_one_answer(sock)) == 200
-        sock.sendall(b"GET " + _path(server) + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Sl")
+        sock.sendall(b"GET " + _path(server) + b" HTTP/1.1\r\nHost: " + _host(server) + b"\r\nX-Sl")
         began = time.monotonic()
         second = sock.recv(65536)
         assert _status(second) == 408
