@@ -106,6 +106,14 @@ def _serve(commands: Commands) -> None:
     serve.add_argument(
         "--no-rate-limit", action="store_true", help="do not limit sign-in/sign-up attempts"
     )
+    serve.add_argument(
+        "--rate-limit-storage",
+        choices=("memory", "database"),
+        default="memory",
+        help="where sign-in attempts are counted: in each process (default), or in the "
+        "database's rateLimit table, shared by every worker and host on it (better-auth's "
+        'rateLimit.storage: "database")',
+    )
 
     serve.set_defaults(handler="switcher.cli.serve:run")
 

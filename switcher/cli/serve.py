@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
             database_url=database,
             trusted_origins=tuple(args.trusted_origin),
             maximum_sessions=args.max_sessions,
-            rate_limit=None if args.no_rate_limit else RateLimit(),
+            rate_limit=None if args.no_rate_limit else RateLimit(storage=args.rate_limit_storage),
         )
     except ValueError as error:
         raise CliError(str(error)) from error

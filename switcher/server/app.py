@@ -28,7 +28,7 @@ from switcher.server.http import (
 )
 from switcher.server.origin import TrustedOrigins, check_callbacks, check_request
 from switcher.server.page import render_page, sign_in_with_form
-from switcher.server.ratelimit import RateLimiter
+from switcher.server.ratelimit import rate_limiter
 from switcher.server.routes import email_password, multi_session, session
 from switcher.server.store import (
     Store,
@@ -118,7 +118,7 @@ class AuthApp:
             attributes=config.cookie_attributes,
         )
         self.trusted = TrustedOrigins(config.origin, config.trusted_origins)
-        self.limiter = RateLimiter(config.rate_limit) if config.rate_limit else None
+        self.limiter = rate_limiter(config.rate_limit, self.store)
         # One opening shared by every caller, whichever event loop it runs on
         # (the app's in-process transport and its HTTP server share one app);
         # a failed opening is tried again by the next request.
@@ -240,7 +240,7 @@ class AuthApp:
             and not request.in_process  # the app's own sign-ins: its user's, one at a time
             and self.limiter.applies_to(request.path)
         ):
-            self.limiter.check(ctx.client_ip(), request.path)
+            await self.limiter.consume(ctx.client_ip(), request.path)
         cookie_header = ctx.cookie_header
         if cookie_header is not None and len(cookie_header) > self.config.max_cookie_header_bytes:
             raise APIError(ErrorCode.REQUEST_HEADER_FIELDS_TOO_LARGE)

@@ -17,6 +17,9 @@ class RateLimit:
     max_requests: int = 3
     # better-auth's special rule covers the credential endpoints only.
     path_prefixes: tuple[str, ...] = ("/sign-in", "/sign-up")
+    # "memory" (each process its own counts) or "database" (better-auth's
+    # rateLimit table: one count across workers, hosts and better-auth itself).
+    storage: str = "memory"
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from switcher.server.context import Context, Services
 from switcher.server.errors import APIError, RateLimitedError
 from switcher.server.http import BodyTooLargeError, Request, Response, html_response
 from switcher.server.origin import TrustedOrigins, check_request, origin_of
-from switcher.server.ratelimit import RateLimiter
+from switcher.server.ratelimit import DatabaseRateLimiter, RateLimiter
 from switcher.server.routes.email_password import sign_in
 from switcher.server.routes.multi_session import after_new_session, list_device_sessions
 
@@ -176,14 +176,14 @@ async def sign_in_with_form(
     services: Services,
     request: Request,
     trusted: TrustedOrigins,
-    limiter: RateLimiter | None,
+    limiter: RateLimiter | DatabaseRateLimiter | None,
     root: str = "",
 ) -> Response:
     """``POST /``: sign in as ``POST /sign-in/email`` does, then ``303`` to the page."""
     ctx = Context(services, request)
     try:
         if limiter is not None:
-            limiter.check(ctx.client_ip(), _SIGN_IN_PATH)
+            await limiter.consume(ctx.client_ip(), _SIGN_IN_PATH)
         try:
             check_request(request.method, request.headers, trusted, credential_route=True)
         except APIError as error:

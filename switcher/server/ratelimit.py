@@ -1,4 +1,11 @@
-"""better-auth's fixed-window rate limiter, in memory, per process."""
+"""better-auth's fixed-window rate limiter: in memory (per process) or in the database.
+
+In memory, each process counts alone: with ``--workers 4`` (or four hosts on
+one PostgreSQL) a client gets four times the budget. In the database
+(better-auth's ``rateLimit.storage: "database"``) every process, switcher's
+or better-auth's, counts in the same ``rateLimit`` row, keyed ``ip|path`` as
+better-auth keys it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from collections.abc import Callable
 
 from switcher.server.config import RateLimit
 from switcher.server.errors import RateLimitedError
+from switcher.server.store import Store
 
 _PRUNE_AT = 10_000  # entries; old ones are dropped so memory stays bounded
 
@@ -21,6 +29,9 @@ class RateLimiter:
     def applies_to(self, path: str) -> bool:
         return path.startswith(self.rule.path_prefixes)
 
+    async def consume(self, client: str, path: str) -> None:
+        self.check(client, path)
+
     def check(self, client: str, path: str) -> None:
         """Count this request; raise if the client is over its budget for the path."""
         now = self._clock()
@@ -33,3 +44,32 @@ class RateLimiter:
         self._hits[key] = (1, now) if now - last > window else (count + 1, now)
         if len(self._hits) > _PRUNE_AT:
             self._hits = {k: v for k, v in self._hits.items() if now - v[1] <= window}
+
+
+class DatabaseRateLimiter:
+    def __init__(
+        self, rule: RateLimit, store: Store, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.rule = rule
+        self._store = store
+        self._clock = clock  # wall time: every process and host must agree on it
+
+    def applies_to(self, path: str) -> bool:
+        return path.startswith(self.rule.path_prefixes)
+
+    async def consume(self, client: str, path: str) -> None:
+        """Count this request; raise if the client is over its budget for the path."""
+        now = int(self._clock() * 1000)
+        window = int(self.rule.window_seconds * 1000)
+        last = await self._store.consume_rate_limit(
+            f"{client}|{path}", window, self.rule.max_requests, now
+        )
+        if last != now:
+            raise RateLimitedError(max(1, math.ceil((last + window - now) / 1000)))
+
+
+def rate_limiter(rule: RateLimit | None, store: Store) -> RateLimiter | DatabaseRateLimiter | None:
+    """The limiter ``rule`` asks for (``rule.storage``), or none."""
+    if rule is None:
+        return None
+    return DatabaseRateLimiter(rule, store) if rule.storage == "database" else RateLimiter(rule)

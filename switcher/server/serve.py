@@ -48,7 +48,12 @@ def _config_from_env() -> ServerConfig:
     limit = (
         None
         if rate is None
-        else RateLimit(rate["window_seconds"], rate["max_requests"], tuple(rate["path_prefixes"]))
+        else RateLimit(
+            rate["window_seconds"],
+            rate["max_requests"],
+            tuple(rate["path_prefixes"]),
+            rate["storage"],
+        )
     )
     return ServerConfig(rate_limit=limit, **raw)
 

@@ -75,6 +75,10 @@ class Store(Protocol):
 
     async def delete_sessions(self, tokens: Sequence[str]) -> None: ...
 
+    async def consume_rate_limit(self, key: str, window_ms: int, most: int, now_ms: int) -> int:
+        """Count one request in ``key``'s row of better-auth's ``rateLimit`` table, atomically;
+        the row's ``lastRequest`` afterwards: ``now_ms`` when the request is allowed."""
+
 
 def open_store(database_url: str) -> Store:
     """A store for ``sqlite:///path``, ``sqlite://:memory:`` or ``postgresql://…``."""

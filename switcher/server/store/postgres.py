@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from switcher.protocol.dates import parse_iso, to_iso
+from switcher.server.ids import generate_id
 from switcher.server.rows import Account, Session, SessionWithUser, User
 from switcher.server.store import (
     EmailTakenError,
@@ -28,8 +29,10 @@ from switcher.server.store import (
 from switcher.server.store.schema import (
     INDEXES,
     JOINED_COLUMNS,
+    RATE_LIMIT_TABLE,
     TABLES,
     USER_COLUMNS,
+    consume_rate_limit_sql,
     joined_from_row,
     user_from_row,
 )
@@ -66,6 +69,9 @@ POSTGRES_TABLES: dict[str, str] = {
     '"createdAt" timestamptz default CURRENT_TIMESTAMP not null, '
     '"updatedAt" timestamptz default CURRENT_TIMESTAMP not null)',
 }
+
+
+_CONSUME = consume_rate_limit_sql(lambda name: f"%({name})s")
 
 
 def _iso(value: Any) -> str:
@@ -105,6 +111,7 @@ class PostgresStore:
         self.url = url
         self.max_connections = max_connections
         self._pool = self._new_pool()
+        self._rate_limit_table = False  # made (if missing) by the first count
 
     def _new_pool(self) -> AsyncConnectionPool[Any]:
         from psycopg_pool import AsyncConnectionPool
@@ -294,3 +301,24 @@ class PostgresStore:
 
     async def delete_sessions(self, tokens: Sequence[str]) -> None:
         await self._run('delete from "session" where "token" = any(%s)', (list(tokens),))
+
+    async def consume_rate_limit(self, key: str, window_ms: int, most: int, now_ms: int) -> int:
+        """Count a request against ``key``'s row in one statement (every worker and host
+        on this database, switcher's or better-auth's, counts in the same row)."""
+
+        params = {"id": generate_id(), "key": key, "now": now_ms, "window": window_ms, "max": most}
+
+        async def consume(conn: psycopg.AsyncConnection[Any]) -> int:
+            if not self._rate_limit_table:
+                await conn.execute(RATE_LIMIT_TABLE["postgres"])
+                self._rate_limit_table = True
+            row = await (await conn.execute(_CONSUME, params)).fetchone()
+            assert row is not None  # an upsert with RETURNING always returns its row
+            last = int(row[0])
+            if last == now_ms:
+                await conn.execute(
+                    'delete from "rateLimit" where "lastRequest" < %s', (now_ms - window_ms,)
+                )
+            return last
+
+        return await self._use(consume, reads_only=False)

@@ -77,3 +77,33 @@ def joined_from_row(row: Sequence[Any], iso: Callable[[Any], str]) -> SessionWit
         user_agent=row[7],
     )
     return SessionWithUser(session, user_from_row(row, iso, 8))
+
+
+# better-auth's rateLimit table (rateLimit.storage: "database"), made only when
+# that storage is chosen, as its migrations do. One row per client and path.
+RATE_LIMIT_TABLE = {
+    "sqlite": 'create table if not exists "rateLimit" ("id" text not null primary key, '
+    '"key" text not null unique, "count" integer not null, "lastRequest" bigint not null)',
+    "postgres": 'create table if not exists "rateLimit" ("id" text not null primary key, '
+    '"key" text not null unique, "count" integer not null, "lastRequest" bigint not null)',
+}
+
+
+def consume_rate_limit_sql(mark: Callable[[str], str]) -> str:
+    """One request counted against its row, atomically; returns the row's ``lastRequest``:
+    ``now`` when the request is allowed (a new row, a new window, or a count below the
+    maximum), the unchanged earlier time when it is refused. ``mark(name)`` is the
+    driver's placeholder for a named parameter."""
+    now, window, most = mark("now"), mark("window"), mark("max")
+    stale = f'{now} - "rateLimit"."lastRequest" >= {window}'
+    full = f'"rateLimit"."count" >= {most}'
+    return (
+        'insert into "rateLimit" ("id", "key", "count", "lastRequest") '
+        f"values ({mark('id')}, {mark('key')}, 1, {now}) "
+        'on conflict ("key") do update set '
+        f'"count" = case when {stale} then 1 when {full} then "rateLimit"."count" '
+        'else "rateLimit"."count" + 1 end, '
+        f'"lastRequest" = case when {stale} then {now} when {full} '
+        f'then "rateLimit"."lastRequest" else {now} end '
+        'returning "lastRequest"'
+    )

@@ -14,14 +14,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from switcher.protocol.dates import parse_iso, to_iso
+from switcher.server.ids import generate_id
 from switcher.server.rows import Account, Session, SessionWithUser, User
 from switcher.server.store import EmailTakenError, StoreError
 from switcher.server.store.schema import (
     INDEXES,
     JOINED_COLUMNS,
+    RATE_LIMIT_TABLE,
     SQLITE_TABLES,
     TABLES,
     USER_COLUMNS,
+    consume_rate_limit_sql,
     joined_from_row,
     user_from_row,
 )
@@ -152,6 +155,9 @@ def _delete_sessions(db: sqlite3.Connection, tokens: Sequence[str]) -> None:
             db.execute(f'delete from "session" where "token" in ({marks})', list(chunk))
 
 
+_CONSUME = consume_rate_limit_sql(lambda name: f":{name}")
+
+
 class SQLiteStore:
     def __init__(self, path: str) -> None:
         self.path = path
@@ -226,3 +232,20 @@ class SQLiteStore:
 
     async def delete_sessions(self, tokens: Sequence[str]) -> None:
         await self.owner.write(lambda db: _delete_sessions(db, tokens))
+
+    async def consume_rate_limit(self, key: str, window_ms: int, most: int, now_ms: int) -> int:
+        """Count a request against ``key``'s row; the row's ``lastRequest`` afterwards
+        (``now_ms``: allowed). Rows past their window are pruned as windows restart."""
+        params = {"id": generate_id(), "key": key, "now": now_ms, "window": window_ms, "max": most}
+
+        def consume(db: sqlite3.Connection) -> int:
+            with db:
+                db.execute(RATE_LIMIT_TABLE["sqlite"])  # the first time: better-auth's DDL
+                (last,) = db.execute(_CONSUME, params).fetchone()
+                if last == now_ms:
+                    db.execute(
+                        'delete from "rateLimit" where "lastRequest" < ?', (now_ms - window_ms,)
+                    )
+            return int(last)
+
+        return await self.owner.write(consume)

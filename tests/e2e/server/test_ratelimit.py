@@ -1,8 +1,19 @@
-"""The sign-in rate limit end to end: the fourth sign-in in ten seconds, on every server kind."""
+"""The sign-in rate limit end to end: the fourth sign-in in ten seconds, on every server kind,
+and across processes when the count is kept in the database."""
 
 from __future__ import annotations
 
-from tests.support.targets import PASSWORD, Serve, unique_email
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from switcher.server import ServerConfig
+from switcher.server.config import RateLimit
+from tests.support.serving import serving
+from tests.support.switcher_server import running_switcher
+from tests.support.targets import PASSWORD, SECRET, Serve, unique_email
 
 
 def test_the_fourth_sign_in_within_ten_seconds_gets_429(serve: Serve) -> None:
@@ -15,3 +26,45 @@ def test_the_fourth_sign_in_within_ten_seconds_gets_429(serve: Serve) -> None:
     assert [a.status_code for a in answers] == [401, 401, 401, 429]
     assert answers[3].json() == {"message": "Too many requests. Please try again later."}
     assert 1 <= int(answers[3].headers["x-retry-after"]) <= 10
+
+
+def _attempts(urls: list[str], count: int) -> list[int]:
+    """Wrong sign-ins from one client, each to the next server in turn, each on a new connection."""
+    statuses = []
+    for n in range(count):
+        with httpx.Client(base_url=urls[n % len(urls)], timeout=10) as client:
+            statuses.append(
+                client.post(
+                    "/api/auth/sign-in/email", json={"email": unique_email(), "password": PASSWORD}
+                ).status_code
+            )
+    return statuses
+
+
+@pytest.mark.parametrize("storage", ["memory", "database"])
+def test_two_servers_on_one_sqlite_file_share_the_limit_only_in_the_database(
+    tmp_path: Path, storage: str
+) -> None:
+    config = ServerConfig(
+        secret=SECRET,
+        base_url="http://127.0.0.1:1",
+        database_url=f"sqlite:///{tmp_path / 'auth.db'}",
+        rate_limit=RateLimit(storage=storage),
+    )
+    with running_switcher(config) as one, running_switcher(config) as other:
+        statuses = _attempts([one.config.base_url, other.config.base_url], 6)
+    if storage == "database":
+        assert statuses == [401, 401, 401, 429, 429, 429]
+    else:  # each process counts alone: twice the budget
+        assert statuses == [401, 401, 401, 401, 401, 401]
+
+
+@pytest.mark.postgres
+def test_two_workers_on_postgres_share_one_limit(
+    tmp_path: Path, postgres_urls: Callable[[], str]
+) -> None:
+    env = {"BETTER_AUTH_SECRET": SECRET}
+    args = ("--workers", "2", "--database", postgres_urls(), "--rate-limit-storage", "database")
+    with serving(tmp_path / "data", *args, env=env) as served:
+        statuses = _attempts([served.base_url], 8)
+    assert statuses == [401, 401, 401, 429, 429, 429, 429, 429]
