@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,14 +10,24 @@ from pytestqt.qtbot import QtBot
 
 from switcher.gui.notifier import Notifier, _escaped
 
+HandedBack = tuple[Notifier, list[tuple[str, str]]]
 
-def test_without_a_session_bus_each_notification_comes_back_to_be_shown_another_way(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+
+@pytest.fixture
+def handed_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HandedBack]:
+    """A notifier with no session bus to reach, and what it hands back to be shown otherwise."""
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'nobody'}")
     notifier = Notifier()
     back: list[tuple[str, str]] = []
     notifier.unavailable.connect(lambda title, message: back.append((title, message)))
+    yield notifier, back
+    notifier.stop()
+
+
+def test_without_a_session_bus_each_notification_comes_back_to_be_shown_another_way(
+    qtbot: QtBot, handed_back: HandedBack
+) -> None:
+    notifier, back = handed_back
     notifier.show("Exported", "alice is signed in in Firefox")
     notifier.show("Session ended", "bob's session was revoked", actions=(("x", "X"),))
     qtbot.waitUntil(lambda: len(back) == 2, timeout=5000)
@@ -24,7 +35,6 @@ def test_without_a_session_bus_each_notification_comes_back_to_be_shown_another_
         ("Exported", "alice is signed in in Firefox"),
         ("Session ended", "bob's session was revoked"),
     ]
-    notifier.stop()
 
 
 def test_a_servers_text_is_never_read_as_markup() -> None:
@@ -32,14 +42,10 @@ def test_a_servers_text_is_never_read_as_markup() -> None:
 
 
 def test_a_servers_control_characters_never_reach_a_notification(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, handed_back: HandedBack
 ) -> None:
     """Also where it falls back to the tray's balloon or the window's status bar."""
-    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'nobody'}")
-    notifier = Notifier()
-    back: list[tuple[str, str]] = []
-    notifier.unavailable.connect(lambda title, message: back.append((title, message)))
+    notifier, back = handed_back
     notifier.show("Sign-in failed\x1b]0;x\x07", "the site said: \x1b[2Jno\u202eway")
     qtbot.waitUntil(lambda: len(back) == 1, timeout=5000)
     assert back == [("Sign-in failed?]0;x?", "the site said: ?[2Jno?way")]
-    notifier.stop()
