@@ -53,7 +53,7 @@ from switcher.protocol.dates import parse_iso, to_iso, utc_now
 from switcher.protocol.email import is_username
 from switcher.protocol.endpoints import COMMON_BASE_PATHS, DEFAULT_BASE_PATH
 from switcher.protocol.errors import ErrorCode
-from switcher.protocol.hosts import is_loopback
+from switcher.protocol.hosts import is_loopback, userinfo_host
 from switcher.secrets import SecretStoreError
 from switcher.session_import import FoundSession, sessions_for
 from switcher.sign_in_steps import (
@@ -229,18 +229,13 @@ def _refused_hint(reason: Refused) -> str:
 def _http_url(url: str) -> str:
     """``url`` stripped, if it is an http(s) URL; else an error saying what was meant."""
     text = url.strip()
+    _refuse_userinfo(text, "a server's URL", " and sign in with `switcher accounts add`")
     if any(char.isspace() or unicodedata.category(char) == "Cc" for char in text):
         raise AccountsError(
             f"not an http(s) URL: {_without_userinfo(text)!r} "
             "(a URL has no spaces or control characters)"
         )
     parts = urlsplit(text)
-    if "@" in parts.netloc:
-        # Never stored (the index is a plain file) nor echoed: it may be a password.
-        raise AccountsError(
-            "a server's URL holds no user name or password: give "
-            f"{_without_userinfo(text)} and sign in with `switcher accounts add`"
-        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         if "://" not in url and url.strip():
             host = url.strip().split("/")[0].split(":")[0]
@@ -250,6 +245,17 @@ def _http_url(url: str) -> str:
             )
         raise AccountsError(f"not an http(s) URL: {url!r}")
     return url.strip()
+
+
+def _refuse_userinfo(text: str, what: str, then: str = "") -> None:
+    """Refuse a URL naming a user or password, without repeating it (it may be a password:
+    never stored, the index being a plain file, nor shown, nor logged)."""
+    host = userinfo_host(text)
+    if host is not None:
+        scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+        if scheme not in ("http", "https"):
+            scheme = "http" if is_loopback(host.rsplit(":", 1)[0].strip("[]")) else "https"
+        raise AccountsError(f"{what} holds no user name or password: give {scheme}://{host}{then}")
 
 
 def _without_userinfo(url: str) -> str:
@@ -312,6 +318,7 @@ def _clean_page_url(given: str | None) -> str | None:
     if given is None:
         return None
     text = given.strip()
+    _refuse_userinfo(text, "a web page's URL")
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise AccountsError(

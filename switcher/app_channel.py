@@ -61,11 +61,35 @@ def _profile() -> str:
     return f"{zlib.crc32(str(config_dir().resolve()).encode()):08x}"
 
 
+# Where systemd-logind makes each logged-in user's runtime directory.
+SESSION_RUNTIME_ROOT = Path("/run/user")
+
+
+def _session_runtime_dir() -> Path | None:
+    """``/run/user/<uid>`` when it is this user's own 0700 directory: what
+    ``$XDG_RUNTIME_DIR`` names in the desktop session, for a shell that lost the
+    variable (su, sudo -u, ssh), so that it finds the app the desktop runs."""
+    if os.name != "posix":
+        return None
+    candidate = SESSION_RUNTIME_ROOT / str(os.getuid())
+    try:
+        info = candidate.stat()
+    except OSError:
+        return None
+    if not candidate.is_dir() or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return None
+    return candidate
+
+
 def runtime_dir() -> Path:
-    """A directory only this user can enter: ``$XDG_RUNTIME_DIR`` or a 0700 one in the temp dir."""
+    """A directory only this user can enter: ``$XDG_RUNTIME_DIR``, else the session's
+    ``/run/user/<uid>``, else a 0700 one in the temp dir."""
     base = os.environ.get("XDG_RUNTIME_DIR")
+    session = _session_runtime_dir() if not (base and os.path.isdir(base)) else None
     if base and os.path.isdir(base):
         path = Path(base) / "switcher"
+    elif session is not None:
+        path = session / "switcher"
     else:
         import tempfile
 

@@ -18,7 +18,7 @@ from switcher.browsers.registry import is_firefox
 from switcher.client.jar import CookieJar
 from switcher.protocol.cookie import Cookie
 from switcher.protocol.cookies import is_session_cookie
-from switcher.protocol.hosts import is_loopback
+from switcher.protocol.hosts import is_loopback, userinfo_host
 from switcher.vault import Server
 
 
@@ -118,6 +118,11 @@ def page_on_site(
     ``others``: the configured servers, to name the one the page belongs to.
     """
     text = url.strip()
+    host = userinfo_host(text)
+    if host is not None:  # never repeated, nor handed to a browser: it may be a password
+        raise AccountsError(
+            f"a web page's URL holds no user name or password: leave out the part before {host}"
+        )
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         hint = ""

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from switcher.accounts import Accounts
 from switcher.app_channel import ChannelError, InstanceLock
 from switcher.app_identity import APP_ID, icon_file
+from switcher.bundled import LOCAL
 from switcher.display import has_display
 from switcher.gui.auto_export import AutoExport
 from switcher.gui.confirm import ask
@@ -278,12 +279,16 @@ class SwitcherApp(QObject):
         count = len(self.controller.snapshot.accounts)
         where = server_label(self.controller.snapshot.server, in_sentence=True)
         accounts = "the account" if count == 1 else f"all {count} accounts"
+        ended = (
+            "Their sessions end"  # the server is this computer: "on it, from it" says nothing
+            if self.controller.snapshot.server == LOCAL
+            else f"Their sessions on {where} from this computer end"
+        )
         with_window_icon()
         if ask(
             "Sign out of all accounts",
             f"Sign out of {accounts}?",
-            f"Their sessions on {where} from this computer end and switcher forgets them; "
-            "other devices stay signed in.",
+            f"{ended} and switcher forgets them; other devices stay signed in.",
             "&Sign Out",
         ):
             self.controller.sign_out_all()

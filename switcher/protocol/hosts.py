@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 
 def is_loopback(host: str) -> bool:
@@ -35,3 +36,18 @@ def stored_cookie_hosts(host: str) -> list[str]:
         return [host, "." + host]
     labels = host.split(".")
     return [host, *("." + ".".join(labels[i:]) for i in range(len(labels)))]
+
+
+def userinfo_host(typed: str) -> str | None:
+    """The host of ``typed`` when it names a user or password (``user:pw@host``), else None.
+
+    Read from what a person typed, with or without a scheme (``urlsplit`` takes
+    ``user:pw@host`` for a scheme and a path): such a URL must be refused
+    without being repeated, and the host is what to suggest instead.
+    """
+    text = typed.strip()
+    rest = text.split("://", 1)[1] if "://" in text else text.lstrip("/")
+    authority = re.split(r"[/?#\\]", rest, maxsplit=1)[0]
+    if "@" not in authority:
+        return None
+    return authority.rpartition("@")[2]

@@ -91,3 +91,15 @@ def test_not_a_web_page(url: str, hint: str) -> None:
         assert str(refused.value).endswith(hint)
     else:
         assert "did you mean" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://u:s3cret-pw@127.0.0.1:3000/", "u:s3cret-pw@127.0.0.1:3000/x"]
+)
+def test_a_page_with_a_user_or_password_is_refused_never_repeated_nor_opened(url: str) -> None:
+    """A browser given it would send the password to the site; a terminal would show it."""
+    local = Server("local", "http://127.0.0.1:3000")
+    with pytest.raises(AccountsError) as refused:
+        page_on_site(url, local, _session("127.0.0.1"))
+    assert "s3cret" not in str(refused.value) and "u:" not in str(refused.value)
+    assert "no user name or password" in str(refused.value)

@@ -61,6 +61,8 @@ def test_a_url_without_its_scheme_gets_a_suggestion(cli_here: Cli, typed: str, m
         "https://alice:s3cret-pw@app.example.com",
         "https://alice@app.example.com/api/auth",
         "https://:s3cret-pw@app.example.com",
+        "alice:s3cret-pw@app.example.com",  # no scheme: urlsplit reads "alice" as one
+        "//alice:s3cret-pw@app.example.com",
     ],
 )
 def test_a_url_with_a_user_or_password_is_refused_and_never_echoed(
@@ -131,4 +133,17 @@ def test_a_server_added_says_how_to_use_it(cli_here: Cli) -> None:
     assert added.stdout == (
         "added work (http://127.0.0.1:4322)\n"
         "to use it: switcher server use work (or --server work)\n"
+    )
+
+
+def test_a_sign_in_page_with_a_user_or_password_is_refused_and_never_echoed(
+    cli_here: Cli,
+) -> None:
+    ran = cli_here(
+        "server", "add", "https://app.example.com", "--no-check",
+        "--sign-in-url", "https://alice:s3cret-pw@app.example.com/login", check=False,
+    )  # fmt: skip
+    assert ran.returncode == 1
+    assert ran.stderr == (
+        "switcher: a web page's URL holds no user name or password: give https://app.example.com\n"
     )

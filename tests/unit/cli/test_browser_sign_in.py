@@ -45,7 +45,7 @@ def test_a_browser_switcher_does_not_know_is_a_usage_error(cli_here: Cli, name: 
     [
         ("login", "not a web page's URL: 'login'"),
         ("ftp://app.example.com/login", "not a web page's URL"),
-        ("https://user:pw@app.example.com/login", "(no user, password or spaces)"),
+        ("https://user:pw@app.example.com/login", "holds no user name or password"),
         ("https://app.example.com/log in", "(no user, password or spaces)"),
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from PySide6.QtGui import QIcon
@@ -63,3 +64,43 @@ def test_the_window_icon_comes_with_the_first_window_not_with_the_tray(
     finally:
         app.timer.stop()
         app.controller.shutdown()
+
+
+@pytest.mark.qt_log_ignore(*OFFSCREEN_NOTES)
+@pytest.mark.parametrize(
+    ("server_name", "said"),
+    [
+        ("local", "Their sessions end and switcher forgets them; other devices stay signed in."),
+        (None, "from this computer end and switcher forgets them; other devices stay signed in."),
+    ],
+)
+def test_signing_out_of_all_says_where_the_sessions_end_once(
+    qtbot: QtBot,
+    make_controller: Callable[..., Controller],
+    monkeypatch: pytest.MonkeyPatch,
+    server_name: str | None,
+    said: str,
+) -> None:
+    """Not "on this computer from this computer" for the bundled server."""
+    import switcher.gui.app
+
+    asked: list[tuple[str, ...]] = []
+
+    def ask(*args: str) -> bool:
+        asked.append(args)
+        return False  # Cancel
+
+    monkeypatch.setattr(switcher.gui.app, "ask", ask)
+    app = SwitcherApp(
+        make_controller().service, settings=Settings(), use_tray=False, serve_local=False
+    )
+    try:
+        if server_name is not None:
+            app.controller.snapshot = replace(app.controller.snapshot, server=server_name)
+        app.confirm_sign_out()
+    finally:
+        app.timer.stop()
+        app.controller.shutdown()
+    (question,) = asked
+    assert question[2].endswith(said)
+    assert "this computer from this computer" not in question[2]
