@@ -303,8 +303,8 @@ class PostgresStore:
         await self._run('delete from "session" where "token" = any(%s)', (list(tokens),))
 
     async def consume_rate_limit(self, key: str, window_ms: int, most: int, now_ms: int) -> int:
-        """Count a request against ``key``'s row in one statement (every worker and host
-        on this database, switcher's or better-auth's, counts in the same row)."""
+        """Count a request against ``key``'s row in one statement: every worker and host
+        on this database counts in the same row."""
 
         params = {"id": generate_id(), "key": key, "now": now_ms, "window": window_ms, "max": most}
 
