@@ -2,8 +2,9 @@
 
 In memory, each process counts alone: with ``--workers 4`` (or four hosts on
 one PostgreSQL) a client gets four times the budget. In the database
-(better-auth's ``rateLimit.storage: "database"``) every process counts in
-the same ``rateLimit`` row, keyed ``ip|path`` as better-auth keys it.
+(better-auth's ``rateLimit.storage: "database"``) every process, switcher's
+or better-auth's, counts in the same ``rateLimit`` row, keyed ``ip|path`` as
+better-auth keys it.
 """
 
 from __future__ import annotations

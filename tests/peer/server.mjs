@@ -5,6 +5,7 @@
 //                        [--max-sessions N] [--update-age S] [--expires-in S]
 //                        [--secure-cookies] [--cookie-prefix NAME]
 //                        [--trusted-origin O]... [--rate-limit]
+//                        [--rate-limit-storage memory|database]
 //                        [--require-email-verification] [--mail-log PATH]
 //                        [--cookie-domain DOMAIN] [--username] [--base-path PATH]
 //                        [--two-factor] [--two-factor-cookie-max-age S]
@@ -72,6 +73,7 @@ function parseOptions(argv) {
         "cookie-prefix": { type: "string" },
         "trusted-origin": { type: "string", multiple: true, default: [] },
         "rate-limit": { type: "boolean", default: false },
+        "rate-limit-storage": { type: "string", default: "memory" },
         "require-email-verification": { type: "boolean", default: false },
         "mail-log": { type: "string" },
         "cookie-domain": { type: "string" },
@@ -125,6 +127,7 @@ function parseOptions(argv) {
     cookiePrefix,
     trustedOrigins: v["trusted-origin"],
     rateLimit: v["rate-limit"],
+    rateLimitStorage: v["rate-limit-storage"],
     requireEmailVerification: v["require-email-verification"],
     mailLog: v["mail-log"],
     cookieDomain: v["cookie-domain"],
@@ -224,7 +227,7 @@ function buildOptions(opts, database, baseURL, plugins) {
     options.advanced.crossSubDomainCookies = { enabled: true, domain: opts.cookieDomain };
   }
   // Explicit either way: production mode would otherwise turn it on.
-  options.rateLimit = { enabled: Boolean(opts.rateLimit) };
+  options.rateLimit = { enabled: Boolean(opts.rateLimit), storage: opts.rateLimitStorage };
   return options;
 }
 

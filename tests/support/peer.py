@@ -259,6 +259,7 @@ class PeerFlags(TypedDict, total=False):
     secure_cookies: bool
     trusted_origins: Sequence[str]
     rate_limit: bool
+    rate_limit_storage: str  # "memory" (better-auth's default here) or "database"
     migrate: bool
     cookie_prefix: str | None
     require_email_verification: bool
@@ -289,6 +290,7 @@ def peer_args(**flags: Unpack[PeerFlags]) -> list[str]:
         ("base_path", "--base-path"),
         ("two_factor_cookie_max_age", "--two-factor-cookie-max-age"),
         ("generic_oauth", "--generic-oauth"),
+        ("rate_limit_storage", "--rate-limit-storage"),
     ):
         value = flags.get(name)
         if value is not None:
