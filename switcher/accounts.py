@@ -300,6 +300,7 @@ def _clean_origin(given: str | None) -> str | None:
     """An Origin as browsers send it (``scheme://host[:port]``), from what a person typed."""
     if given is None:
         return None
+    _refuse_userinfo(given, "an origin")
     parts = urlsplit(given.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise AccountsError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from urllib.parse import urlsplit
 
 from switcher.cli.errors import CliError
 
@@ -33,6 +34,11 @@ def run(args: argparse.Namespace) -> int:
         except SecretFileError as error:
             raise CliError(str(error)) from error
     elif len(secret) < 32:
+        if not is_loopback(args.host):
+            raise CliError(
+                "a server others can reach needs a secret of at least 32 characters "
+                "(BETTER_AUTH_SECRET; e.g. openssl rand -base64 32)"
+            )
         print(
             "switcher: warning: a secret shorter than 32 characters is easy to guess",
             file=sys.stderr,
@@ -45,6 +51,11 @@ def run(args: argparse.Namespace) -> int:
             f"{args.port} is no address a browser's Origin will ever match"
         )
     base_url = given_url or default_base_url(args.host, args.port)
+    if _names_no_host(base_url):
+        raise CliError(
+            f"--base-url {base_url} names no host: give the URL browsers reach this server at, "
+            "e.g. https://auth.example.com"
+        )
     if not is_loopback(args.host) and base_url.startswith("http://"):
         print(
             "switcher: WARNING: serving plain http to the network: passwords and session "
@@ -101,6 +112,16 @@ def run(args: argparse.Namespace) -> int:
     )
     serve(config, options)
     return 0
+
+
+def _names_no_host(url: str) -> bool:
+    """A base URL on 0.0.0.0 or [::]: an address to listen on, which no browser can reach."""
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address((urlsplit(url).hostname or "").strip("[]")).is_unspecified
+    except ValueError:
+        return False
 
 
 def _proxy_address(address: str) -> str:

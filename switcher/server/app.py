@@ -150,6 +150,10 @@ class AuthApp:
         kind = scope["type"]
         if kind == "http":
             response = await self._respond(scope, receive)
+            if response.status == 413:
+                # The body was refused unread: end the connection rather than read it
+                # all to keep the connection alive for another request.
+                response.headers.append((b"connection", b"close"))
             await response.send(send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)

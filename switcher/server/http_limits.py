@@ -10,6 +10,10 @@ uvicorn has none of the first two. Each number and its reason:
   headers holds a connection (and a file descriptor) for nothing: 1,100 such
   connections made the server unreachable under a 1,024-descriptor limit.
   Node allows 60 s; a real client sends its headers in one packet.
+* ``BODY_TIMEOUT`` = 10 s for the body once the headers are in: a body is at
+  most 64 KiB (413 beyond, and that connection is closed, not read on), and
+  512 stalled uploads would otherwise hold every connection. Node's own
+  request timeout is 300 s.
 * ``KEEP_ALIVE_TIMEOUT`` = 5 s idle between requests, as Node's default.
 * ``MAX_CONNECTIONS`` = 512 at once per process: beyond, uvicorn answers 503
   rather than running out of descriptors (the common limit is 1,024).
@@ -30,6 +34,7 @@ from switcher.protocol.errors import ErrorCode
 
 HEADER_BYTES = 16 * 1024
 HEADERS_TIMEOUT = 10.0
+BODY_TIMEOUT = 10.0
 KEEP_ALIVE_TIMEOUT = 5.0
 MAX_CONNECTIONS = 512
 
@@ -114,6 +119,22 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._disarm_headers_deadline()
         super().on_headers_complete()
+        # Now the body's own deadline, until the whole message is in.
+        self._headers_deadline = self.loop.call_later(BODY_TIMEOUT, self._body_too_slow)
+
+    def on_message_complete(self) -> None:
+        self._disarm_headers_deadline()
+        super().on_message_complete()
+
+    def _body_too_slow(self) -> None:
+        self._headers_deadline = None
+        cycle: Any = self.cycle
+        if cycle is None or cycle.response_started:
+            # Answered already (a 413 before the body): only the connection ends.
+            if not self.transport.is_closing():
+                self.transport.close()
+            return
+        self._refuse(_TOO_SLOW)
 
     def _count(self, size: int) -> None:
         self._header_bytes += size

@@ -61,10 +61,10 @@ class DatabaseRateLimiter:
         """Count this request; raise if the client is over its budget for the path."""
         now = int(self._clock() * 1000)
         window = int(self.rule.window_seconds * 1000)
-        last = await self._store.consume_rate_limit(
+        count, last = await self._store.consume_rate_limit(
             f"{client}|{path}", window, self.rule.max_requests, now
         )
-        if last != now:
+        if count > self.rule.max_requests:
             raise RateLimitedError(max(1, math.ceil((last + window - now) / 1000)))
 
 

@@ -75,9 +75,11 @@ class Store(Protocol):
 
     async def delete_sessions(self, tokens: Sequence[str]) -> None: ...
 
-    async def consume_rate_limit(self, key: str, window_ms: int, most: int, now_ms: int) -> int:
+    async def consume_rate_limit(
+        self, key: str, window_ms: int, most: int, now_ms: int
+    ) -> tuple[int, int]:
         """Count one request in ``key``'s row of better-auth's ``rateLimit`` table, atomically;
-        the row's ``lastRequest`` afterwards: ``now_ms`` when the request is allowed."""
+        the row's ``count`` and ``lastRequest`` afterwards: allowed when ``count <= most``."""
 
 
 def open_store(database_url: str) -> Store:

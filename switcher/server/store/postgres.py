@@ -302,23 +302,25 @@ class PostgresStore:
     async def delete_sessions(self, tokens: Sequence[str]) -> None:
         await self._run('delete from "session" where "token" = any(%s)', (list(tokens),))
 
-    async def consume_rate_limit(self, key: str, window_ms: int, most: int, now_ms: int) -> int:
+    async def consume_rate_limit(
+        self, key: str, window_ms: int, most: int, now_ms: int
+    ) -> tuple[int, int]:
         """Count a request against ``key``'s row in one statement: every worker and host
         on this database counts in the same row."""
 
         params = {"id": generate_id(), "key": key, "now": now_ms, "window": window_ms, "max": most}
 
-        async def consume(conn: psycopg.AsyncConnection[Any]) -> int:
+        async def consume(conn: psycopg.AsyncConnection[Any]) -> tuple[int, int]:
             if not self._rate_limit_table:
                 await conn.execute(RATE_LIMIT_TABLE["postgres"])
                 self._rate_limit_table = True
             row = await (await conn.execute(_CONSUME, params)).fetchone()
             assert row is not None  # an upsert with RETURNING always returns its row
-            last = int(row[0])
-            if last == now_ms:
+            count, last = int(row[0]), int(row[1])
+            if count == 1:  # a window (re)started: prune the rows past theirs
                 await conn.execute(
                     'delete from "rateLimit" where "lastRequest" < %s', (now_ms - window_ms,)
                 )
-            return last
+            return count, last
 
         return await self._use(consume, reads_only=False)

@@ -90,10 +90,12 @@ RATE_LIMIT_TABLE = {
 
 
 def consume_rate_limit_sql(mark: Callable[[str], str]) -> str:
-    """One request counted against its row, atomically; returns the row's ``lastRequest``:
-    ``now`` when the request is allowed (a new row, a new window, or a count below the
-    maximum), the unchanged earlier time when it is refused. ``mark(name)`` is the
-    driver's placeholder for a named parameter."""
+    """One request counted against its row, atomically; returns the row's ``count`` and
+    ``lastRequest`` afterwards. Allowed requests leave ``count`` at most the maximum (a new
+    row, a new window, or one more); a refused one marks it ``max + 1``, so that two
+    requests in one millisecond can never both read as allowed. better-auth reads any
+    ``count >= max`` in the window as full, so it refuses exactly as switcher does.
+    ``mark(name)`` is the driver's placeholder for a named parameter."""
     now, window, most = mark("now"), mark("window"), mark("max")
     stale = f'{now} - "rateLimit"."lastRequest" >= {window}'
     full = f'"rateLimit"."count" >= {most}'
@@ -101,9 +103,9 @@ def consume_rate_limit_sql(mark: Callable[[str], str]) -> str:
         'insert into "rateLimit" ("id", "key", "count", "lastRequest") '
         f"values ({mark('id')}, {mark('key')}, 1, {now}) "
         'on conflict ("key") do update set '
-        f'"count" = case when {stale} then 1 when {full} then "rateLimit"."count" '
+        f'"count" = case when {stale} then 1 when {full} then {most} + 1 '
         'else "rateLimit"."count" + 1 end, '
         f'"lastRequest" = case when {stale} then {now} when {full} '
         f'then "rateLimit"."lastRequest" else {now} end '
-        'returning "lastRequest"'
+        'returning "count", "lastRequest"'
     )

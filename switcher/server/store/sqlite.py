@@ -233,19 +233,21 @@ class SQLiteStore:
     async def delete_sessions(self, tokens: Sequence[str]) -> None:
         await self.owner.write(lambda db: _delete_sessions(db, tokens))
 
-    async def consume_rate_limit(self, key: str, window_ms: int, most: int, now_ms: int) -> int:
-        """Count a request against ``key``'s row; the row's ``lastRequest`` afterwards
-        (``now_ms``: allowed). Rows past their window are pruned as windows restart."""
+    async def consume_rate_limit(
+        self, key: str, window_ms: int, most: int, now_ms: int
+    ) -> tuple[int, int]:
+        """Count a request against ``key``'s row; its ``count`` and ``lastRequest`` afterwards.
+        Rows past their window are pruned as windows restart."""
         params = {"id": generate_id(), "key": key, "now": now_ms, "window": window_ms, "max": most}
 
-        def consume(db: sqlite3.Connection) -> int:
+        def consume(db: sqlite3.Connection) -> tuple[int, int]:
             with db:
                 db.execute(RATE_LIMIT_TABLE["sqlite"])  # the first time: better-auth's DDL
-                (last,) = db.execute(_CONSUME, params).fetchone()
-                if last == now_ms:
+                count, last = db.execute(_CONSUME, params).fetchone()
+                if count == 1:  # a window (re)started: prune the rows past theirs
                     db.execute(
                         'delete from "rateLimit" where "lastRequest" < ?', (now_ms - window_ms,)
                     )
-            return int(last)
+            return int(count), int(last)
 
         return await self.owner.write(consume)

@@ -3,7 +3,9 @@ and across processes when the count is kept in the database."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -11,6 +13,7 @@ import pytest
 
 from switcher.server import ServerConfig
 from switcher.server.config import RateLimit
+from switcher.server.store import open_store
 from tests.support.serving import serving
 from tests.support.switcher_server import running_switcher
 from tests.support.targets import PASSWORD, SECRET, Serve, unique_email
@@ -68,3 +71,38 @@ def test_two_workers_on_postgres_share_one_limit(
     with serving(tmp_path / "data", *args, env=env) as served:
         statuses = _attempts([served.base_url], 8)
     assert statuses == [401, 401, 401, 429, 429, 429, 429, 429]
+
+
+@pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_requests_in_one_millisecond_are_counted_one_by_one(
+    tmp_path: Path, postgres_urls: Callable[[], str], database: str
+) -> None:
+    """A refused request must not read as allowed because it came in the same millisecond."""
+    url = f"sqlite:///{tmp_path / 'auth.db'}" if database == "sqlite" else postgres_urls()
+
+    async def counts() -> list[int]:
+        store = open_store(url)
+        await store.open()
+        try:
+            return [
+                (await store.consume_rate_limit("127.0.0.1|/sign-in/email", 10_000, 3, 5_000))[0]
+                for _ in range(10)
+            ]
+        finally:
+            await store.close()
+
+    assert [count <= 3 for count in asyncio.run(counts())] == [True] * 3 + [False] * 7
+
+
+def test_a_burst_of_sign_ins_gets_exactly_the_budget(tmp_path: Path) -> None:
+    config = ServerConfig(
+        secret=SECRET,
+        base_url="http://127.0.0.1:1",
+        database_url=f"sqlite:///{tmp_path / 'auth.db'}",
+        rate_limit=RateLimit(storage="database"),
+    )
+    with running_switcher(config) as ours, ThreadPoolExecutor(30) as pool:
+        statuses = list(pool.map(lambda _: _attempts([ours.config.base_url], 1)[0], range(30)))
+    assert (statuses.count(401), statuses.count(429)) == (3, 27)

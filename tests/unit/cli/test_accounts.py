@@ -147,3 +147,13 @@ def test_a_sign_in_page_with_a_user_or_password_is_refused_and_never_echoed(
     assert ran.stderr == (
         "switcher: a web page's URL holds no user name or password: give https://app.example.com\n"
     )
+
+
+def test_an_origin_with_a_user_or_password_is_refused_and_never_echoed(cli_here: Cli) -> None:
+    ran = cli_here(
+        "server", "add", "http://127.0.0.1:3150", "--no-check",
+        "--origin", "http://bob:hunter2secret@x.example", check=False,
+    )  # fmt: skip
+    assert ran.returncode == 1
+    assert "hunter2" not in ran.stderr and "bob" not in ran.stderr
+    assert "an origin holds no user name or password: give http://x.example" in ran.stderr

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from switcher.server.http_limits import HEADERS_TIMEOUT
+from switcher.server.http_limits import BODY_TIMEOUT, HEADERS_TIMEOUT
 from tests.support.targets import Target
 
 
@@ -159,3 +159,39 @@ def test_a_kept_alive_connection_gets_the_same_deadline_for_its_next_request(
         second = sock.recv(65536)
         assert _status(second) == 408
         assert HEADERS_TIMEOUT - 1 < time.monotonic() - began < HEADERS_TIMEOUT + 3
+
+
+def test_a_stalled_body_is_cut_off_too(server: Target) -> None:
+    """Headers in whole, then one byte of a declared thousand, then nothing."""
+    with socket.create_connection(_address(server), timeout=BODY_TIMEOUT * 3) as sock:
+        sock.sendall(
+            b"POST " + _path(server).replace(b"/ok", b"/sign-in/email") + b" HTTP/1.1\r\n"
+            b"Host: " + _host(server) + b"\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n{"
+        )
+        began = time.monotonic()
+        _ok_within_a_second(server)  # meanwhile, nobody waits for it
+        answer = sock.recv(65536)
+        assert _status(answer) == 408
+        assert BODY_TIMEOUT - 2 < time.monotonic() - began < BODY_TIMEOUT + 3
+
+
+def test_a_refused_body_ends_the_connection_unread(server: Target) -> None:
+    declared = 50 * 1024 * 1024
+    with socket.create_connection(_address(server), timeout=10) as sock:
+        sock.sendall(
+            b"POST " + _path(server).replace(b"/ok", b"/sign-in/email") + b" HTTP/1.1\r\n"
+            b"Host: " + _host(server) + b"\r\nContent-Type: application/json\r\n"
+            b"Content-Length: " + str(declared).encode() + b"\r\n\r\n" + b"x" * 65536
+        )
+        answer = _one_answer(sock)
+        assert _status(answer) == 413 and b"connection: close" in answer.lower()
+        # Closed: what more it sends is refused, not read to the end.
+        with contextlib.suppress(OSError):
+            for _ in range(200):
+                sock.sendall(b"x" * 65536)
+        try:
+            rest = sock.recv(65536)
+        except ConnectionResetError:
+            rest = b""  # closed with our bytes unread: a reset says so too
+        assert rest == b""

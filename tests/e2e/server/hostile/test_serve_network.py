@@ -92,3 +92,21 @@ def test_plain_http_to_the_network_is_said_loudly(
     # Then it cannot listen there (not this machine's address): one line, exit 1.
     assert ran.returncode == 1 and "cannot listen on 192.0.2.1" in ran.stderr
     assert ("WARNING: serving plain http to the network" in ran.stderr) is warned
+
+
+@pytest.mark.parametrize("base_url", ["http://0.0.0.0:{port}", "http://[::]:{port}"])
+def test_a_base_url_on_no_host_is_refused(tmp_path: Path, base_url: str) -> None:
+    port = free_port()
+    ran = _serve(tmp_path, "--host", "192.0.2.1", "--port", str(port), "--base-url",
+                 base_url.format(port=port))  # fmt: skip
+    assert ran.returncode == 1
+    assert "names no host" in ran.stderr and "Traceback" not in ran.stderr
+
+
+def test_a_server_others_can_reach_needs_a_long_secret(tmp_path: Path) -> None:
+    ran = _serve(
+        tmp_path, "--host", "192.0.2.1", "--port", str(free_port()),
+        "--base-url", "https://auth.example.test", "--secret", "x",
+    )  # fmt: skip
+    assert ran.returncode == 1
+    assert ran.stderr.startswith("switcher: a server others can reach needs a secret of at least")
