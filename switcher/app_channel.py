@@ -26,6 +26,7 @@ import contextlib
 import json
 import os
 import socket
+import stat
 import threading
 import time
 import zlib
@@ -76,7 +77,7 @@ def _session_runtime_dir() -> Path | None:
         info = candidate.stat()
     except OSError:
         return None
-    if not candidate.is_dir() or info.st_uid != os.getuid() or info.st_mode & 0o077:
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
         return None
     return candidate
 
@@ -85,10 +86,9 @@ def runtime_dir() -> Path:
     """A directory only this user can enter: ``$XDG_RUNTIME_DIR``, else the session's
     ``/run/user/<uid>``, else a 0700 one in the temp dir."""
     base = os.environ.get("XDG_RUNTIME_DIR")
-    session = _session_runtime_dir() if not (base and os.path.isdir(base)) else None
     if base and os.path.isdir(base):
         path = Path(base) / "switcher"
-    elif session is not None:
+    elif (session := _session_runtime_dir()) is not None:
         path = session / "switcher"
     else:
         import tempfile

@@ -5,6 +5,9 @@ from __future__ import annotations
 import ipaddress
 import re
 
+# The port a URL of each scheme means when it names none (left out of an origin or Host).
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
 
 def is_loopback(host: str) -> bool:
     """``localhost`` or a loopback address (IPv6 in brackets or not)."""

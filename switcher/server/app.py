@@ -300,19 +300,15 @@ def route_path(scope: Scope) -> str:
         return str(scope["path"])
     segments = raw.decode("latin-1").split("/")
     resolved: list[str] = []
-    for index, segment in enumerate(segments[1:], start=1):
-        last = index == len(segments) - 1
+    for segment in segments[1:]:
         folded = segment.lower()
         if folded in _DOT_DOT:
-            if len(resolved) > 0:
+            if resolved:
                 resolved.pop()
-            if last:
-                resolved.append("")  # "/a/.." is "/", a directory
-        elif folded in _DOT:
-            if last:
-                resolved.append("")
-        else:
+        elif folded not in _DOT:
             resolved.append(segment)
+    if segments[-1].lower() in _DOT | _DOT_DOT:
+        resolved.append("")  # "/a/.." is "/": a directory, ending in a slash
     return "/" + "/".join(resolved)
 
 

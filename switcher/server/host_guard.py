@@ -18,9 +18,8 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from switcher.protocol.hosts import is_loopback
+from switcher.protocol.hosts import DEFAULT_PORTS, is_loopback
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 _LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 _BODY = json.dumps(
@@ -32,7 +31,7 @@ def _normal(host: str, scheme: str) -> str:
     """``host[:port]`` lower-cased, without the scheme's default port."""
     host = host.strip().lower().rstrip(".")
     name, colon, port = host.rpartition(":")
-    if colon and "]" not in port and port.isdigit() and int(port) == _DEFAULT_PORTS.get(scheme):
+    if colon and "]" not in port and port.isdigit() and int(port) == DEFAULT_PORTS.get(scheme):
         return name
     return host
 

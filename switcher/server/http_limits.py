@@ -62,30 +62,28 @@ class _Refused(Exception):
 
 
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, with Node's header limits and a deadline for headers."""
+    """uvicorn's httptools protocol, with Node's header limits and deadlines for the
+    headers and the body."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._header_bytes = 0
         self._refused = False
-        self._headers_deadline: asyncio.TimerHandle | None = None
+        # For the headers, then (once they are in) for the body; none between requests.
+        self._deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm_headers_deadline()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm_headers_deadline()
+        self._disarm_deadline()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return  # answered already; the rest of what it sends is not read
-        if (
-            self._headers_deadline is None
-            and self.cycle is not None
-            and self.cycle.response_complete
-        ):
+        if self._deadline is None and self._between_requests():
             # The first bytes of the next request on a kept-alive connection.
             self._arm_headers_deadline()
         self._unset_keepalive_if_required()
@@ -105,7 +103,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._header_bytes = 0
-        if self._headers_deadline is None:
+        if self._deadline is None:
             self._arm_headers_deadline()
 
     def on_url(self, url: bytes) -> None:
@@ -117,17 +115,17 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
-        self._disarm_headers_deadline()
+        self._disarm_deadline()
         super().on_headers_complete()
         # Now the body's own deadline, until the whole message is in.
-        self._headers_deadline = self.loop.call_later(BODY_TIMEOUT, self._body_too_slow)
+        self._deadline = self.loop.call_later(BODY_TIMEOUT, self._body_too_slow)
 
     def on_message_complete(self) -> None:
-        self._disarm_headers_deadline()
+        self._disarm_deadline()
         super().on_message_complete()
 
     def _body_too_slow(self) -> None:
-        self._headers_deadline = None
+        self._deadline = None
         cycle: Any = self.cycle
         if cycle is None or cycle.response_started:
             # Answered already (a 413 before the body): only the connection ends.
@@ -144,19 +142,19 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def _refuse(self, answer: bytes) -> None:
         self._refused = True
-        self._disarm_headers_deadline()
+        self._disarm_deadline()
         if not self.transport.is_closing():
             self.transport.write(answer)
             self.transport.close()
 
     def _arm_headers_deadline(self) -> None:
-        self._disarm_headers_deadline()
-        self._headers_deadline = self.loop.call_later(HEADERS_TIMEOUT, self._headers_too_slow)
+        self._disarm_deadline()
+        self._deadline = self.loop.call_later(HEADERS_TIMEOUT, self._headers_too_slow)
 
-    def _disarm_headers_deadline(self) -> None:
-        if self._headers_deadline is not None:
-            self._headers_deadline.cancel()
-            self._headers_deadline = None
+    def _disarm_deadline(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
 
     def _answered(self) -> bool:
         return self._refused
@@ -167,7 +165,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         return cycle is None or bool(cycle.response_complete)
 
     def _headers_too_slow(self) -> None:
-        self._headers_deadline = None
+        self._deadline = None
         if self._between_requests():
             # Nothing of a request, or only part of its headers, in HEADERS_TIMEOUT.
             self._refuse(_TOO_SLOW)

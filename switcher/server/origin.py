@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from switcher.protocol.errors import ErrorCode
+from switcher.protocol.hosts import DEFAULT_PORTS
 from switcher.server.errors import APIError
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 # C0 and C1 controls and DEL, as better-auth's trusted-origins check has them.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _ENCODED_SEPARATOR = re.compile("%2f|%5c", re.IGNORECASE)
@@ -37,7 +37,7 @@ def origin_of(url: str) -> str | None:
         return None
     scheme = parts.scheme.lower()
     shown = f"[{host}]" if ":" in host else host
-    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+    if port is not None and port != DEFAULT_PORTS.get(scheme):
         shown = f"{shown}:{port}"
     return f"{scheme}://{shown}"
 

@@ -312,7 +312,7 @@ class PostgresStore:
 
         async def consume(conn: psycopg.AsyncConnection[Any]) -> tuple[int, int]:
             if not self._rate_limit_table:
-                await conn.execute(RATE_LIMIT_TABLE["postgres"])
+                await conn.execute(RATE_LIMIT_TABLE)
                 self._rate_limit_table = True
             row = await (await conn.execute(_CONSUME, params)).fetchone()
             assert row is not None  # an upsert with RETURNING always returns its row

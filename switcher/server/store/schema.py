@@ -81,12 +81,11 @@ def joined_from_row(row: Sequence[Any], iso: Callable[[Any], str]) -> SessionWit
 
 # better-auth's rateLimit table (rateLimit.storage: "database"), made only when
 # that storage is chosen, as its migrations do. One row per client and path.
-RATE_LIMIT_TABLE = {
-    "sqlite": 'create table if not exists "rateLimit" ("id" text not null primary key, '
-    '"key" text not null unique, "count" integer not null, "lastRequest" bigint not null)',
-    "postgres": 'create table if not exists "rateLimit" ("id" text not null primary key, '
-    '"key" text not null unique, "count" integer not null, "lastRequest" bigint not null)',
-}
+# The same text for SQLite and PostgreSQL.
+RATE_LIMIT_TABLE = (
+    'create table if not exists "rateLimit" ("id" text not null primary key, '
+    '"key" text not null unique, "count" integer not null, "lastRequest" bigint not null)'
+)
 
 
 def consume_rate_limit_sql(mark: Callable[[str], str]) -> str:

@@ -162,6 +162,7 @@ class SQLiteStore:
     def __init__(self, path: str) -> None:
         self.path = path
         self._owner: SQLiteOwner | None = None
+        self._rate_limit_table = False  # made (if missing) by the first count
 
     @property
     def owner(self) -> SQLiteOwner:
@@ -242,7 +243,9 @@ class SQLiteStore:
 
         def consume(db: sqlite3.Connection) -> tuple[int, int]:
             with db:
-                db.execute(RATE_LIMIT_TABLE["sqlite"])  # the first time: better-auth's DDL
+                if not self._rate_limit_table:
+                    db.execute(RATE_LIMIT_TABLE)  # better-auth's DDL, made if missing
+                    self._rate_limit_table = True
                 count, last = db.execute(_CONSUME, params).fetchone()
                 if count == 1:  # a window (re)started: prune the rows past theirs
                     db.execute(
