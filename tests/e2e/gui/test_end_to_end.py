@@ -12,6 +12,7 @@ import json
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -82,6 +83,38 @@ def _two_accounts(cli: Cli) -> tuple[str, str]:
     return alice, bob
 
 
+@contextmanager
+def _running_app(cli: Cli) -> Iterator[subprocess.Popen[bytes]]:
+    """The tray app, stopped after the block (killed if it will not stop); what it wrote
+    on stderr must hold no traceback."""
+    app = subprocess.Popen(
+        list(SWITCHER_COMMAND), env=cli.env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    try:
+        yield app
+    finally:
+        if app.poll() is None:
+            app.terminate()
+            try:
+                app.wait(10)
+            except subprocess.TimeoutExpired:
+                app.kill()
+                app.wait(10)
+        stderr = app.stderr.read().decode() if app.stderr else ""
+        if app.stderr:
+            app.stderr.close()
+    assert "Traceback" not in stderr, stderr
+
+
+def _open_menu(desktop: Desktop, icon: tuple[int, int, int, int], button: int = 3) -> int:
+    """Click the tray icon (right button: its menu); the popup that opens."""
+    x, y, width, height = icon
+    before = desktop.popups()
+    desktop.click(x + width // 2, y + height // 2, button=button)
+    return desktop.wait_for_popup(TIMEOUT, ignore=before)
+
+
 def test_switching_from_the_tray_menu(
     desktop: Desktop, own_secret_service: SecretService, tmp_path: Path
 ) -> None:
@@ -99,10 +132,7 @@ def test_switching_from_the_tray_menu(
     )
     try:
         (icon,) = desktop.wait_for_tray_icons(1, TIMEOUT)
-        x, y, width, height = icon
-        before = desktop.popups()
-        desktop.click(x + width // 2, y + height // 2, button=3)
-        menu = desktop.wait_for_popup(TIMEOUT, ignore=before)
+        menu = _open_menu(desktop, icon)
         # The start-up refresh lands while the menu is open: it must stay open.
         time.sleep(1.5)
         assert menu in desktop.popups()
@@ -126,9 +156,7 @@ def test_switching_from_the_tray_menu(
         desktop.wait_for_window("Accounts", TIMEOUT)
         assert len(desktop.tray_icons()) == 1
         # Quit from the menu: open it, choose the last entry.
-        before = desktop.popups()
-        desktop.click(x + width // 2, y + height // 2, button=3)
-        desktop.wait_for_popup(TIMEOUT, ignore=before)
+        _open_menu(desktop, icon)
         desktop.key("Up", "Return")
         assert app.wait(TIMEOUT) == 0
     finally:
@@ -155,35 +183,17 @@ def test_quitting_while_a_request_hangs_exits_promptly(
         index.current = "silent"
         (tmp_path / "config").mkdir()
         (tmp_path / "config" / "accounts.json").write_text(json.dumps(index.to_json()))
-        app = subprocess.Popen(
-            list(SWITCHER_COMMAND),
-            env=cli.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        try:
+        with _running_app(cli) as app:
             (icon,) = desktop.wait_for_tray_icons(1, TIMEOUT)
-            x, y, width, height = icon
             deadline = time.monotonic() + TIMEOUT
             while not silent.requests:
                 assert time.monotonic() < deadline, "the app never asked the server"
                 time.sleep(0.05)
-            before = desktop.popups()
-            desktop.click(x + width // 2, y + height // 2, button=3)
-            desktop.wait_for_popup(TIMEOUT, ignore=before)
+            _open_menu(desktop, icon)
             desktop.key("Up", "Return")  # Quit, with the request still unanswered
             started = time.monotonic()
             assert app.wait(TIMEOUT) == 0
             assert time.monotonic() - started < 3.0
-        finally:
-            if app.poll() is None:
-                app.kill()
-                app.wait(10)
-            stderr = app.stderr.read().decode() if app.stderr else ""
-            if app.stderr:
-                app.stderr.close()
-        assert "Traceback" not in stderr
 
 
 def test_a_switch_in_either_front_end_shows_in_the_other_within_a_second(
@@ -192,14 +202,7 @@ def test_a_switch_in_either_front_end_shows_in_the_other_within_a_second(
     """The tray and the command line side by side, as people use them."""
     cli = _private_cli(desktop, own_secret_service, tmp_path)
     alice, bob = _two_accounts(cli)
-    app = subprocess.Popen(
-        list(SWITCHER_COMMAND),
-        env=cli.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
+    with _running_app(cli):
         (icon,) = desktop.wait_for_tray_icons(1, TIMEOUT)
         time.sleep(1.0)  # the start-up refresh and the icon's first paint
         bobs_icon = desktop.capture(icon)
@@ -216,10 +219,7 @@ def test_a_switch_in_either_front_end_shows_in_the_other_within_a_second(
         assert f"switched to {alice} through the running app" in log
 
         # The tray switches: the command line sees it.
-        x, y, width, height = icon
-        before = desktop.popups()
-        desktop.click(x + width // 2, y + height // 2, button=3)
-        desktop.wait_for_popup(TIMEOUT, ignore=before)
+        _open_menu(desktop, icon)
         desktop.key("Down", "Down", "Return")  # header, Alice (active), Bob
         started = time.monotonic()
         while _active(cli) != bob:
@@ -230,14 +230,6 @@ def test_a_switch_in_either_front_end_shows_in_the_other_within_a_second(
             f"command line -> tray {cli_to_tray * 1000:.0f} ms, "
             f"tray -> command line {tray_to_cli * 1000:.0f} ms"
         )
-    finally:
-        if app.poll() is None:
-            app.terminate()
-            app.wait(10)
-        stderr = app.stderr.read().decode() if app.stderr else ""
-        if app.stderr:
-            app.stderr.close()
-    assert "Traceback" not in stderr
 
 
 def test_a_left_click_on_an_xembed_tray_opens_the_menu_at_the_icon(
@@ -246,28 +238,15 @@ def test_a_left_click_on_an_xembed_tray_opens_the_menu_at_the_icon(
     """Where Qt draws the menu, it knows where the icon is: the menu opens there."""
     cli = _private_cli(desktop, own_secret_service, tmp_path)
     _two_accounts(cli)
-    app = subprocess.Popen(
-        list(SWITCHER_COMMAND), env=cli.env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, start_new_session=True,
-    )  # fmt: skip
-    try:
+    with _running_app(cli):
         (icon,) = desktop.wait_for_tray_icons(1, TIMEOUT)
-        x, y, width, height = icon
-        before = desktop.popups()
-        desktop.click(x + width // 2, y + height // 2, button=1)
-        menu = desktop.wait_for_popup(TIMEOUT, ignore=before)
+        x, y, _width, height = icon
+        menu = _open_menu(desktop, icon, button=1)
         mx, my, mwidth, _mheight = desktop.window_geometry(menu)
         # Beside the icon (kept on screen), not at the screen's top-left corner.
         assert mx + mwidth >= x and abs(my - (y + height)) < 60, (icon, (mx, my))
         assert mx > 0
         desktop.key("Escape")
-    finally:
-        app.terminate()
-        app.wait(10)
-        stderr = app.stderr.read().decode() if app.stderr else ""
-        if app.stderr:
-            app.stderr.close()
-    assert "Traceback" not in stderr
 
 
 def test_a_menu_that_grows_while_open_stays_on_the_screen(
@@ -277,25 +256,11 @@ def test_a_menu_that_grows_while_open_stays_on_the_screen(
     reads "checking…", then "not checked yet", wider, while the menu Qt drew is open at
     the screen's right edge. Its end must stay on the screen (it went off)."""
     cli = _private_cli(desktop, own_secret_service, tmp_path)
-    app = subprocess.Popen(
-        list(SWITCHER_COMMAND), env=cli.env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, start_new_session=True,
-    )  # fmt: skip
-    try:
+    with _running_app(cli):
         (icon,) = desktop.wait_for_tray_icons(1, TIMEOUT)
-        x, y, width, height = icon
-        before = desktop.popups()
-        desktop.click(x + width // 2, y + height // 2, button=3)
-        menu = desktop.wait_for_popup(TIMEOUT, ignore=before)
+        menu = _open_menu(desktop, icon)
         time.sleep(1.5)  # the refresh it asked for has answered
         mx, _my, mwidth, _mheight = desktop.window_geometry(menu)
         desktop.screenshot(tmp_path / "menu.png")
         assert mx + mwidth <= desktop.width, (mx, mwidth, desktop.width)
         desktop.key("Escape")
-    finally:
-        app.terminate()
-        app.wait(10)
-        stderr = app.stderr.read().decode() if app.stderr else ""
-        if app.stderr:
-            app.stderr.close()
-    assert "Traceback" not in stderr

@@ -78,6 +78,12 @@ def window_on(qtbot: QtBot, controller: Controller, *, shown: bool = False) -> A
     return window
 
 
+def selected_email(window: AccountsWindow) -> str | None:
+    """The email of the account selected in the window, None when none is."""
+    selected = window.selected()
+    return selected.email if selected is not None else None
+
+
 def person(n: int, **fields: Any) -> Account:
     fields.setdefault("email", f"person{n}@example.com")
     fields.setdefault("name", f"Person {n}")
@@ -206,9 +212,7 @@ def test_the_active_account_is_selected_on_open_and_the_list_has_the_focus(
     controller = make_controller()
     show(controller, person(1), person(2), person(3), active="u2")
     window = window_on(qtbot, controller)
-    selected = window.selected()
-    assert selected is not None
-    assert selected.email == "person2@example.com"
+    assert selected_email(window) == "person2@example.com"
     assert window.revoke_button.isEnabled()
     window.show()
     window.activateWindow()
@@ -222,9 +226,7 @@ def test_without_an_active_account_the_first_is_selected(
     controller = make_controller()
     show(controller, person(1), person(2))
     window = window_on(qtbot, controller)
-    selected = window.selected()
-    assert selected is not None
-    assert selected.email == "person1@example.com"
+    assert selected_email(window) == "person1@example.com"
     assert window.switch_button.isEnabled()
 
 
@@ -245,20 +247,14 @@ def test_selection_and_scroll_position_survive_refreshes(
         show(controller, *people, active="u0")
     assert view.verticalScrollBar().value() == scrolled
     assert view.currentIndex().row() == 20
-    selected = window.selected()
-    assert selected is not None
-    assert selected.email == "person20@example.com"
+    assert selected_email(window) == "person20@example.com"
     # Accounts come and go above the selected one: it stays selected.
     show(controller, person(99), *people[:3], *people[4:], active="u0")
-    selected = window.selected()
-    assert selected is not None
-    assert selected.email == "person20@example.com"
+    assert selected_email(window) == "person20@example.com"
     assert view.currentIndex().row() == 20
     # The selected one goes (revoked): the next one is selected, not nothing.
     show(controller, *people[:20], *people[21:], active="u0")
-    selected = window.selected()
-    assert selected is not None
-    assert selected.email == "person21@example.com"
+    assert selected_email(window) == "person21@example.com"
 
 
 def test_a_new_active_account_is_selected_and_scrolled_into_view(
@@ -280,17 +276,13 @@ def test_a_new_active_account_is_selected_and_scrolled_into_view(
     # A switch made elsewhere (the tray, the command line).
     show(controller, *people, active="u25")
     assert view.currentIndex().row() == 25
-    selected = window.selected()
-    assert selected is not None
-    assert selected.email == "person25@example.com"
+    assert selected_email(window) == "person25@example.com"
     assert on_screen(25)
     # An account added at the end of a list that scrolls, which becomes the active one.
     view.setCurrentIndex(model.index(2, 0))
     view.scrollToTop()
     show(controller, *people, person(30), active="u30")
-    selected = window.selected()
-    assert selected is not None
-    assert selected.email == "person30@example.com"
+    assert selected_email(window) == "person30@example.com"
     assert on_screen(30)
     # The same active account again: the person's own choice stays, and where it is.
     view.setCurrentIndex(model.index(2, 0))
@@ -494,9 +486,7 @@ def test_the_keyboard_reaches_everything(
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
     qtbot.keyClick(view, Qt.Key.Key_Down)
-    selected = window.selected()
-    assert selected is not None
-    assert selected.email == "person2@example.com"
+    assert selected_email(window) == "person2@example.com"
     switched: list[str] = []
 
     def switch(email: str, server: str | None = None, *, answered: bool = False) -> int:
